@@ -1,0 +1,88 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// Every target builds in Swift 6 mode with the same upcoming features the Hummingbird codebase uses.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
+let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
+let lifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let unixSignals: Target.Dependency = .product(name: "UnixSignals", package: "swift-service-lifecycle")
+let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
+let httpTypes: Target.Dependency = .product(name: "HTTPTypes", package: "swift-http-types")
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+
+let package = Package(
+    name: "Tether",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "tether", targets: ["TetherCLI"]),
+        .executable(name: "tether-bench", targets: ["TetherBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+    ],
+    targets: [
+        // C system libraries: headers and link flags only.
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"]), .brew(["libpq"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]),
+
+        // The only modules that touch C.
+        .target(name: "Sensitive", swiftSettings: swiftSettings),
+        .target(name: "Vault", dependencies: ["COpenSSL", "Sensitive"], swiftSettings: swiftSettings),
+        .target(
+            name: "Postgres",
+            dependencies: ["CLibPQ", "Sensitive", logging, nioCore, nioPosix, lifecycle],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "CurlHTTP", dependencies: ["CCurl", logging, nioPosix], swiftSettings: swiftSettings),
+
+        // Safe Swift above them.
+        .target(name: "Store", dependencies: ["Postgres", "Vault", logging], swiftSettings: swiftSettings),
+        .target(name: "TetherSettings", dependencies: ["Vault", "Sensitive", "CurlHTTP"], swiftSettings: swiftSettings),
+        .target(name: "Server", dependencies: ["Store", "Postgres", hummingbird, httpTypes, logging], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "TetherCLI",
+            dependencies: [
+                "Server", "Store", "Postgres", "Vault", "TetherSettings", "Sensitive",
+                hummingbird, argumentParser, logging, lifecycle, unixSignals,
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "TetherBench", dependencies: ["Postgres", logging], swiftSettings: swiftSettings),
+
+        // Tests. Everything that needs PostgreSQL finds it through PostgresTestSupport.
+        .target(
+            name: "PostgresTestSupport",
+            dependencies: ["Postgres", logging],
+            path: "Tests/PostgresTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "VaultTests",
+            dependencies: ["Vault"],
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "PostgresTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", hummingbird, nioCore], swiftSettings: swiftSettings),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Postgres", "PostgresTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "SettingsTests", dependencies: ["TetherSettings", "Vault", "Sensitive"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: ["Server", "Store", "Postgres", "CurlHTTP", "PostgresTestSupport", hummingbird],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)
