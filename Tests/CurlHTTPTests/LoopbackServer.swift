@@ -1,0 +1,44 @@
+import Hummingbird
+import Logging
+import NIOCore
+
+/// A request context that remembers which client port the request came from, so tests can count TCP
+/// connections from the server's side.
+struct PeerContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let peerPort: Int?
+
+    init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.peerPort = source.channel.remoteAddress?.port
+    }
+}
+
+/// Runs a real Hummingbird server on 127.0.0.1 and a free port for the duration of `body`.
+@discardableResult
+func withLoopbackServer<Result: Sendable>(
+    _ configure: (Router<PeerContext>) -> Void,
+    _ body: @Sendable (_ baseURL: String) async throws -> Result
+) async throws -> Result {
+    let router = Router(context: PeerContext.self)
+    configure(router)
+    var logger = Logger(label: "tether.tests.loopback")
+    logger.logLevel = .error
+    let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+    let app = Application(
+        router: router,
+        configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+        onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
+        logger: logger)
+    return try await withThrowingTaskGroup(of: Result?.self) { group in
+        group.addTask {
+            try await app.run()
+            return nil
+        }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw CancellationError() }
+        let result = try await body("http://127.0.0.1:\(port)")
+        group.cancelAll()
+        return result
+    }
+}
