@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import Postgres
+import Server
+import ServiceLifecycle
+import Store
+import TetherSettings
+import UnixSignals
+
+/// `tether serve`: the HTTP server, with the database pool, in one `ServiceGroup` that drains on SIGTERM.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the HTTP server.")
+
+    @Option(help: "Database connections in the pool.")
+    var databaseConnections = 10
+
+    func run() async throws {
+        let settings = try Runtime.loadSettings()
+        _ = try settings.requireKeyRing()
+        let logger = Runtime.makeLogger(settings)
+        let migrations = try Migration.load(from: URL(fileURLWithPath: settings.migrationsDirectory))
+        let pool = Runtime.makePool(settings.databaseURL, maximumConnections: databaseConnections, logger: logger)
+        do {
+            try await RuntimeRole.check(pool)
+        } catch {
+            await pool.close()
+            throw error
+        }
+        let migrator = Migrator(pool: pool, migrations: migrations, logger: logger)
+        if !((try? await migrator.isCurrent()) ?? false) {
+            logger.warning("the database has pending migrations; /readyz answers 503 until `tether migrate up` runs")
+        }
+        let app = buildApplication(
+            configuration: ServerConfiguration(host: settings.listenHost, port: settings.listenPort),
+            pool: pool, migrator: migrator, logger: logger,
+            onServerRunning: { port in logger.info("listening", metadata: ["address": "\(settings.listenHost):\(port)"]) })
+        let group = ServiceGroup(
+            configuration: .init(services: [pool, app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// The runtime database role must be subject to row-level security: a superuser or a BYPASSRLS role
+/// would silently see every tenant's rows, so Tether refuses to serve with one.
+enum RuntimeRole {
+    static func check(_ pool: PGPool) async throws {
+        let (user, superuser, bypassesRLS) = try await pool.withConnection { connection in
+            try connection.query("SELECT current_user::text, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")[0]
+                .decode((String, Bool, Bool).self)
+        }
+        if superuser || bypassesRLS {
+            throw ValidationError(
+                "DATABASE_URL: role \(user) is \(superuser ? "a superuser" : "BYPASSRLS"); row-level security would not apply. "
+                    + "Use a role without SUPERUSER and BYPASSRLS (scripts/run creates one).")
+        }
+    }
+}
