@@ -119,7 +119,14 @@ public final class PGCopyWriter {
         switch bind.value {
         case .none:
             buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "N")])
-        case .text(let text)?:
+        case .text(var text)?:
+            let appendedVerbatim = text.withUTF8 { bytes in
+                // Most fields need no escaping: copy them in one go.
+                guard !bytes.contains(where: { $0 == UInt8(ascii: "\\") || $0 < 0x0e }) else { return false }
+                buffer.append(contentsOf: bytes)
+                return true
+            }
+            if appendedVerbatim { return }
             for byte in text.utf8 {
                 switch byte {
                 case 0: throw PGError(.invalidQuery, summary: "a COPY field contains a NUL byte")

@@ -15,7 +15,7 @@ as_root() {
 
 # ensure_packages: installs the system packages Tether builds and runs against, if any is missing.
 ensure_packages() {
-    local wanted=(postgresql postgresql-contrib libpq-dev libcurl4-openssl-dev libssl-dev pkgconf curl ca-certificates openssl)
+    local wanted=(postgresql postgresql-contrib libpq-dev libcurl4-openssl-dev libssl-dev pkgconf curl ca-certificates openssl bc)
     local missing=()
     for package in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -101,7 +101,7 @@ stop_cluster() {
 # psql_super DIR PORT SQL...: runs SQL as the cluster's superuser over its Unix socket.
 psql_super() {
     local dir="$1" port="$2"; shift 2
-    as_pg psql -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$port" -U postgres -d postgres "$@"
+    as_pg env PGOPTIONS="--client-min-messages=warning" psql -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$port" -U postgres -d postgres "$@"
 }
 
 # build_tether [release]: builds the tether binary and prints its path.
