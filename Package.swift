@@ -62,11 +62,11 @@ let package = Package(
         ),
         .executableTarget(name: "TetherBench", dependencies: ["Postgres", logging], swiftSettings: swiftSettings),
 
-        // Tests. Everything that needs PostgreSQL finds it through PostgresTestSupport.
+        // Tests. Everything that needs PostgreSQL finds it through TestSupport.
         .target(
-            name: "PostgresTestSupport",
-            dependencies: ["Postgres", logging],
-            path: "Tests/PostgresTestSupport",
+            name: "TestSupport",
+            dependencies: ["Postgres", "Sensitive", hummingbird, logging],
+            path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -75,13 +75,13 @@ let package = Package(
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "PostgresTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", hummingbird, nioCore], swiftSettings: swiftSettings),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Postgres", "PostgresTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "TestSupport", hummingbird, nioCore], swiftSettings: swiftSettings),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Postgres", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SettingsTests", dependencies: ["TetherSettings", "Vault", "Sensitive"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ServerTests",
-            dependencies: ["Server", "Store", "Postgres", "CurlHTTP", "PostgresTestSupport", hummingbird],
+            dependencies: ["Server", "Store", "Postgres", "CurlHTTP", "TestSupport", hummingbird],
             swiftSettings: swiftSettings
         ),
     ]

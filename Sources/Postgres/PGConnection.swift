@@ -13,7 +13,7 @@ import Darwin
 /// Every method is synchronous and blocking: call them only from the closures that ``PGPool`` runs on its
 /// own threads, never from an event loop or Swift's cooperative pool. The pool guarantees that one
 /// connection is used by one thread at a time (the invariant behind `@unchecked Sendable`); only
-/// ``requestCancel()`` may be called from another thread.
+/// ``markCancelled()`` and ``sendCancelRequest()`` may be called from another thread.
 public final class PGConnection: @unchecked Sendable {
     let handle: OpaquePointer
     private let cancelHandle: OpaquePointer?
@@ -102,11 +102,16 @@ public final class PGConnection: @unchecked Sendable {
         _ = try checkResult(PQexec(handle, sql))
     }
 
-    /// Asks the server to cancel whatever this connection is running, from any thread. Every later
-    /// statement on this connection fails with `cancelled`, and the pool discards it afterwards so a late
-    /// cancel request can never hit another caller's statement.
-    public func requestCancel() {
+    /// Marks the connection cancelled, from any thread, without blocking: every later statement on it fails
+    /// with `cancelled`, and the pool discards it instead of reusing it, so a cancel request that reaches
+    /// the server late can never hit another caller's statement.
+    public func markCancelled() {
         cancelRequested.store(true, ordering: .sequentiallyConsistent)
+    }
+
+    /// Asks the server to cancel the statement this connection is running (`PQcancel`, which opens a
+    /// short-lived connection of its own, so it blocks briefly). Call ``markCancelled()`` first.
+    public func sendCancelRequest() {
         guard let cancelHandle else { return }
         var errorBuffer = [CChar](repeating: 0, count: 256)
         _ = PQcancel(cancelHandle, &errorBuffer, Int32(errorBuffer.count))

@@ -86,7 +86,9 @@ public final class PGPool: Service, Sendable {
             let result = try await withTaskCancellationHandler {
                 try await threads.runIfActive { try body(connection) }
             } onCancel: {
-                cancelThread.submit { _ in connection.requestCancel() }
+                // The flag is set before this handler returns, so `release` below always sees it.
+                connection.markCancelled()
+                cancelThread.submit { _ in connection.sendCancelRequest() }
             }
             release(connection)
             return result

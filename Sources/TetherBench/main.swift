@@ -100,18 +100,12 @@ case "insert":
                 var query = PGQuery(unsafeSQL: "INSERT INTO bench_rows \(columns) VALUES ")
                 for index in start..<min(start + batch, rows) {
                     let row = BenchRow(index)
+                    let values: [any PGEncodable] = [row.id, row.tenantID, row.email, row.name, row.createdAt, row.payload]
                     query.appendSQL(index == start ? "(" : ",(")
-                    query.appendBind(row.id)
-                    query.appendSQL(",")
-                    query.appendBind(row.tenantID)
-                    query.appendSQL(",")
-                    query.appendBind(row.email)
-                    query.appendSQL(",")
-                    query.appendBind(row.name)
-                    query.appendSQL(",")
-                    query.appendBind(row.createdAt)
-                    query.appendSQL(",")
-                    query.appendBind(row.payload)
+                    for (position, value) in values.enumerated() {
+                        if position > 0 { query.appendSQL(",") }
+                        query.appendBind(value)
+                    }
                     query.appendSQL(")")
                 }
                 try connection.execute(query)

@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import NIOCore
+import TestSupport
 
 /// A request context that remembers which client port the request came from, so tests can count TCP
 /// connections from the server's side.
@@ -30,15 +31,5 @@ func withLoopbackServer<Result: Sendable>(
         configuration: .init(address: .hostname("127.0.0.1", port: 0)),
         onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
         logger: logger)
-    return try await withThrowingTaskGroup(of: Result?.self) { group in
-        group.addTask {
-            try await app.run()
-            return nil
-        }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw CancellationError() }
-        let result = try await body("http://127.0.0.1:\(port)")
-        group.cancelAll()
-        return result
-    }
+    return try await withRunningServer(app, ports: ports, body)
 }

@@ -1,6 +1,6 @@
 import Foundation
 import Postgres
-import PostgresTestSupport
+import TestSupport
 import Testing
 
 @Suite("Binds and typed decoding against PostgreSQL", .enabled(if: TestDatabase.isAvailableOrRequired))

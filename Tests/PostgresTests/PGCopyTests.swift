@@ -1,6 +1,6 @@
 import Foundation
 import Postgres
-import PostgresTestSupport
+import TestSupport
 import Testing
 
 @Suite("COPY FROM STDIN", .enabled(if: TestDatabase.isAvailableOrRequired))

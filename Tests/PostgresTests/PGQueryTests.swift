@@ -1,6 +1,6 @@
 import Foundation
 import Postgres
-import PostgresTestSupport
+import TestSupport
 import Testing
 
 @Suite("Statements, binds and errors", .enabled(if: TestDatabase.isAvailableOrRequired))

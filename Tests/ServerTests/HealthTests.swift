@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import Postgres
-import PostgresTestSupport
+import TestSupport
 import Sensitive
 import Server
 import Store
@@ -23,17 +23,7 @@ func withServer<Result: Sendable>(
     let app = buildApplication(
         configuration: configuration, pool: pool, migrator: migrator, logger: TestDatabase.logger,
         onServerRunning: { continuation.yield($0) })
-    return try await withThrowingTaskGroup(of: Result?.self) { group in
-        group.addTask {
-            try await app.run()
-            return nil
-        }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw CancellationError() }
-        let result = try await body("http://127.0.0.1:\(port)", migrator)
-        group.cancelAll()
-        return result
-    }
+    return try await withRunningServer(app, ports: ports) { base in try await body(base, migrator) }
 }
 
 @Suite("Health, readiness and error bodies over HTTP", .enabled(if: TestDatabase.isAvailableOrRequired))
