@@ -60,6 +60,13 @@ port_is_free() {
     ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
+# free_port FIRST: FIRST if it is free, else the next free port above it.
+free_port() {
+    local port="$1"
+    while ! port_is_free "$port"; do port=$((port + 1)); done
+    echo "$port"
+}
+
 # start_cluster DIR PORT AUTH: creates (once) and starts a cluster listening on 127.0.0.1:PORT only.
 # AUTH is "trust" (test clusters) or "scram-sha-256" (the run cluster; the superuser password is kept in
 # DIR.password, readable by the owner only).
@@ -90,6 +97,11 @@ start_cluster() {
     say "starting PostgreSQL on 127.0.0.1:$port"
     as_pg "$bindir/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 \
         -o "-p $port -c listen_addresses=127.0.0.1 -k $dir -c max_connections=200" start >/dev/null
+}
+
+# cluster_port DIR: the port a running cluster listens on (from its postmaster.pid).
+cluster_port() {
+    as_pg sed -n 4p "$1/postmaster.pid"
 }
 
 stop_cluster() {
