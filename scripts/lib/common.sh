@@ -40,7 +40,8 @@ pg_bindir() {
 
 # as_pg CMD...: runs a server binary as the postgres user when we are root (PostgreSQL refuses root).
 as_pg() {
-    if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+    # From /, so that a work tree the postgres user cannot enter does not matter (every path is absolute).
+    if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 # cluster_dir NAME: where cluster NAME lives: .data/NAME, or, when the postgres user cannot reach the
