@@ -51,11 +51,12 @@ let package = Package(
         // Safe Swift above them.
         .target(name: "Store", dependencies: ["Postgres", "Vault", logging], swiftSettings: swiftSettings),
         .target(name: "TetherSettings", dependencies: ["Vault", "Sensitive", "CurlHTTP"], swiftSettings: swiftSettings),
+        .target(name: "ZoomSandbox", dependencies: ["Vault", hummingbird, httpTypes, logging], swiftSettings: swiftSettings),
         .target(name: "Server", dependencies: ["Store", "Postgres", hummingbird, httpTypes, logging], swiftSettings: swiftSettings),
         .executableTarget(
             name: "TetherCLI",
             dependencies: [
-                "Server", "Store", "Postgres", "Vault", "TetherSettings", "Sensitive",
+                "Server", "Store", "Postgres", "Vault", "TetherSettings", "Sensitive", "ZoomSandbox",
                 hummingbird, argumentParser, logging, lifecycle, unixSignals,
             ],
             swiftSettings: swiftSettings
@@ -79,6 +80,11 @@ let package = Package(
         .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "TestSupport", hummingbird, nioCore], swiftSettings: swiftSettings),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Postgres", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SettingsTests", dependencies: ["TetherSettings", "Vault", "Sensitive"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ZoomSandboxTests",
+            dependencies: ["ZoomSandbox", "CurlHTTP", "Vault", "TestSupport", hummingbird],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ServerTests",
             dependencies: ["Server", "Store", "Postgres", "CurlHTTP", "TestSupport", hummingbird],

@@ -1,0 +1,90 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Response helpers shared by the sandbox's routes.
+enum SandboxHTTP {
+    /// A JSON response from plain values (dictionaries, arrays, strings, numbers, booleans).
+    static func json(_ status: HTTPResponse.Status, _ object: Any, headers: HTTPFields = [:]) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        var fields = headers
+        fields[.contentType] = "application/json;charset=UTF-8"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// Zoom's REST error body: `{"code": n, "message": "…"}`.
+    static func zoomError(_ status: HTTPResponse.Status, code: Int, _ message: String) -> Response {
+        json(status, ["code": code, "message": message])
+    }
+
+    /// Zoom's OAuth error body: `{"reason": "…", "error": "…"}` (always HTTP 400 at the token endpoint).
+    static func oauthError(_ error: String, reason: String) -> Response {
+        json(.badRequest, ["reason": reason, "error": error])
+    }
+
+    static func html(_ status: HTTPResponse.Status, _ body: String) -> Response {
+        Response(
+            status: status,
+            headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    static func redirect(_ location: String) -> Response {
+        Response(status: .found, headers: [.location: location, .cacheControl: "no-store"])
+    }
+
+    /// Escapes text for HTML element content and attribute values.
+    static func escape(_ text: String) -> String {
+        var out = ""
+        for character in text.unicodeScalars {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.unicodeScalars.append(character)
+            }
+        }
+        return out
+    }
+
+    /// Parses `application/x-www-form-urlencoded` text. A repeated name keeps every value.
+    static func form(_ text: String) -> [String: [String]] {
+        var fields: [String: [String]] = [:]
+        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let decode = { (part: Substring) -> String in
+                String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(part)
+            }
+            fields[decode(parts[0]), default: []].append(parts.count > 1 ? decode(parts[1]) : "")
+        }
+        return fields
+    }
+
+    /// `redirectURI` with `parameters` appended to its query.
+    static func appendQuery(_ redirectURI: String, _ parameters: [(String, String?)]) -> String {
+        var components = URLComponents(string: redirectURI) ?? URLComponents()
+        var items = components.queryItems ?? []
+        for (name, value) in parameters { if let value { items.append(URLQueryItem(name: name, value: value)) } }
+        components.queryItems = items
+        // URLComponents leaves "+" alone in queries; encode it so it is not read as a space.
+        components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
+        return components.string ?? redirectURI
+    }
+
+    /// Zoom's date-time format: `2026-01-01T00:00:00Z`.
+    static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+}
+
+extension Request {
+    /// The body as text, at most `limit` bytes.
+    func bodyText(limit: Int = 64 * 1024) async throws -> String {
+        String(buffer: try await body.collect(upTo: limit))
+    }
+}

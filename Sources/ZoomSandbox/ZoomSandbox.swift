@@ -1,0 +1,83 @@
+import Foundation
+public import Hummingbird
+public import Logging
+import Synchronization
+import Vault
+
+/// A Zoom emulator for tests, demos and local development: OAuth (authorization code with PKCE, rotating
+/// refresh tokens, server-to-server account credentials, revoke) and the REST API, with Zoom's error
+/// bodies and paging. It shares no code with the Zoom connector, so a misreading of Zoom in one is caught
+/// by the other's tests.
+public final class ZoomSandbox: Sendable {
+    /// How this sandbox behaves.
+    public let configuration: SandboxConfiguration
+    /// The accounts, users and apps.
+    public let world: SandboxWorld
+    /// Sandbox time; tests advance it to expire codes and tokens.
+    public let clock = SandboxClock()
+    let grants = SandboxGrants()
+    /// Signs page tokens; random per process, so tokens from another sandbox run are rejected.
+    let pageTokenKey: [UInt8]
+    private let statusCounts = Mutex<[String: Int]>([:])
+
+    /// Creates a sandbox; nothing listens until ``buildApplication(host:port:logger:onServerRunning:)`` runs.
+    public init(configuration: SandboxConfiguration = .init()) throws {
+        self.configuration = configuration
+        self.world = SandboxWorld(configuration: configuration)
+        self.pageTokenKey = try SecureRandom.bytes(count: 32)
+    }
+
+    /// Token-endpoint counters: how many token requests, exchanges, refreshes and revocations happened.
+    public var tokenRequests: Int { grants.counters.tokenRequests }
+    /// Refresh-token grants served.
+    public var refreshes: Int { grants.counters.refreshes }
+    /// Authorization codes exchanged for tokens.
+    public var codesExchanged: Int { grants.counters.authorizationCodesExchanged }
+
+    /// Revokes every token `clientID` holds in the account (as removing the app from Zoom does).
+    public func revokeAll(clientID: String, accountID: String) {
+        guard let account = world.account(id: accountID) else { return }
+        grants.revokeAll(clientID: clientID, accountIndex: account.index)
+    }
+
+    /// Users of `account` with `status`, counted once and then cached (the world is deterministic).
+    func statusCount(account: SandboxAccount, status: String) -> Int {
+        let key = "\(account.index)|\(status)"
+        if let cached = statusCounts.withLock({ $0[key] }) { return cached }
+        let count = (0..<account.userCount).reduce(0) { $0 + (world.user(of: account, index: $1).status == status ? 1 : 0) }
+        statusCounts.withLock { $0[key] = count }
+        return count
+    }
+
+    /// The sandbox as a Hummingbird application.
+    /// - Parameters:
+    ///   - port: 0 picks a free port, reported through `onServerRunning`.
+    public func buildApplication(
+        host: String = "127.0.0.1",
+        port: Int,
+        logger: Logger,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let router = Router(context: BasicRequestContext.self)
+        SandboxOAuthRoutes(sandbox: self).register(on: router)
+        SandboxRESTRoutes(sandbox: self).register(on: router)
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: "zoom-sandbox"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+            logger: logger)
+    }
+
+    /// A summary of the apps and accounts, for `tether sandbox` to print at start.
+    public var credentialsSummary: String {
+        var lines = ["Accounts:"]
+        for account in world.accounts {
+            lines.append("  \(account.name): id \(account.id), plan \(account.plan.rawValue), \(account.userCount) users")
+        }
+        lines.append("Apps (client id / client secret):")
+        for app in world.apps {
+            lines.append("  \(app.name): \(app.clientID) / \(app.clientSecret)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
