@@ -2,18 +2,42 @@ public import Foundation
 import Synchronization
 
 /// The sandbox's notion of now. Tests move it forward (through the control API or directly) to expire
-/// codes, tokens and page tokens without waiting.
+/// codes, tokens and page tokens without waiting, or freeze it so rate-limit windows are deterministic.
 public final class SandboxClock: Sendable {
-    private let offset = Mutex<TimeInterval>(0)
+    private struct State {
+        var offset: TimeInterval = 0
+        var frozenAt: Date?
+    }
+
+    private let state = Mutex(State())
 
     public init() {}
 
     /// The current sandbox time.
-    public var now: Date { Date().addingTimeInterval(offset.withLock { $0 }) }
+    public var now: Date {
+        state.withLock { $0.frozenAt ?? Date().addingTimeInterval($0.offset) }
+    }
 
-    /// Moves sandbox time forward by `interval`.
+    /// Moves sandbox time forward by `interval` (frozen or not).
     public func advance(by interval: Duration) {
         let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
-        offset.withLock { $0 += seconds }
+        state.withLock { state in
+            state.offset += seconds
+            state.frozenAt = state.frozenAt?.addingTimeInterval(seconds)
+        }
+    }
+
+    /// Stops time at `date` (default: now) until ``resume()``; only ``advance(by:)`` moves it.
+    public func freeze(at date: Date? = nil) {
+        let current = now
+        state.withLock { $0.frozenAt = date ?? current }
+    }
+
+    /// Lets time flow again from where it stood.
+    public func resume() {
+        state.withLock { state in
+            if let frozen = state.frozenAt { state.offset = frozen.timeIntervalSinceNow }
+            state.frozenAt = nil
+        }
     }
 }

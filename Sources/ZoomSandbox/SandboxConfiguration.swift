@@ -11,6 +11,8 @@ public struct SandboxConfiguration: Sendable {
     /// When set, `/oauth/authorize` approves at once as the account's user with this role, with no
     /// consent page: for tests and scripted demos.
     public var autoApprove: SandboxRole? = nil
+    /// Enforce Zoom's per-account rate limits (429 with Zoom's headers). Benchmarks switch it off.
+    public var rateLimits: Bool = true
     /// Serve the control API under `/_sandbox/` (changing data, faults, clock, counters). Off by default.
     public var controlAPI: Bool = false
 

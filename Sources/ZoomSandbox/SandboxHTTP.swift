@@ -14,8 +14,8 @@ enum SandboxHTTP {
     }
 
     /// Zoom's REST error body: `{"code": n, "message": "…"}`.
-    static func zoomError(_ status: HTTPResponse.Status, code: Int, _ message: String) -> Response {
-        json(status, ["code": code, "message": message])
+    static func zoomError(_ status: HTTPResponse.Status, code: Int, _ message: String, headers: HTTPFields = [:]) -> Response {
+        json(status, ["code": code, "message": message], headers: headers)
     }
 
     /// Zoom's OAuth error body: `{"reason": "…", "error": "…"}` (always HTTP 400 at the token endpoint).

@@ -1,93 +1,78 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Vault
 
-/// The `/v2` REST API: bearer-token checks, scope checks and Zoom's paging, then the data endpoints.
+/// The `/v2` directory endpoints: users, roles and groups with their members (`zoom-api.md` §4.1–4.3).
 struct SandboxRESTRoutes: Sendable {
     let sandbox: ZoomSandbox
+    var pager: SandboxPager { SandboxPager(sandbox: sandbox) }
 
-    /// Page tokens expire after 15 minutes, as Zoom's do.
-    static let pageTokenLifetime: TimeInterval = 900
+    func endpoint(_ category: SandboxRateCategory, _ scopes: [String], plans: Set<SandboxPlan>? = nil) -> SandboxEndpoint {
+        SandboxEndpoint(sandbox: sandbox, category: category, scopes: scopes, plans: plans)
+    }
 
     func register<Context: RequestContext>(on router: Router<Context>) {
-        router.get("/v2/users") { request, _ in try await authorized(request, scopes: ["user:read:list_users:admin", "user:read:admin"]) { access in
-            try listUsers(request, access: access)
-        } }
+        router.get("/v2/users") { request, _ in
+            try await endpoint(.medium, ["user:read:list_users:admin", "user:read:admin"]).respond(request) { try listUsers(request, $0) }
+        }
         router.get("/v2/users/:userId") { request, context in
             let id = context.parameters.get("userId") ?? ""
             let scopes = id == "me"
                 ? ["user:read:user", "user:read:user:admin", "user:read", "user:read:admin", "user_info:read"]
                 : ["user:read:user:admin", "user:read:admin"]
-            return try await authorized(request, scopes: scopes) { access in getUser(id, access: access) }
+            return try await endpoint(.light, scopes).respond(request) { getUser(id, $0) }
         }
-    }
-
-    // MARK: - Authorization
-
-    /// Runs `body` when the request carries a valid bearer token with one of `scopes`; otherwise answers as
-    /// Zoom does: 401 code 124 for a missing, invalid, expired or query-string token, 400 code 4711 naming
-    /// the scopes that would do.
-    func authorized(_ request: Request, scopes: [String], _ body: (SandboxAccess) throws -> Response) async throws -> Response {
-        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
-            if request.uri.queryParameters.get("access_token") != nil {
-                return SandboxHTTP.zoomError(
-                    .unauthorized, code: 124, "Invalid access token, this access token is not supported as query parameter string.")
-            }
-            return SandboxHTTP.zoomError(.unauthorized, code: 124, "Invalid access token.")
+        router.get("/v2/roles") { request, _ in
+            try await endpoint(.medium, ["role:read:list_roles:admin", "role:read:list_roles", "role:read:admin"], plans: [.pro, .business])
+                .respond(request) { listRoles($0) }
         }
-        switch sandbox.grants.checkAccess(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces), now: sandbox.clock.now) {
-        case .invalid:
-            return SandboxHTTP.zoomError(.unauthorized, code: 124, "Invalid access token.")
-        case .expired:
-            return SandboxHTTP.zoomError(.unauthorized, code: 124, "Access token is expired.")
-        case .valid(let access):
-            guard scopes.contains(where: access.scopes.contains) else {
-                return SandboxHTTP.zoomError(
-                    .badRequest, code: 4711, "Invalid access token, does not contain scopes:[\(scopes.joined(separator: ", "))].")
+        router.get("/v2/roles/:roleId/members") { request, context in
+            let id = context.parameters.get("roleId") ?? ""
+            return try await endpoint(.medium, ["role:read:list_members:admin", "role:read:list_members", "role:read:admin"], plans: [.pro, .business])
+                .respond(request) { try roleMembers(request, id, $0) }
+        }
+        router.get("/v2/groups") { request, _ in
+            try await endpoint(.medium, ["group:read:list_groups:admin", "group:read:admin"]).respond(request) { listGroups($0) }
+        }
+        router.get("/v2/groups/:groupId/members") { request, context in
+            let id = context.parameters.get("groupId") ?? ""
+            return try await endpoint(.medium, ["group:read:list_members:admin", "group:read:admin"]).respond(request) {
+                try groupMembers(request, id, $0)
             }
-            return try body(access)
         }
     }
 
     // MARK: - Users
 
-    func listUsers(_ request: Request, access: SandboxAccess) throws -> Response {
-        let query = request.uri.queryParameters
-        let account = sandbox.world.accounts[access.principal.accountIndex]
-        let status = query.get("status").map({ String($0) }) ?? "active"
+    func listUsers(_ request: Request, _ caller: SandboxEndpoint.Caller) throws -> Response {
+        let account = caller.account
+        let status = request.uri.queryParameters.get("status") ?? "active"
         guard ["active", "inactive", "pending"].contains(status) else {
             return SandboxHTTP.zoomError(.badRequest, code: 300, "Invalid field: status.")
         }
-        let pageSize = parsePageSize(query.get("page_size"), maximum: 300)
-        guard let pageSize else { return SandboxHTTP.zoomError(.badRequest, code: 300, "Invalid field: page_size.") }
-        let scope = "users|\(account.index)|\(status)|\(pageSize)"
-        var position = 0
-        if let token = query.get("next_page_token").map({ String($0) }), !token.isEmpty {
-            guard let resumed = readPageToken(token, scope: scope) else {
-                return SandboxHTTP.zoomError(.badRequest, code: 300, "The next page token is invalid or expired.")
-            }
-            position = resumed
+        let roleFilter = request.uri.queryParameters.get("role_id")
+        let page: SandboxPager.Page
+        switch pager.page(request, scope: "users|\(account.index)|\(status)|\(roleFilter ?? "")", maximum: 300) {
+        case .success(let value): page = value
+        case .failure(let error): return error.response
         }
-        var users: [[String: Any]] = []
-        while position < account.userCount, users.count < pageSize {
-            let user = sandbox.world.user(of: account, index: position)
-            if user.status == status { users.append(listJSON(user)) }
-            position += 1
+        let matches = { (user: SandboxUser) in user.status == status && (roleFilter == nil || user.roleID == roleFilter) }
+        let (users, next) = pager.scan(page, count: account.userCount) { index in
+            let user = sandbox.world.user(of: account, index: index)
+            return matches(user) ? userJSON(user) : nil
         }
-        let more = (position..<account.userCount).contains { sandbox.world.user(of: account, index: $0).status == status }
-        let total = sandbox.statusCount(account: account, status: status)
+        let total = sandbox.cachedCount("users|\(status)|\(roleFilter ?? "")", account: account, matches)
         return SandboxHTTP.json(.ok, [
-            "page_count": (total + pageSize - 1) / pageSize, "page_number": 1, "page_size": pageSize,
-            "total_records": total, "next_page_token": more ? makePageToken(scope: scope, position: position) : "", "users": users,
+            "page_count": (total + page.size - 1) / page.size, "page_number": 1, "page_size": page.size,
+            "total_records": total, "next_page_token": pager.token(for: page, next: next), "users": users,
         ])
     }
 
-    func getUser(_ id: String, access: SandboxAccess) -> Response {
-        let account = sandbox.world.accounts[access.principal.accountIndex]
+    func getUser(_ id: String, _ caller: SandboxEndpoint.Caller) -> Response {
+        let account = caller.account
         let user: SandboxUser?
         if id == "me" {
-            user = sandbox.world.user(of: account, index: access.principal.userIndex)
+            user = sandbox.world.user(of: account, index: caller.access.principal.userIndex)
         } else if let index = SandboxUser.index(fromID: id), index < account.userCount,
             sandbox.world.user(of: account, index: index).id == id
         {
@@ -100,22 +85,22 @@ struct SandboxRESTRoutes: Sendable {
             user = nil
         }
         guard let user else { return SandboxHTTP.zoomError(.notFound, code: 1001, "User does not exist: \(id).") }
-        var body = listJSON(user)
+        var body = userJSON(user)
         body["account_id"] = account.id
         body["account_number"] = account.number
-        body["role_name"] = user.role.zoomRoleName
+        body["role_name"] = SandboxDirectory.roles(seed: sandbox.world.seed, account: account).first { $0.id == user.roleID }?.name
         body["login_types"] = [100]
         body["cluster"] = "us06"
         return SandboxHTTP.json(.ok, body)
     }
 
-    func listJSON(_ user: SandboxUser) -> [String: Any] {
+    func userJSON(_ user: SandboxUser) -> [String: Any] {
         var body: [String: Any] = [
             "id": user.id, "email": user.email, "first_name": user.firstName, "last_name": user.lastName,
-            "display_name": "\(user.firstName) \(user.lastName)", "type": user.type, "role_id": user.role.zoomRoleID,
+            "display_name": "\(user.firstName) \(user.lastName)", "type": user.type, "role_id": user.roleID,
             "status": user.status, "verified": user.status == "pending" ? 0 : 1, "pmi": user.pmi, "timezone": user.timezone,
             "created_at": SandboxHTTP.timestamp(user.createdAt), "user_created_at": SandboxHTTP.timestamp(user.createdAt),
-            "language": "en-US", "group_ids": [String](), "im_group_ids": [String](),
+            "language": "en-US", "group_ids": user.groupIDs, "im_group_ids": [String](),
         ]
         body["dept"] = user.department
         body["job_title"] = user.jobTitle
@@ -126,35 +111,69 @@ struct SandboxRESTRoutes: Sendable {
         return body
     }
 
-    // MARK: - Paging
-
-    /// `nil` when the value is not a positive integer; values above `maximum` are capped, as Zoom does.
-    func parsePageSize(_ value: String?, maximum: Int) -> Int? {
-        guard let value else { return 30 }
-        guard let size = Int(value), size > 0 else { return nil }
-        return min(size, maximum)
+    func memberJSON(_ user: SandboxUser) -> [String: Any] {
+        var body: [String: Any] = [
+            "id": user.id, "email": user.email, "first_name": user.firstName, "last_name": user.lastName, "type": user.type,
+        ]
+        body["department"] = user.department
+        return body
     }
 
-    /// A page token that is only valid for the same query (`scope`) and for 15 minutes: an HMAC over the
-    /// scope, the position and the issue time, under a key only this sandbox knows.
-    func makePageToken(scope: String, position: Int) -> String {
-        let issued = Int(sandbox.clock.now.timeIntervalSince1970)
-        let payload = "\(position).\(issued)"
-        let mac = HMACSHA256.authenticationCode(key: sandbox.pageTokenKey, message: Array("\(scope)|\(payload)".utf8))
-        return Base64URL.encode(Array(payload.utf8)) + "." + Base64URL.encode(mac.prefix(16))
+    // MARK: - Roles
+
+    func listRoles(_ caller: SandboxEndpoint.Caller) -> Response {
+        let roles = SandboxDirectory.roles(seed: sandbox.world.seed, account: caller.account).map { role -> [String: Any] in
+            let members = sandbox.cachedCount("role|\(role.id)", account: caller.account) { $0.roleID == role.id }
+            return ["id": role.id, "name": role.name, "description": role.description, "type": "common", "total_members": members]
+        }
+        return SandboxHTTP.json(.ok, ["total_records": roles.count, "roles": roles])
     }
 
-    func readPageToken(_ token: String, scope: String) -> Int? {
-        let parts = token.split(separator: ".")
-        guard parts.count == 2, let payloadBytes = try? Base64URL.decode(String(parts[0])),
-            let mac = try? Base64URL.decode(String(parts[1])), let payload = String(bytes: payloadBytes, encoding: .utf8)
-        else { return nil }
-        let expected = HMACSHA256.authenticationCode(key: sandbox.pageTokenKey, message: Array("\(scope)|\(payload)".utf8))
-        guard ConstantTime.equals(mac, Array(expected.prefix(16))) else { return nil }
-        let fields = payload.split(separator: ".")
-        guard fields.count == 2, let position = Int(fields[0]), let issued = Double(fields[1]),
-            sandbox.clock.now.timeIntervalSince1970 - issued < Self.pageTokenLifetime
-        else { return nil }
-        return position
+    func roleMembers(_ request: Request, _ roleID: String, _ caller: SandboxEndpoint.Caller) throws -> Response {
+        let account = caller.account
+        guard SandboxDirectory.roles(seed: sandbox.world.seed, account: account).contains(where: { $0.id == roleID }) else {
+            return SandboxHTTP.zoomError(.badRequest, code: 1034, "Role does not exist.")
+        }
+        return try members(request, scope: "role|\(roleID)", account: account) { $0.roleID == roleID }
+    }
+
+    // MARK: - Groups
+
+    func listGroups(_ caller: SandboxEndpoint.Caller) -> Response {
+        let account = caller.account
+        let groups = (0..<SandboxDirectory.groupCount(account)).map { index -> [String: Any] in
+            let group = SandboxDirectory.group(seed: sandbox.world.seed, account: account, index: index)
+            let members = sandbox.cachedCount("group|\(group.id)", account: account) { $0.groupIDs.contains(group.id) }
+            return ["id": group.id, "name": group.name, "total_members": members]
+        }
+        return SandboxHTTP.json(.ok, ["total_records": groups.count, "groups": groups])
+    }
+
+    func groupMembers(_ request: Request, _ groupID: String, _ caller: SandboxEndpoint.Caller) throws -> Response {
+        let account = caller.account
+        let exists = (0..<SandboxDirectory.groupCount(account)).contains {
+            SandboxDirectory.group(seed: sandbox.world.seed, account: account, index: $0).id == groupID
+        }
+        guard exists else { return SandboxHTTP.zoomError(.notFound, code: 4130, "Group does not exist: \(groupID).") }
+        return try members(request, scope: "group|\(groupID)", account: account) { $0.groupIDs.contains(groupID) }
+    }
+
+    private func members(
+        _ request: Request, scope: String, account: SandboxAccount, _ matches: @escaping (SandboxUser) -> Bool
+    ) throws -> Response {
+        let page: SandboxPager.Page
+        switch pager.page(request, scope: "\(scope)|\(account.index)", maximum: 300) {
+        case .success(let value): page = value
+        case .failure(let error): return error.response
+        }
+        let (members, next) = pager.scan(page, count: account.userCount) { index in
+            let user = sandbox.world.user(of: account, index: index)
+            return matches(user) ? memberJSON(user) : nil
+        }
+        let total = sandbox.cachedCount(scope, account: account, matches)
+        return SandboxHTTP.json(.ok, [
+            "page_count": (total + page.size - 1) / page.size, "page_number": 1, "page_size": page.size,
+            "total_records": total, "next_page_token": pager.token(for: page, next: next), "members": members,
+        ])
     }
 }

@@ -12,6 +12,10 @@ public struct SandboxUser: Sendable, Hashable {
     /// Zoom's `type`: 1 basic, 2 licensed, 99 none.
     public let type: Int
     public let role: SandboxRole
+    /// Zoom's role id: "0", "1", "2", or the account's custom role.
+    public let roleID: String
+    /// Ids of the groups the user belongs to (none for some users).
+    public let groupIDs: [String]
     /// `active`, `inactive` or `pending`.
     public let status: String
     public let department: String?
@@ -49,6 +53,10 @@ public struct SandboxUser: Sendable, Hashable {
         // Zoom keeps emails as entered: some users typed capitals.
         email = (random.chance(15) ? local : local.lowercased()) + "@" + domain
         role = index == 0 ? .owner : (index <= 2 ? .admin : .member)
+        roleID = role == .member && index % 11 == 5 ? SandboxDirectory.customRole(seed: seed, account: account).id : role.zoomRoleID
+        groupIDs = SandboxDirectory.groupIndex(ofUser: index, account: account).map {
+            [SandboxDirectory.group(seed: seed, account: account, index: $0).id]
+        } ?? []
         let licence = random.below(100)
         type = role != .member ? 2 : (licence < 55 ? 1 : (licence < 95 ? 2 : 99))
         let statusRoll = random.below(100)

@@ -16,9 +16,10 @@ public final class ZoomSandbox: Sendable {
     /// Sandbox time; tests advance it to expire codes and tokens.
     public let clock = SandboxClock()
     let grants = SandboxGrants()
+    let rateLimiter = SandboxRateLimiter()
     /// Signs page tokens; random per process, so tokens from another sandbox run are rejected.
     let pageTokenKey: [UInt8]
-    private let statusCounts = Mutex<[String: Int]>([:])
+    private let counts = Mutex<[String: Int]>([:])
 
     /// Creates a sandbox; nothing listens until ``buildApplication(host:port:logger:onServerRunning:)`` runs.
     public init(configuration: SandboxConfiguration = .init()) throws {
@@ -40,12 +41,16 @@ public final class ZoomSandbox: Sendable {
         grants.revokeAll(clientID: clientID, accountIndex: account.index)
     }
 
-    /// Users of `account` with `status`, counted once and then cached (the world is deterministic).
-    func statusCount(account: SandboxAccount, status: String) -> Int {
-        let key = "\(account.index)|\(status)"
-        if let cached = statusCounts.withLock({ $0[key] }) { return cached }
-        let count = (0..<account.userCount).reduce(0) { $0 + (world.user(of: account, index: $1).status == status ? 1 : 0) }
-        statusCounts.withLock { $0[key] = count }
+    /// 429 responses served so far.
+    public var rateLimited: Int { rateLimiter.served429 }
+
+    /// Counts users of `account` that `matches` accepts, once per `key`, then from a cache (the world is
+    /// deterministic, so a count never changes).
+    func cachedCount(_ key: String, account: SandboxAccount, _ matches: (SandboxUser) -> Bool) -> Int {
+        let fullKey = "\(account.index)|\(key)"
+        if let cached = counts.withLock({ $0[fullKey] }) { return cached }
+        let count = (0..<account.userCount).reduce(0) { $0 + (matches(world.user(of: account, index: $1)) ? 1 : 0) }
+        counts.withLock { $0[fullKey] = count }
         return count
     }
 
