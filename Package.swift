@@ -51,7 +51,7 @@ let package = Package(
         // Safe Swift above them.
         .target(name: "Store", dependencies: ["Postgres", "Vault", logging], swiftSettings: swiftSettings),
         .target(name: "TetherSettings", dependencies: ["Vault", "Sensitive", "CurlHTTP"], swiftSettings: swiftSettings),
-        .target(name: "ZoomSandbox", dependencies: ["Vault", hummingbird, httpTypes, logging], swiftSettings: swiftSettings),
+        .target(name: "ZoomSandbox", dependencies: ["Vault", "CurlHTTP", hummingbird, httpTypes, logging], swiftSettings: swiftSettings),
         .target(name: "Server", dependencies: ["Store", "Postgres", hummingbird, httpTypes, logging], swiftSettings: swiftSettings),
         .executableTarget(
             name: "TetherCLI",

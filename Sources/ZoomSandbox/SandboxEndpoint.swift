@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import Vault
 
 /// What every `/v2` endpoint does before its own work, in Zoom's order: check the bearer token and its
@@ -19,7 +20,47 @@ struct SandboxEndpoint: Sendable {
         let account: SandboxAccount
     }
 
-    func respond(_ request: Request, _ handler: (Caller) throws -> Response) async throws -> Response {
+    func respond(_ request: Request, _ handler: (Caller) throws -> SandboxReply) async throws -> Response {
+        sandbox.countRequest(request.uri.path)
+        let (fault, latency) = sandbox.faults.next()
+        if latency > .zero { try await Task.sleep(for: latency) }
+        switch fault {
+        case .error(let status):
+            return SandboxHTTP.json(HTTPResponse.Status(code: status), ["code": status, "message": "Internal Error"])
+        case .rateLimited:
+            return SandboxHTTP.zoomError(
+                .tooManyRequests, code: 429, "You have reached the maximum per-second rate limit for this API. Try again later.",
+                headers: headers(type: "QPS", limit: 0, remaining: 0).merging([.retryAfter: "1"]))
+        case .none, .malformed, .truncated, .dropped:
+            break
+        }
+        return try await answer(request, handler, fault: fault)
+    }
+
+    /// The reply as a response, broken the way `fault` says when the reply is a success.
+    static func render(_ reply: SandboxReply, headers: HTTPFields, fault: SandboxFault) -> Response {
+        let data = SandboxHTTP.jsonData(reply.body)
+        var fields = headers
+        fields[.contentType] = "application/json;charset=UTF-8"
+        guard reply.status == .ok else { return Response(status: reply.status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data))) }
+        switch fault {
+        case .malformed:
+            return Response(status: .ok, headers: fields, body: .init(byteBuffer: ByteBuffer(string: "{\"users\": [{\"id\": \"x\",, ]")))
+        case .truncated:
+            return Response(status: .ok, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data.prefix(data.count / 2))))
+        case .dropped:
+            // Announce the whole body, send half, then fail: the server closes the connection mid-body.
+            let half = Array(data.prefix(data.count / 2))
+            return Response(status: .ok, headers: fields, body: .init(contentLength: data.count) { writer in
+                try await writer.write(ByteBuffer(bytes: half))
+                throw CancellationError()
+            })
+        default:
+            return Response(status: .ok, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+    }
+
+    private func answer(_ request: Request, _ handler: (Caller) throws -> SandboxReply, fault: SandboxFault) async throws -> Response {
         let access: SandboxAccess
         switch authenticate(request) {
         case .success(let valid): access = valid
@@ -53,9 +94,7 @@ struct SandboxEndpoint: Sendable {
         if let plans, !plans.contains(account.plan) {
             return SandboxHTTP.zoomError(.badRequest, code: 200, "No permission.")
         }
-        var response = try handler(Caller(access: access, account: account))
-        response.headers.append(contentsOf: rateHeaders)
-        return response
+        return Self.render(try handler(Caller(access: access, account: account)), headers: rateHeaders, fault: fault)
     }
 
     private func headers(type: String?, limit: Int, remaining: Int) -> HTTPFields {
@@ -84,6 +123,14 @@ struct SandboxEndpoint: Sendable {
         case .expired: return .failure(Rejection(response: SandboxHTTP.zoomError(.unauthorized, code: 124, "Access token is expired.")))
         case .valid(let access): return .success(access)
         }
+    }
+}
+
+extension HTTPFields {
+    func merging(_ other: HTTPFields) -> HTTPFields {
+        var merged = self
+        for field in other { merged[field.name] = field.value }
+        return merged
     }
 }
 
@@ -170,5 +217,21 @@ struct SandboxHTTPError: Error {
         self.code = code
         self.message = message
     }
-    var response: Response { SandboxHTTP.zoomError(.badRequest, code: code, message) }
+    var reply: SandboxReply { SandboxReply.error(.badRequest, code: code, message) }
+}
+
+/// What an endpoint answers before it is rendered (and, under fault injection, damaged).
+struct SandboxReply {
+    let status: HTTPResponse.Status
+    let body: Any
+
+    init(_ status: HTTPResponse.Status, _ body: Any) {
+        self.status = status
+        self.body = body
+    }
+
+    /// Zoom's REST error body.
+    static func error(_ status: HTTPResponse.Status, code: Int, _ message: String) -> SandboxReply {
+        SandboxReply(status, ["code": code, "message": message])
+    }
 }

@@ -7,10 +7,15 @@ import NIOCore
 enum SandboxHTTP {
     /// A JSON response from plain values (dictionaries, arrays, strings, numbers, booleans).
     static func json(_ status: HTTPResponse.Status, _ object: Any, headers: HTTPFields = [:]) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        let data = jsonData(object)
         var fields = headers
         fields[.contentType] = "application/json;charset=UTF-8"
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// Serializes plain values as JSON with sorted keys.
+    static func jsonData(_ object: Any) -> Data {
+        (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
     }
 
     /// Zoom's REST error body: `{"code": n, "message": "…"}`.

@@ -44,54 +44,51 @@ struct SandboxRESTRoutes: Sendable {
 
     // MARK: - Users
 
-    func listUsers(_ request: Request, _ caller: SandboxEndpoint.Caller) throws -> Response {
+    func listUsers(_ request: Request, _ caller: SandboxEndpoint.Caller) throws -> SandboxReply {
         let account = caller.account
         let status = request.uri.queryParameters.get("status") ?? "active"
         guard ["active", "inactive", "pending"].contains(status) else {
-            return SandboxHTTP.zoomError(.badRequest, code: 300, "Invalid field: status.")
+            return SandboxReply.error(.badRequest, code: 300, "Invalid field: status.")
         }
         let roleFilter = request.uri.queryParameters.get("role_id")
         let page: SandboxPager.Page
         switch pager.page(request, scope: "users|\(account.index)|\(status)|\(roleFilter ?? "")", maximum: 300) {
         case .success(let value): page = value
-        case .failure(let error): return error.response
+        case .failure(let error): return error.reply
         }
         let matches = { (user: SandboxUser) in user.status == status && (roleFilter == nil || user.roleID == roleFilter) }
-        let (users, next) = pager.scan(page, count: account.userCount) { index in
-            let user = sandbox.world.user(of: account, index: index)
-            return matches(user) ? userJSON(user) : nil
+        let (users, next) = pager.scan(page, count: sandbox.userCount(account)) { index in
+            sandbox.user(account, index: index).flatMap { matches($0) ? userJSON($0) : nil }
         }
         let total = sandbox.cachedCount("users|\(status)|\(roleFilter ?? "")", account: account, matches)
-        return SandboxHTTP.json(.ok, [
+        return SandboxReply(.ok, [
             "page_count": (total + page.size - 1) / page.size, "page_number": 1, "page_size": page.size,
             "total_records": total, "next_page_token": pager.token(for: page, next: next), "users": users,
         ])
     }
 
-    func getUser(_ id: String, _ caller: SandboxEndpoint.Caller) -> Response {
+    func getUser(_ id: String, _ caller: SandboxEndpoint.Caller) -> SandboxReply {
         let account = caller.account
         let user: SandboxUser?
         if id == "me" {
-            user = sandbox.world.user(of: account, index: caller.access.principal.userIndex)
-        } else if let index = SandboxUser.index(fromID: id), index < account.userCount,
-            sandbox.world.user(of: account, index: index).id == id
-        {
-            user = sandbox.world.user(of: account, index: index)
+            user = sandbox.user(account, index: caller.access.principal.userIndex)
+        } else if let index = SandboxUser.index(fromID: id), let found = sandbox.user(account, index: index), found.id == id {
+            user = found
         } else if id.contains("@") {
             // Looking a user up by email scans the account; fine for a sandbox.
-            user = (0..<account.userCount).lazy.map { sandbox.world.user(of: account, index: $0) }
+            user = (0..<sandbox.userCount(account)).lazy.compactMap { sandbox.user(account, index: $0) }
                 .first { $0.email.lowercased() == id.lowercased() }
         } else {
             user = nil
         }
-        guard let user else { return SandboxHTTP.zoomError(.notFound, code: 1001, "User does not exist: \(id).") }
+        guard let user else { return SandboxReply.error(.notFound, code: 1001, "User does not exist: \(id).") }
         var body = userJSON(user)
         body["account_id"] = account.id
         body["account_number"] = account.number
         body["role_name"] = SandboxDirectory.roles(seed: sandbox.world.seed, account: account).first { $0.id == user.roleID }?.name
         body["login_types"] = [100]
         body["cluster"] = "us06"
-        return SandboxHTTP.json(.ok, body)
+        return SandboxReply(.ok, body)
     }
 
     func userJSON(_ user: SandboxUser) -> [String: Any] {
@@ -121,57 +118,56 @@ struct SandboxRESTRoutes: Sendable {
 
     // MARK: - Roles
 
-    func listRoles(_ caller: SandboxEndpoint.Caller) -> Response {
+    func listRoles(_ caller: SandboxEndpoint.Caller) -> SandboxReply {
         let roles = SandboxDirectory.roles(seed: sandbox.world.seed, account: caller.account).map { role -> [String: Any] in
             let members = sandbox.cachedCount("role|\(role.id)", account: caller.account) { $0.roleID == role.id }
             return ["id": role.id, "name": role.name, "description": role.description, "type": "common", "total_members": members]
         }
-        return SandboxHTTP.json(.ok, ["total_records": roles.count, "roles": roles])
+        return SandboxReply(.ok, ["total_records": roles.count, "roles": roles])
     }
 
-    func roleMembers(_ request: Request, _ roleID: String, _ caller: SandboxEndpoint.Caller) throws -> Response {
+    func roleMembers(_ request: Request, _ roleID: String, _ caller: SandboxEndpoint.Caller) throws -> SandboxReply {
         let account = caller.account
         guard SandboxDirectory.roles(seed: sandbox.world.seed, account: account).contains(where: { $0.id == roleID }) else {
-            return SandboxHTTP.zoomError(.badRequest, code: 1034, "Role does not exist.")
+            return SandboxReply.error(.badRequest, code: 1034, "Role does not exist.")
         }
         return try members(request, scope: "role|\(roleID)", account: account) { $0.roleID == roleID }
     }
 
     // MARK: - Groups
 
-    func listGroups(_ caller: SandboxEndpoint.Caller) -> Response {
+    func listGroups(_ caller: SandboxEndpoint.Caller) -> SandboxReply {
         let account = caller.account
         let groups = (0..<SandboxDirectory.groupCount(account)).map { index -> [String: Any] in
             let group = SandboxDirectory.group(seed: sandbox.world.seed, account: account, index: index)
             let members = sandbox.cachedCount("group|\(group.id)", account: account) { $0.groupIDs.contains(group.id) }
             return ["id": group.id, "name": group.name, "total_members": members]
         }
-        return SandboxHTTP.json(.ok, ["total_records": groups.count, "groups": groups])
+        return SandboxReply(.ok, ["total_records": groups.count, "groups": groups])
     }
 
-    func groupMembers(_ request: Request, _ groupID: String, _ caller: SandboxEndpoint.Caller) throws -> Response {
+    func groupMembers(_ request: Request, _ groupID: String, _ caller: SandboxEndpoint.Caller) throws -> SandboxReply {
         let account = caller.account
         let exists = (0..<SandboxDirectory.groupCount(account)).contains {
             SandboxDirectory.group(seed: sandbox.world.seed, account: account, index: $0).id == groupID
         }
-        guard exists else { return SandboxHTTP.zoomError(.notFound, code: 4130, "Group does not exist: \(groupID).") }
+        guard exists else { return SandboxReply.error(.notFound, code: 4130, "Group does not exist: \(groupID).") }
         return try members(request, scope: "group|\(groupID)", account: account) { $0.groupIDs.contains(groupID) }
     }
 
     private func members(
         _ request: Request, scope: String, account: SandboxAccount, _ matches: @escaping (SandboxUser) -> Bool
-    ) throws -> Response {
+    ) throws -> SandboxReply {
         let page: SandboxPager.Page
         switch pager.page(request, scope: "\(scope)|\(account.index)", maximum: 300) {
         case .success(let value): page = value
-        case .failure(let error): return error.response
+        case .failure(let error): return error.reply
         }
-        let (members, next) = pager.scan(page, count: account.userCount) { index in
-            let user = sandbox.world.user(of: account, index: index)
-            return matches(user) ? memberJSON(user) : nil
+        let (members, next) = pager.scan(page, count: sandbox.userCount(account)) { index in
+            sandbox.user(account, index: index).flatMap { matches($0) ? memberJSON($0) : nil }
         }
         let total = sandbox.cachedCount(scope, account: account, matches)
-        return SandboxHTTP.json(.ok, [
+        return SandboxReply(.ok, [
             "page_count": (total + page.size - 1) / page.size, "page_number": 1, "page_size": page.size,
             "total_records": total, "next_page_token": pager.token(for: page, next: next), "members": members,
         ])

@@ -6,23 +6,23 @@ public struct SandboxUser: Sendable, Hashable {
     public let accountIndex: Int
     public let index: Int
     public let id: String
-    public let email: String
-    public let firstName: String
-    public let lastName: String
+    public var email: String
+    public var firstName: String
+    public var lastName: String
     /// Zoom's `type`: 1 basic, 2 licensed, 99 none.
-    public let type: Int
+    public var type: Int
     public let role: SandboxRole
     /// Zoom's role id: "0", "1", "2", or the account's custom role.
-    public let roleID: String
+    public var roleID: String
     /// Ids of the groups the user belongs to (none for some users).
-    public let groupIDs: [String]
+    public var groupIDs: [String]
     /// `active`, `inactive` or `pending`.
-    public let status: String
-    public let department: String?
-    public let jobTitle: String?
+    public var status: String
+    public var department: String?
+    public var jobTitle: String?
     public let timezone: String
     public let createdAt: Date
-    public let lastLoginAt: Date?
+    public var lastLoginAt: Date?
     public let pmi: Int
 
     private static let firstNames = [

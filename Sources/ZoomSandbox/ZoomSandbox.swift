@@ -1,6 +1,7 @@
 import Foundation
 public import Hummingbird
 public import Logging
+import CurlHTTP
 import Synchronization
 import Vault
 
@@ -17,6 +18,11 @@ public final class ZoomSandbox: Sendable {
     public let clock = SandboxClock()
     let grants = SandboxGrants()
     let rateLimiter = SandboxRateLimiter()
+    let edits = SandboxEdits()
+    let faults: SandboxFaults
+    /// Sends webhook events for the control API.
+    let httpClient = CurlHTTPClient(configuration: { var configuration = CurlHTTPClient.Configuration(); configuration.threads = 2; return configuration }())
+    private let requests = Mutex<[String: Int]>([:])
     /// Signs page tokens; random per process, so tokens from another sandbox run are rejected.
     let pageTokenKey: [UInt8]
     private let counts = Mutex<[String: Int]>([:])
@@ -26,6 +32,7 @@ public final class ZoomSandbox: Sendable {
         self.configuration = configuration
         self.world = SandboxWorld(configuration: configuration)
         self.pageTokenKey = try SecureRandom.bytes(count: 32)
+        self.faults = SandboxFaults(seed: configuration.seed)
     }
 
     /// Token-endpoint counters: how many token requests, exchanges, refreshes and revocations happened.
@@ -49,9 +56,35 @@ public final class ZoomSandbox: Sendable {
     func cachedCount(_ key: String, account: SandboxAccount, _ matches: (SandboxUser) -> Bool) -> Int {
         let fullKey = "\(account.index)|\(key)"
         if let cached = counts.withLock({ $0[fullKey] }) { return cached }
-        let count = (0..<account.userCount).reduce(0) { $0 + (matches(world.user(of: account, index: $1)) ? 1 : 0) }
+        let count = (0..<userCount(account)).reduce(0) { $0 + (user(account, index: $1).map(matches) == true ? 1 : 0) }
         counts.withLock { $0[fullKey] = count }
         return count
+    }
+
+    /// Users in `account` now, counting added ones (removed ones leave gaps).
+    public func userCount(_ account: SandboxAccount) -> Int { edits.userCount(account) }
+
+    /// User `index` of `account` as it is now: generated, then changed by the control API; `nil` if removed.
+    public func user(_ account: SandboxAccount, index: Int) -> SandboxUser? {
+        edits.user(account, index: index, world: world)
+    }
+
+    /// Requests per `/v2` path, for tests and benchmarks.
+    public var requestCounts: [String: Int] { requests.withLock { $0 } }
+
+    func countRequest(_ path: String) {
+        requests.withLock { $0[path, default: 0] += 1 }
+    }
+
+    /// Injected faults; the control API sets them, tests may too.
+    public var faultPlan: SandboxFaultPlan {
+        get { faults.plan }
+        set { faults.plan = newValue }
+    }
+
+    /// Forgets cached counts after the data changed.
+    func dataChanged() {
+        counts.withLock { $0.removeAll() }
     }
 
     /// The sandbox as a Hummingbird application.
@@ -66,6 +99,7 @@ public final class ZoomSandbox: Sendable {
         let router = Router(context: BasicRequestContext.self)
         SandboxOAuthRoutes(sandbox: self).register(on: router)
         SandboxRESTRoutes(sandbox: self).register(on: router)
+        if configuration.controlAPI { SandboxControlRoutes(sandbox: self).register(on: router) }
         return Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "zoom-sandbox"),

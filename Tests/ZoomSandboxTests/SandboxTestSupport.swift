@@ -99,3 +99,25 @@ struct SandboxDriver: Sendable {
         (try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]) ?? [:]
     }
 }
+
+extension SandboxDriver {
+    /// Calls the control API with a JSON body.
+    func control(_ method: String, _ path: String, _ body: [String: Any]? = nil) async throws -> HTTPClientResponse {
+        try await sandboxClient.execute(HTTPClientRequest(
+            method: method, url: base + "/_sandbox" + path, headers: [HTTPHeader("Content-Type", "application/json")],
+            body: try body.map { Array(try JSONSerialization.data(withJSONObject: $0)) }))
+    }
+
+    /// Every user of one status, following next_page_token to the end.
+    func allUsers(status: String, token: String?) async throws -> [[String: Any]] {
+        var users: [[String: Any]] = []
+        var next = ""
+        for _ in 0..<100 {
+            let body = try json(try await get("/v2/users?status=\(status)&page_size=300&next_page_token=\(next)", token: token))
+            users += body["users"] as? [[String: Any]] ?? []
+            next = body["next_page_token"] as? String ?? ""
+            if next.isEmpty { break }
+        }
+        return users
+    }
+}

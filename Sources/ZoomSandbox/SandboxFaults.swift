@@ -1,0 +1,106 @@
+import Foundation
+import Synchronization
+
+/// Faults the control API injects into `/v2` responses, so clients can be tested against a Zoom that
+/// misbehaves. Which request gets a fault is decided by a seeded generator: runs are reproducible.
+public struct SandboxFaultPlan: Sendable, Codable, Equatable {
+    /// Fraction (0…1) of requests answered with ``errorStatus``.
+    public var errorRate: Double = 0
+    /// 500 or 502 (or any 5xx) for ``errorRate``.
+    public var errorStatus: Int = 500
+    /// Added delay for every request, in milliseconds.
+    public var latencyMilliseconds: Int = 0
+    /// Fraction of responses whose body is replaced by malformed JSON.
+    public var malformedRate: Double = 0
+    /// Fraction of responses whose JSON body is cut in half (a complete HTTP response, an incomplete document).
+    public var truncatedRate: Double = 0
+    /// Fraction of requests whose connection is dropped halfway through the body.
+    public var dropRate: Double = 0
+    /// The next this-many requests get 429 whatever the rate limit says (a "429 storm").
+    public var rateLimitStorm: Int = 0
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case errorRate = "error_rate", errorStatus = "error_status", latencyMilliseconds = "latency_ms"
+        case malformedRate = "malformed_rate", truncatedRate = "truncated_rate", dropRate = "drop_rate"
+        case rateLimitStorm = "rate_limit_storm"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        errorRate = try container.decodeIfPresent(Double.self, forKey: .errorRate) ?? 0
+        errorStatus = try container.decodeIfPresent(Int.self, forKey: .errorStatus) ?? 500
+        latencyMilliseconds = try container.decodeIfPresent(Int.self, forKey: .latencyMilliseconds) ?? 0
+        malformedRate = try container.decodeIfPresent(Double.self, forKey: .malformedRate) ?? 0
+        truncatedRate = try container.decodeIfPresent(Double.self, forKey: .truncatedRate) ?? 0
+        dropRate = try container.decodeIfPresent(Double.self, forKey: .dropRate) ?? 0
+        rateLimitStorm = try container.decodeIfPresent(Int.self, forKey: .rateLimitStorm) ?? 0
+        let rates = [errorRate, malformedRate, truncatedRate, dropRate]
+        guard rates.allSatisfy({ (0...1).contains($0) }), (500...599).contains(errorStatus), latencyMilliseconds >= 0,
+            latencyMilliseconds <= 60_000, rateLimitStorm >= 0
+        else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "rates must be within 0…1, error_status 5xx, latency_ms 0…60000"))
+        }
+    }
+}
+
+/// The fault to apply to one request.
+enum SandboxFault: Equatable {
+    case none
+    case error(Int)
+    case rateLimited
+    case malformed
+    case truncated
+    case dropped
+}
+
+/// Holds the fault plan and decides each request's fate.
+final class SandboxFaults: Sendable {
+    private struct State {
+        var plan = SandboxFaultPlan()
+        var requests: UInt64 = 0
+        var injected = 0
+    }
+
+    private let state = Mutex(State())
+    private let seed: UInt64
+
+    init(seed: UInt64) { self.seed = seed }
+
+    var plan: SandboxFaultPlan {
+        get { state.withLock { $0.plan } }
+        set { state.withLock { $0.plan = newValue } }
+    }
+
+    /// Faults injected so far.
+    var injected: Int { state.withLock { $0.injected } }
+
+    /// Decides the fault for the next request, and the latency to add before answering.
+    func next() -> (SandboxFault, latency: Duration) {
+        state.withLock { state in
+            state.requests += 1
+            let latency = Duration.milliseconds(state.plan.latencyMilliseconds)
+            if state.plan.rateLimitStorm > 0 {
+                state.plan.rateLimitStorm -= 1
+                state.injected += 1
+                return (.rateLimited, latency)
+            }
+            var random = SandboxRandom(seed: seed, 30, state.requests)
+            let roll = Double(random.next() % 1_000_000) / 1_000_000
+            var threshold = 0.0
+            let candidates: [(Double, SandboxFault)] = [
+                (state.plan.errorRate, .error(state.plan.errorStatus)), (state.plan.malformedRate, .malformed),
+                (state.plan.truncatedRate, .truncated), (state.plan.dropRate, .dropped),
+            ]
+            for (rate, fault) in candidates {
+                threshold += rate
+                if roll < threshold {
+                    state.injected += 1
+                    return (fault, latency)
+                }
+            }
+            return (.none, latency)
+        }
+    }
+}
