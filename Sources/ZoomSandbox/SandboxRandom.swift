@@ -27,9 +27,17 @@ struct SandboxRandom {
 
     /// A Zoom-style identifier: `length` characters of letters, digits, `-` and `_`.
     mutating func identifier(length: Int = 22) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-        return String((0..<length).map { _ in alphabet[below(alphabet.count)] })
+        var bytes = [UInt8](repeating: 0, count: length)
+        var bits = next()
+        for index in 0..<length {
+            if index % 10 == 9 { bits = next() }  // 6 bits per character, 10 characters per draw
+            bytes[index] = Self.alphabet[Int(bits & 63)]
+            bits >>= 6
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
+
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
     private static func mix(_ value: UInt64) -> UInt64 {
         var z = value

@@ -33,6 +33,14 @@ public struct SandboxUser: Sendable, Hashable {
         "Silva", "Müller", "García", "Kowalski", "O'Brien", "Nguyễn", "Patel", "Adeyemi", "Chen", "Lindqvist",
         "Haddad", "Dubois", "Tanaka", "Ivanov", "Khan", "López", "Murphy", "Sharma", "Johansson", "王", "Dlamini",
     ]
+    /// The names as they appear in email addresses: accents folded, other letters dropped.
+    private static let asciiFirstNames = firstNames.map(asciiFold)
+    private static let asciiLastNames = lastNames.map(asciiFold)
+
+    private static func asciiFold(_ name: String) -> String {
+        name.folding(options: [.diacriticInsensitive], locale: nil).filter { $0.isASCII && ($0.isLetter || $0.isNumber) }
+    }
+
     private static let departments = ["Engineering", "Sales", "Marketing", "Finance", "Support", "People", "Legal"]
     private static let titles = ["Engineer", "Account Executive", "Manager", "Analyst", "Designer", "Director"]
     private static let timezones = ["America/New_York", "Europe/Berlin", "Asia/Kolkata", "America/Los_Angeles", "Australia/Sydney", "UTC"]
@@ -46,9 +54,9 @@ public struct SandboxUser: Sendable, Hashable {
         id = random.identifier(length: 14) + "u" + Self.base36(index, width: 7)
         firstName = random.pick(Self.firstNames)
         lastName = random.pick(Self.lastNames)
-        let folded = "\(firstName).\(lastName)\(index)".folding(options: [.diacriticInsensitive], locale: nil)
-            .filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == ".") }
-        let local = folded.trimmingCharacters(in: CharacterSet(charactersIn: ".")).replacingOccurrences(of: "..", with: ".")
+        let local = [Self.asciiFirstNames[Self.firstNames.firstIndex(of: firstName)!],
+                     Self.asciiLastNames[Self.lastNames.firstIndex(of: lastName)!] + String(index)]
+            .filter { !$0.isEmpty }.joined(separator: ".")
         let domain = "sandbox-\(account.index).example.com"
         // Zoom keeps emails as entered: some users typed capitals.
         email = (random.chance(15) ? local : local.lowercased()) + "@" + domain

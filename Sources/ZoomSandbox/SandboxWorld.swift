@@ -62,12 +62,14 @@ public struct SandboxWorld: Sendable {
     public let accounts: [SandboxAccount]
     public let apps: [SandboxApp]
 
-    /// Granular admin scopes, as an admin-managed app requests them (the set Zluri documents).
+    /// Granular admin scopes, as an admin-managed app requests them: the set Zluri documents, plus the plan
+    /// information and invoice scopes Tether's billing streams use.
     public static let granularScopes = [
         "user:read:user:admin", "user:read:list_users:admin", "user:read:settings:admin",
         "role:read:list_roles:admin", "role:read:list_members:admin",
         "group:read:list_groups:admin", "group:read:list_members:admin",
-        "account:read:list_sub_accounts:master", "billing:read:plan_usage:admin",
+        "account:read:list_sub_accounts:master", "billing:read:plan_usage:admin", "billing:read:plan_information:admin",
+        "billing:read:list_invoices:admin",
         "report:read:daily:admin", "report:read:list_users:admin", "report:read:user_activities:admin",
         "report:read:operation_logs:admin", "report:read:billing:admin", "report:read:billing_invoice:admin",
         "report:read:telephone:admin", "report:read:meeting:admin", "report:read:user:admin",

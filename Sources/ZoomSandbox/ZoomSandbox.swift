@@ -99,6 +99,7 @@ public final class ZoomSandbox: Sendable {
         let router = Router(context: BasicRequestContext.self)
         SandboxOAuthRoutes(sandbox: self).register(on: router)
         SandboxRESTRoutes(sandbox: self).register(on: router)
+        SandboxDataRoutes(sandbox: self).register(on: router)
         if configuration.controlAPI { SandboxControlRoutes(sandbox: self).register(on: router) }
         return Application(
             router: router,

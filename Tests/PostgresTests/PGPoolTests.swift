@@ -9,14 +9,20 @@ struct PGPoolTests {
     @Test("an exhausted pool makes callers wait, then fail with poolTimeout once the acquire timeout passes")
     func exhaustion() async throws {
         try await TestDatabase.withFreshDatabase(maximumConnections: 1) { pool, _ in
-            async let holder: Void = pool.withConnection { _ = try $0.query("SELECT pg_sleep(1.5)") }
-            try await Task.sleep(for: .milliseconds(200))
+            let (holding, signal) = AsyncStream.makeStream(of: Void.self)
+            async let holder: Void = pool.withConnection { connection in
+                signal.yield()
+                _ = try connection.query("SELECT pg_sleep(3)")
+            }
+            var iterator = holding.makeAsyncIterator()
+            await iterator.next()  // the only connection is now taken
             let started = ContinuousClock.now
             let error = await #expect(throws: PGError.self) {
                 try await pool.withConnection(timeout: .milliseconds(300)) { try $0.query("SELECT 1") }
             }
             #expect(error?.code == .poolTimeout)
-            #expect(ContinuousClock.now - started < .seconds(1))
+            // It gave up on its own timeout, long before the holder's 3 s were over.
+            #expect(ContinuousClock.now - started < .milliseconds(2_500))
             // A patient caller gets the connection as soon as it is released.
             let waited = try await pool.withConnection(timeout: .seconds(5)) { try $0.query("SELECT 42")[0].decode(Int32.self, at: 0) }
             #expect(waited == 42)
