@@ -26,6 +26,10 @@ struct SandboxControlRoutes: Sendable {
         }
     }
 
+    struct GroupChange: Decodable {
+        let name: String
+    }
+
     struct Advance: Decodable {
         let seconds: Int
     }
@@ -102,6 +106,26 @@ struct SandboxControlRoutes: Sendable {
             sandbox.dataChanged()
             return SandboxHTTP.json(.ok, ["status": "removed"])
         }
+        control.post("/accounts/:accountId/groups") { request, context in
+            guard let account = sandbox.world.account(id: context.parameters.get("accountId") ?? "") else {
+                return failure(.notFound, "no such account")
+            }
+            let group = try await request.decode(as: GroupChange.self, context: context)
+            guard !group.name.trimmingCharacters(in: .whitespaces).isEmpty, group.name.count <= 128 else {
+                return failure(.badRequest, "name must be 1 to 128 characters")
+            }
+            let added = sandbox.edits.addGroup(account, name: group.name, world: sandbox.world)
+            sandbox.dataChanged()
+            return SandboxHTTP.json(.created, ["id": added.id, "name": added.name])
+        }
+        control.delete("/accounts/:accountId/groups/:groupId") { _, context in
+            guard let account = sandbox.world.account(id: context.parameters.get("accountId") ?? ""),
+                let groupID = context.parameters.get("groupId"), sandbox.groups(account).contains(where: { $0.id == groupID })
+            else { return failure(.notFound, "no such account or group") }
+            sandbox.edits.removeGroup(account, id: groupID)
+            sandbox.dataChanged()
+            return SandboxHTTP.json(.ok, ["status": "removed"])
+        }
         control.post("/webhooks") { request, context in
             let hook = try await request.decode(as: WebhookRequest.self, context: context)
             return try await sendEvent(hook)
@@ -141,7 +165,7 @@ struct SandboxControlRoutes: Sendable {
         if let roleID = change.roleID, !SandboxDirectory.roles(seed: sandbox.world.seed, account: account).contains(where: { $0.id == roleID }) {
             return "role_id is not a role of this account"
         }
-        let groups = (0..<SandboxDirectory.groupCount(account)).map { SandboxDirectory.group(seed: sandbox.world.seed, account: account, index: $0).id }
+        let groups = sandbox.groups(account).map(\.id)
         if let groupIDs = change.groupIDs, !groupIDs.allSatisfy(groups.contains) { return "group_ids names a group this account lacks" }
         return nil
     }

@@ -8,6 +8,8 @@ final class SandboxEdits: Sendable {
         var removed: Set<Int> = []
         var modified: [Int: SandboxUser] = [:]
         var added: [SandboxUser] = []
+        var addedGroups: [SandboxGroup] = []
+        var removedGroups: Set<String> = []
     }
 
     private let state = Mutex<[Int: AccountEdits]>([:])
@@ -26,8 +28,9 @@ final class SandboxEdits: Sendable {
             return (edits?.removed.contains(index) ?? false, edits?.modified[index], added)
         }
         if removed || index < 0 { return nil }
-        if index >= account.userCount { return added }
-        return modified ?? world.user(of: account, index: index)
+        guard var user = index >= account.userCount ? added : (modified ?? world.user(of: account, index: index)) else { return nil }
+        user.groupIDs.removeAll { isGroupRemoved(account, id: $0) }
+        return user
     }
 
     /// Adds a user generated for the next index, after `edit` adjusts it.
@@ -60,5 +63,38 @@ final class SandboxEdits: Sendable {
             edits.removed.insert(index)
             state[account.index] = edits
         }
+    }
+
+    /// The account's groups now: generated ones not removed, then added ones.
+    func groups(_ account: SandboxAccount, world: SandboxWorld) -> [SandboxGroup] {
+        let (added, removed) = state.withLock { ($0[account.index]?.addedGroups ?? [], $0[account.index]?.removedGroups ?? []) }
+        let generated = (0..<SandboxDirectory.groupCount(account)).map { SandboxDirectory.group(seed: world.seed, account: account, index: $0) }
+        return (generated + added).filter { !removed.contains($0.id) }
+    }
+
+    func addGroup(_ account: SandboxAccount, name: String, world: SandboxWorld) -> SandboxGroup {
+        state.withLock { state in
+            var edits = state[account.index] ?? AccountEdits()
+            let index = SandboxDirectory.groupCount(account) + edits.addedGroups.count
+            var random = SandboxRandom(seed: world.seed, 22, UInt64(account.index), UInt64(index))
+            let group = SandboxGroup(index: index, id: random.identifier(), name: name)
+            edits.addedGroups.append(group)
+            state[account.index] = edits
+            return group
+        }
+    }
+
+    /// Removes a group; its members keep their other groups, as when a Zoom admin deletes a group.
+    func removeGroup(_ account: SandboxAccount, id: String) {
+        state.withLock { state in
+            var edits = state[account.index] ?? AccountEdits()
+            edits.removedGroups.insert(id)
+            state[account.index] = edits
+        }
+    }
+
+    /// True when group `id` was removed.
+    func isGroupRemoved(_ account: SandboxAccount, id: String) -> Bool {
+        state.withLock { $0[account.index]?.removedGroups.contains(id) ?? false }
     }
 }

@@ -138,8 +138,7 @@ struct SandboxRESTRoutes: Sendable {
 
     func listGroups(_ caller: SandboxEndpoint.Caller) -> SandboxReply {
         let account = caller.account
-        let groups = (0..<SandboxDirectory.groupCount(account)).map { index -> [String: Any] in
-            let group = SandboxDirectory.group(seed: sandbox.world.seed, account: account, index: index)
+        let groups = sandbox.groups(account).map { group -> [String: Any] in
             let members = sandbox.cachedCount("group|\(group.id)", account: account) { $0.groupIDs.contains(group.id) }
             return ["id": group.id, "name": group.name, "total_members": members]
         }
@@ -148,9 +147,7 @@ struct SandboxRESTRoutes: Sendable {
 
     func groupMembers(_ request: Request, _ groupID: String, _ caller: SandboxEndpoint.Caller) throws -> SandboxReply {
         let account = caller.account
-        let exists = (0..<SandboxDirectory.groupCount(account)).contains {
-            SandboxDirectory.group(seed: sandbox.world.seed, account: account, index: $0).id == groupID
-        }
+        let exists = sandbox.groups(account).contains { $0.id == groupID }
         guard exists else { return SandboxReply.error(.notFound, code: 4130, "Group does not exist: \(groupID).") }
         return try members(request, scope: "group|\(groupID)", account: account) { $0.groupIDs.contains(groupID) }
     }

@@ -69,6 +69,9 @@ public final class ZoomSandbox: Sendable {
         edits.user(account, index: index, world: world)
     }
 
+    /// The groups of `account` as they are now.
+    public func groups(_ account: SandboxAccount) -> [SandboxGroup] { edits.groups(account, world: world) }
+
     /// Requests per `/v2` path, for tests and benchmarks.
     public var requestCounts: [String: Int] { requests.withLock { $0 } }
 

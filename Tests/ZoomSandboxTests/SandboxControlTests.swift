@@ -58,6 +58,25 @@ struct SandboxControlTests {
         }
     }
 
+    @Test("groups can be added and removed; a removed group disappears from users' group_ids")
+    func groupChanges() async throws {
+        try await Self.withControl { sandbox, zoom, token in
+            let account = sandbox.world.accounts[0]
+            let before = try zoom.json(try await zoom.get("/v2/groups", token: token))["groups"] as! [[String: Any]]
+            let created = try zoom.json(try await zoom.control("POST", "/accounts/\(account.id)/groups", ["name": "Interns"]))
+            let newID = try #require(created["id"] as? String)
+            let doomed = before[0]["id"] as! String
+            #expect(try await zoom.control("DELETE", "/accounts/\(account.id)/groups/\(doomed)").status == 200)
+            let after = try zoom.json(try await zoom.get("/v2/groups", token: token))["groups"] as! [[String: Any]]
+            let ids = after.map { $0["id"] as! String }
+            #expect(ids.contains(newID) && !ids.contains(doomed) && after.count == before.count)
+            #expect(try await zoom.get("/v2/groups/\(doomed)/members", token: token).status == 404)
+            let users = try await zoom.allUsers(status: "active", token: token)
+            #expect(!users.contains { ($0["group_ids"] as? [String] ?? []).contains(doomed) })
+            #expect(try await zoom.control("POST", "/accounts/\(account.id)/groups", ["name": ""]).status == 400)
+        }
+    }
+
     @Test("an invalid change is refused with 400 and changes nothing")
     func invalidChange() async throws {
         try await Self.withControl { sandbox, zoom, token in
