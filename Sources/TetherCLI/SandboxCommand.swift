@@ -31,6 +31,15 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Approve every authorization at once as this user: owner, admin or member.")
     var autoApprove: String?
 
+    @Option(help: "Access-token lifetime in seconds (Zoom: 3599).")
+    var tokenLifetime = 3599
+
+    @Flag(help: "Serve the control API under /_sandbox/ (data changes, faults, clock, webhooks, counters).")
+    var controlAPI = false
+
+    @Flag(help: "Do not enforce Zoom's rate limits (for benchmarks).")
+    var noRateLimits = false
+
     func run() async throws {
         let settings = try Runtime.loadSettings()
         let logger = Runtime.makeLogger(settings)
@@ -43,6 +52,10 @@ struct SandboxCommand: AsyncParsableCommand {
             configuration.autoApprove = role
         }
         guard users > 0 else { throw ValidationError("--users must be positive") }
+        guard tokenLifetime > 0 else { throw ValidationError("--token-lifetime must be positive") }
+        configuration.accessTokenLifetime = .seconds(tokenLifetime)
+        configuration.controlAPI = controlAPI
+        configuration.rateLimits = !noRateLimits
         let sandbox = try ZoomSandbox(configuration: configuration)
         // Written unbuffered, so a script reading our output sees the credentials before the server starts.
         let summary = sandbox.credentialsSummary + "\nRedirect URIs: \(configuration.redirectURIs.joined(separator: ", "))\n"
