@@ -144,7 +144,9 @@ struct SandboxControlRoutes: Sendable {
             "token_requests": grants.tokenRequests, "codes_exchanged": grants.authorizationCodesExchanged,
             "refreshes": grants.refreshes, "account_credential_tokens": grants.accountCredentialTokens,
             "revocations": grants.revocations, "rejected_token_requests": grants.rejectedTokenRequests,
+            "tokens_issued": grants.authorizationCodesExchanged + grants.refreshes + grants.accountCredentialTokens,
             "rate_limited": sandbox.rateLimited, "faults_injected": sandbox.faults.injected, "requests": sandbox.requestCounts,
+            "requests_by_category": sandbox.requestCountsByCategory,
         ])
     }
 

@@ -21,7 +21,7 @@ struct SandboxEndpoint: Sendable {
     }
 
     func respond(_ request: Request, _ handler: (Caller) throws -> SandboxReply) async throws -> Response {
-        sandbox.countRequest(request.uri.path)
+        sandbox.countRequest(request.uri.path, category: category)
         let (fault, latency) = sandbox.faults.next()
         if latency > .zero { try await Task.sleep(for: latency) }
         switch fault {

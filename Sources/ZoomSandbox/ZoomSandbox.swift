@@ -22,7 +22,7 @@ public final class ZoomSandbox: Sendable {
     let faults: SandboxFaults
     /// Sends webhook events for the control API.
     let httpClient = CurlHTTPClient(configuration: { var configuration = CurlHTTPClient.Configuration(); configuration.threads = 2; return configuration }())
-    private let requests = Mutex<[String: Int]>([:])
+    private let requests = Mutex<(paths: [String: Int], categories: [String: Int])>(([:], [:]))
     /// Signs page tokens; random per process, so tokens from another sandbox run are rejected.
     let pageTokenKey: [UInt8]
     private let counts = Mutex<[String: Int]>([:])
@@ -73,10 +73,16 @@ public final class ZoomSandbox: Sendable {
     public func groups(_ account: SandboxAccount) -> [SandboxGroup] { edits.groups(account, world: world) }
 
     /// Requests per `/v2` path, for tests and benchmarks.
-    public var requestCounts: [String: Int] { requests.withLock { $0 } }
+    public var requestCounts: [String: Int] { requests.withLock { $0.paths } }
 
-    func countRequest(_ path: String) {
-        requests.withLock { $0[path, default: 0] += 1 }
+    /// Requests per rate-limit category (`Light`, `Medium`, `Heavy`, `Resource-intensive`).
+    public var requestCountsByCategory: [String: Int] { requests.withLock { $0.categories } }
+
+    func countRequest(_ path: String, category: SandboxRateCategory) {
+        requests.withLock { counts in
+            counts.paths[path, default: 0] += 1
+            counts.categories[category.rawValue, default: 0] += 1
+        }
     }
 
     /// Injected faults; the control API sets them, tests may too.

@@ -1,5 +1,4 @@
 import Hummingbird
-import Logging
 import NIOCore
 import TestSupport
 
@@ -23,13 +22,5 @@ func withLoopbackServer<Result: Sendable>(
 ) async throws -> Result {
     let router = Router(context: PeerContext.self)
     configure(router)
-    var logger = Logger(label: "tether.tests.loopback")
-    logger.logLevel = .error
-    let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-    let app = Application(
-        router: router,
-        configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-        onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
-        logger: logger)
-    return try await withRunningServer(app, ports: ports, body)
+    return try await withLoopbackRouter(router, body)
 }

@@ -1,7 +1,6 @@
 import CurlHTTP
 import Foundation
 import Hummingbird
-import Logging
 import NIOCore
 import Synchronization
 import TestSupport
@@ -128,6 +127,8 @@ struct SandboxControlTests {
             #expect(counters["token_requests"] as? Int == 1)
             #expect(counters["codes_exchanged"] as? Int == 1)
             #expect((counters["requests"] as? [String: Int])?["/v2/users"] == 1)
+            #expect((counters["requests_by_category"] as? [String: Int])?["Medium"] == 1)
+            #expect(counters["tokens_issued"] as? Int == 1)
             #expect(try await zoom.control("POST", "/clock/advance", ["seconds": 3600]).status == 200)
             #expect(try zoom.json(try await zoom.get("/v2/users/me", token: token))["message"] as? String == "Access token is expired.")
             let fresh = try await zoom.connect(app: zoom.platformApp)["access_token"] as! String
@@ -148,13 +149,7 @@ struct SandboxControlTests {
             received.withLock { $0.append((headers, Array(body.readableBytesView))) }
             return Response(status: .ok)
         }
-        var logger = Logger(label: "tether.tests.hook")
-        logger.logLevel = .error
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let receiver = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
-        try await withRunningServer(receiver, ports: ports) { hookBase in
+        try await withLoopbackRouter(router) { hookBase in
             try await Self.withControl { sandbox, zoom, token in
                 let secret = "webhook-secret-token"
                 let sent = try zoom.json(try await zoom.control("POST", "/webhooks", [
@@ -189,13 +184,7 @@ struct SandboxControlTests {
             let reply = try JSONSerialization.data(withJSONObject: ["plainToken": plain, "encryptedToken": encrypted])
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: reply)))
         }
-        var logger = Logger(label: "tether.tests.hook")
-        logger.logLevel = .error
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let receiver = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
-        try await withRunningServer(receiver, ports: ports) { hookBase in
+        try await withLoopbackRouter(router) { hookBase in
             try await Self.withControl { _, zoom, _ in
                 let good = try zoom.json(try await zoom.control("POST", "/webhooks/validate", ["url": hookBase + "/hook", "secret_token": "right-secret"]))
                 #expect(good["valid"] as? Bool == true)
