@@ -10,6 +10,7 @@ let swiftSettings: [SwiftSetting] = [
 
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
+let nioConcurrency: Target.Dependency = .product(name: "NIOConcurrencyHelpers", package: "swift-nio")  // TSan-visible locks
 let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
 let lifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 let unixSignals: Target.Dependency = .product(name: "UnixSignals", package: "swift-service-lifecycle")
@@ -43,15 +44,15 @@ let package = Package(
         .target(name: "Vault", dependencies: ["COpenSSL", "Sensitive"], swiftSettings: swiftSettings),
         .target(
             name: "Postgres",
-            dependencies: ["CLibPQ", "Sensitive", logging, nioCore, nioPosix, lifecycle],
+            dependencies: ["CLibPQ", "Sensitive", logging, nioCore, nioPosix, nioConcurrency, lifecycle],
             swiftSettings: swiftSettings
         ),
-        .target(name: "CurlHTTP", dependencies: ["CCurl", logging, nioPosix], swiftSettings: swiftSettings),
+        .target(name: "CurlHTTP", dependencies: ["CCurl", logging, nioPosix, nioConcurrency], swiftSettings: swiftSettings),
 
         // Safe Swift above them.
         .target(name: "Store", dependencies: ["Postgres", "Vault", logging], swiftSettings: swiftSettings),
         .target(name: "TetherSettings", dependencies: ["Vault", "Sensitive", "CurlHTTP"], swiftSettings: swiftSettings),
-        .target(name: "ZoomSandbox", dependencies: ["Vault", "CurlHTTP", hummingbird, httpTypes, logging], swiftSettings: swiftSettings),
+        .target(name: "ZoomSandbox", dependencies: ["Vault", "CurlHTTP", hummingbird, httpTypes, logging, nioConcurrency], swiftSettings: swiftSettings),
         .target(name: "Server", dependencies: ["Store", "Postgres", hummingbird, httpTypes, logging], swiftSettings: swiftSettings),
         .executableTarget(
             name: "TetherCLI",
@@ -82,7 +83,7 @@ let package = Package(
         .testTarget(name: "SettingsTests", dependencies: ["TetherSettings", "Vault", "Sensitive"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ZoomSandboxTests",
-            dependencies: ["ZoomSandbox", "CurlHTTP", "Vault", "TestSupport", hummingbird],
+            dependencies: ["ZoomSandbox", "CurlHTTP", "Vault", "TestSupport", hummingbird, nioConcurrency],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -3,7 +3,7 @@ import Foundation
 public import Logging
 import NIOPosix
 public import ServiceLifecycle
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// An HTTP client over libcurl.
 ///
@@ -16,7 +16,7 @@ public final class CurlHTTPClient: Service, Sendable {
     /// Client-wide settings.
     public let configuration: Configuration
     private let threads: NIOThreadPool
-    private let idleHandles = Mutex<[EasyHandle]>([])
+    private let idleHandles = NIOLockedValueBox<[EasyHandle]>([])
     private let logger: Logger
 
     /// Creates a client and starts its threads.
@@ -38,7 +38,7 @@ public final class CurlHTTPClient: Service, Sendable {
     /// Stops the threads and frees the cached connections; later requests fail with `clientClosed`.
     public func shutdown() async {
         try? await threads.shutdownGracefully()
-        idleHandles.withLock { $0.removeAll() }
+        idleHandles.withLockedValue { $0.removeAll() }
     }
 
     /// Sends `request` and returns the complete response (any status code is a response, not an error).
@@ -48,14 +48,14 @@ public final class CurlHTTPClient: Service, Sendable {
         try Task.checkCancellation()
         let transfer = Transfer(
             request: request, target: target, configuration: configuration)
-        let handle = idleHandles.withLock { $0.popLast() } ?? EasyHandle()
+        let handle = idleHandles.withLockedValue { $0.popLast() } ?? EasyHandle()
         do {
             let response = try await withTaskCancellationHandler {
                 try await threads.runIfActive { try transfer.perform(on: handle) }
             } onCancel: {
                 transfer.cancel()
             }
-            idleHandles.withLock { $0.append(handle) }
+            idleHandles.withLockedValue { $0.append(handle) }
             return response
         } catch is NIOThreadPoolError.ThreadPoolInactive {
             throw CurlHTTPError(.clientClosed, host: target.host, reason: "the HTTP client is shut down")

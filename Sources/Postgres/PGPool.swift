@@ -1,7 +1,7 @@
 public import Logging
 import NIOPosix
 public import ServiceLifecycle
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A pool of libpq connections that runs every blocking libpq call on its own threads.
 ///
@@ -10,7 +10,8 @@ import Synchronization
 /// - A connection that broke, was left inside a transaction, or had a statement cancelled is closed
 ///   instead of reused; an idle connection whose server went away (for example after a restart) is
 ///   noticed on checkout without a round trip, so the pool recovers by itself.
-/// - Cancelling the calling task sends `PQcancel` for the statement that is running.
+/// - Cancelling the calling task sends `PQcancel` for the statement that is running; the call then fails with
+///   ``PGError/Code/cancelled``, also when it was cancelled while still waiting for a connection.
 ///
 /// The pool is a `Service`: `run()` waits for graceful shutdown and then closes it.
 public final class PGPool: Service, Sendable {
@@ -19,9 +20,9 @@ public final class PGPool: Service, Sendable {
     private let logger: Logger
     private let threads: NIOThreadPool
     private let cancelThread: NIOThreadPool
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
-    private struct State: ~Copyable {
+    private struct State {
         var idle: [PGConnection] = []
         var open = 0
         var closed = false
@@ -55,7 +56,7 @@ public final class PGPool: Service, Sendable {
 
     /// Closes the pool: waiters fail with `poolClosed`, idle connections close now, busy ones when released.
     public func close() async {
-        let (idle, waiters) = state.withLock { state -> ([PGConnection], [CheckedContinuation<Handoff, any Error>]) in
+        let (idle, waiters) = state.withLockedValue { state -> ([PGConnection], [CheckedContinuation<Handoff, any Error>]) in
             guard !state.closed else { return ([], []) }
             state.closed = true
             let idle = state.idle
@@ -81,7 +82,21 @@ public final class PGPool: Service, Sendable {
         timeout: Duration? = nil,
         _ body: @escaping @Sendable (PGConnection) throws -> Result
     ) async throws -> Result {
-        let connection = try await acquire(timeout: timeout ?? configuration.acquireTimeout)
+        do {
+            return try await leased(timeout: timeout ?? configuration.acquireTimeout, body)
+        } catch {
+            // However the cancellation surfaced (while waiting, before the pool thread started, or inside
+            // the statement), the caller sees one error for it.
+            guard Task.isCancelled, (error as? PGError)?.code != .cancelled else { throw error }
+            throw PGError(.cancelled, summary: "the statement was cancelled")
+        }
+    }
+
+    private func leased<Result: Sendable>(
+        timeout: Duration,
+        _ body: @escaping @Sendable (PGConnection) throws -> Result
+    ) async throws -> Result {
+        let connection = try await acquire(timeout: timeout)
         do {
             let result = try await withTaskCancellationHandler {
                 try await threads.runIfActive { try body(connection) }
@@ -97,9 +112,6 @@ public final class PGPool: Service, Sendable {
             throw PGError(.poolClosed, summary: "the pool is closed")
         } catch {
             release(connection)
-            if Task.isCancelled, !(error is CancellationError) {
-                throw PGError(.cancelled, summary: "the statement was cancelled")
-            }
             throw error
         }
     }
@@ -125,7 +137,7 @@ public final class PGPool: Service, Sendable {
 
     /// Connections open now, and how many of them are idle (for metrics and tests).
     public var statistics: (open: Int, idle: Int, waiting: Int) {
-        state.withLock { ($0.open, $0.idle.count, $0.waiters.count) }
+        state.withLockedValue { ($0.open, $0.idle.count, $0.waiters.count) }
     }
 
     // MARK: - Acquire and release
@@ -139,7 +151,7 @@ public final class PGPool: Service, Sendable {
 
     private func acquire(timeout: Duration) async throws -> PGConnection {
         while true {
-            let decision = state.withLock { state -> Decision in
+            let decision = state.withLockedValue { state -> Decision in
                 if state.closed { return .closed }
                 if let connection = state.idle.popLast() { return .use(connection) }
                 if state.open < configuration.maximumConnections {
@@ -190,7 +202,7 @@ public final class PGPool: Service, Sendable {
 
     private func release(_ connection: PGConnection) {
         let reusable = connection.isReusable
-        let waiter = state.withLock { state -> CheckedContinuation<Handoff, any Error>? in
+        let waiter = state.withLockedValue { state -> CheckedContinuation<Handoff, any Error>? in
             if !reusable || state.closed {
                 state.open -= 1
                 guard !state.closed, !state.waiters.isEmpty else { return nil }
@@ -208,7 +220,7 @@ public final class PGPool: Service, Sendable {
 
     /// Forgets a connection that will not be reused, handing its slot to a waiter if there is one.
     private func discard() {
-        let waiter = state.withLock { state -> CheckedContinuation<Handoff, any Error>? in
+        let waiter = state.withLockedValue { state -> CheckedContinuation<Handoff, any Error>? in
             state.open -= 1
             guard !state.closed, !state.waiters.isEmpty else { return nil }
             state.open += 1
@@ -242,7 +254,7 @@ public final class PGPool: Service, Sendable {
     private func enqueueWaiter(id: Int) async throws -> Handoff {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Handoff, any Error>) in
-                let outcome = state.withLock { state -> (any Error)? in
+                let outcome = state.withLockedValue { state -> (any Error)? in
                     if state.closed { return PGError(.poolClosed, summary: "the pool is closed") }
                     if state.cancelledWaiters.remove(id) != nil { return CancellationError() }
                     state.waiters.append((id, continuation))
@@ -251,7 +263,7 @@ public final class PGPool: Service, Sendable {
                 if let outcome { continuation.resume(throwing: outcome) }
             }
         } onCancel: {
-            let continuation = state.withLock { state -> CheckedContinuation<Handoff, any Error>? in
+            let continuation = state.withLockedValue { state -> CheckedContinuation<Handoff, any Error>? in
                 if let index = state.waiters.firstIndex(where: { $0.id == id }) {
                     return state.waiters.remove(at: index).continuation
                 }

@@ -1,5 +1,5 @@
 public import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The sandbox's notion of now. Tests move it forward (through the control API or directly) to expire
 /// codes, tokens and page tokens without waiting, or freeze it so rate-limit windows are deterministic.
@@ -9,19 +9,19 @@ public final class SandboxClock: Sendable {
         var frozenAt: Date?
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     public init() {}
 
     /// The current sandbox time.
     public var now: Date {
-        state.withLock { $0.frozenAt ?? Date().addingTimeInterval($0.offset) }
+        state.withLockedValue { $0.frozenAt ?? Date().addingTimeInterval($0.offset) }
     }
 
     /// Moves sandbox time forward by `interval` (frozen or not).
     public func advance(by interval: Duration) {
         let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
-        state.withLock { state in
+        state.withLockedValue { state in
             state.offset += seconds
             state.frozenAt = state.frozenAt?.addingTimeInterval(seconds)
         }
@@ -30,12 +30,12 @@ public final class SandboxClock: Sendable {
     /// Stops time at `date` (default: now) until ``resume()``; only ``advance(by:)`` moves it.
     public func freeze(at date: Date? = nil) {
         let current = now
-        state.withLock { $0.frozenAt = date ?? current }
+        state.withLockedValue { $0.frozenAt = date ?? current }
     }
 
     /// Lets time flow again from where it stood.
     public func resume() {
-        state.withLock { state in
+        state.withLockedValue { state in
             if let frozen = state.frozenAt { state.offset = frozen.timeIntervalSinceNow }
             state.frozenAt = nil
         }

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Changes made through the control API on top of the generated world: added, removed and modified
 /// users (which carries group and role membership). Everything else stays generated.
@@ -12,16 +12,16 @@ final class SandboxEdits: Sendable {
         var removedGroups: Set<String> = []
     }
 
-    private let state = Mutex<[Int: AccountEdits]>([:])
+    private let state = NIOLockedValueBox<[Int: AccountEdits]>([:])
 
     /// Users the account has now, including added ones (removed ones leave gaps in the index space).
     func userCount(_ account: SandboxAccount) -> Int {
-        account.userCount + state.withLock { $0[account.index]?.added.count ?? 0 }
+        account.userCount + state.withLockedValue { $0[account.index]?.added.count ?? 0 }
     }
 
     /// User `index` as it is now, or `nil` when it was removed or never existed.
     func user(_ account: SandboxAccount, index: Int, world: SandboxWorld) -> SandboxUser? {
-        let (removed, modified, added) = state.withLock { state -> (Bool, SandboxUser?, SandboxUser?) in
+        let (removed, modified, added) = state.withLockedValue { state -> (Bool, SandboxUser?, SandboxUser?) in
             let edits = state[account.index]
             let addedIndex = index - account.userCount
             let added = edits.flatMap { addedIndex >= 0 && addedIndex < $0.added.count ? $0.added[addedIndex] : nil }
@@ -35,7 +35,7 @@ final class SandboxEdits: Sendable {
 
     /// Adds a user generated for the next index, after `edit` adjusts it.
     func add(_ account: SandboxAccount, world: SandboxWorld, _ edit: (inout SandboxUser) -> Void) -> SandboxUser {
-        state.withLock { state in
+        state.withLockedValue { state in
             var edits = state[account.index] ?? AccountEdits()
             var user = SandboxUser(seed: world.seed, account: account, index: account.userCount + edits.added.count)
             edit(&user)
@@ -46,7 +46,7 @@ final class SandboxEdits: Sendable {
     }
 
     func replace(_ account: SandboxAccount, _ user: SandboxUser) {
-        state.withLock { state in
+        state.withLockedValue { state in
             var edits = state[account.index] ?? AccountEdits()
             if user.index >= account.userCount {
                 edits.added[user.index - account.userCount] = user
@@ -58,7 +58,7 @@ final class SandboxEdits: Sendable {
     }
 
     func remove(_ account: SandboxAccount, index: Int) {
-        state.withLock { state in
+        state.withLockedValue { state in
             var edits = state[account.index] ?? AccountEdits()
             edits.removed.insert(index)
             state[account.index] = edits
@@ -67,13 +67,13 @@ final class SandboxEdits: Sendable {
 
     /// The account's groups now: generated ones not removed, then added ones.
     func groups(_ account: SandboxAccount, world: SandboxWorld) -> [SandboxGroup] {
-        let (added, removed) = state.withLock { ($0[account.index]?.addedGroups ?? [], $0[account.index]?.removedGroups ?? []) }
+        let (added, removed) = state.withLockedValue { ($0[account.index]?.addedGroups ?? [], $0[account.index]?.removedGroups ?? []) }
         let generated = (0..<SandboxDirectory.groupCount(account)).map { SandboxDirectory.group(seed: world.seed, account: account, index: $0) }
         return (generated + added).filter { !removed.contains($0.id) }
     }
 
     func addGroup(_ account: SandboxAccount, name: String, world: SandboxWorld) -> SandboxGroup {
-        state.withLock { state in
+        state.withLockedValue { state in
             var edits = state[account.index] ?? AccountEdits()
             let index = SandboxDirectory.groupCount(account) + edits.addedGroups.count
             var random = SandboxRandom(seed: world.seed, 22, UInt64(account.index), UInt64(index))
@@ -86,7 +86,7 @@ final class SandboxEdits: Sendable {
 
     /// Removes a group; its members keep their other groups, as when a Zoom admin deletes a group.
     func removeGroup(_ account: SandboxAccount, id: String) {
-        state.withLock { state in
+        state.withLockedValue { state in
             var edits = state[account.index] ?? AccountEdits()
             edits.removedGroups.insert(id)
             state[account.index] = edits
@@ -95,6 +95,6 @@ final class SandboxEdits: Sendable {
 
     /// True when group `id` was removed.
     func isGroupRemoved(_ account: SandboxAccount, id: String) -> Bool {
-        state.withLock { $0[account.index]?.removedGroups.contains(id) ?? false }
+        state.withLockedValue { $0[account.index]?.removedGroups.contains(id) ?? false }
     }
 }

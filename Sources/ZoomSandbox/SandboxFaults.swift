@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Faults the control API injects into `/v2` responses, so clients can be tested against a Zoom that
 /// misbehaves. Which request gets a fault is decided by a seeded generator: runs are reproducible.
@@ -63,22 +63,22 @@ final class SandboxFaults: Sendable {
         var injected = 0
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     private let seed: UInt64
 
     init(seed: UInt64) { self.seed = seed }
 
     var plan: SandboxFaultPlan {
-        get { state.withLock { $0.plan } }
-        set { state.withLock { $0.plan = newValue } }
+        get { state.withLockedValue { $0.plan } }
+        set { state.withLockedValue { $0.plan = newValue } }
     }
 
     /// Faults injected so far.
-    var injected: Int { state.withLock { $0.injected } }
+    var injected: Int { state.withLockedValue { $0.injected } }
 
     /// Decides the fault for the next request, and the latency to add before answering.
     func next() -> (SandboxFault, latency: Duration) {
-        state.withLock { state in
+        state.withLockedValue { state in
             state.requests += 1
             let latency = Duration.milliseconds(state.plan.latencyMilliseconds)
             if state.plan.rateLimitStorm > 0 {

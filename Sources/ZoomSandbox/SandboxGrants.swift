@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 import Vault
 
 /// Who a token speaks for.
@@ -71,18 +71,18 @@ final class SandboxGrants: Sendable {
         var counters = Counters()
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     /// Remembers an authorization request awaiting the person's decision; returns its id.
     func addConsent(_ consent: PendingConsent) throws -> String {
         let id = try SecureRandom.token(byteCount: 16)
-        state.withLock { $0.consents[id] = consent }
+        state.withLockedValue { $0.consents[id] = consent }
         return id
     }
 
     /// Takes (and forgets) a pending consent; `nil` when unknown or expired.
     func takeConsent(_ id: String, now: Date) -> PendingConsent? {
-        state.withLock { state in
+        state.withLockedValue { state in
             guard let consent = state.consents.removeValue(forKey: id), consent.expiresAt > now else { return nil }
             return consent
         }
@@ -90,13 +90,13 @@ final class SandboxGrants: Sendable {
 
     func issueCode(_ code: Code) throws -> String {
         let value = try SecureRandom.token(byteCount: 24)
-        state.withLock { $0.codes[value] = code }
+        state.withLockedValue { $0.codes[value] = code }
         return value
     }
 
     /// Marks a code used and returns it as it was before; `nil` when unknown.
     func redeemCode(_ value: String) -> Code? {
-        state.withLock { state in
+        state.withLockedValue { state in
             guard var code = state.codes[value] else { return nil }
             let before = code
             code.used = true
@@ -112,7 +112,7 @@ final class SandboxGrants: Sendable {
     ) throws -> (access: String, refresh: String?) {
         let access = "sbx." + (try SecureRandom.token())
         let refresh = withRefresh ? "sbxr." + (try SecureRandom.token()) : nil
-        state.withLock { state in
+        state.withLockedValue { state in
             var generation = state.generations[principal] ?? 0
             if newGeneration {
                 generation += 1
@@ -126,7 +126,7 @@ final class SandboxGrants: Sendable {
 
     /// Consumes a refresh token: it works once, and only while its authorization is the newest.
     func consumeRefresh(_ token: String, clientID: String) -> RefreshRecord? {
-        state.withLock { state in
+        state.withLockedValue { state in
             guard let record = state.refresh[token], record.principal.clientID == clientID,
                 record.generation == state.generations[record.principal]
             else { return nil }
@@ -142,7 +142,7 @@ final class SandboxGrants: Sendable {
     }
 
     func checkAccess(_ token: String, now: Date) -> AccessCheck {
-        state.withLock { state in
+        state.withLockedValue { state in
             guard let record = state.access[token] else { return .invalid }
             if let current = state.generations[record.principal], current != record.generation { return .invalid }
             guard record.expiresAt > now else { return .expired }
@@ -154,7 +154,7 @@ final class SandboxGrants: Sendable {
     /// client's own. Returns true when something was revoked.
     @discardableResult
     func revoke(token: String, clientID: String) -> Bool {
-        state.withLock { state in
+        state.withLockedValue { state in
             let principal = state.access[token]?.principal ?? state.refresh[token]?.principal
             guard let principal, principal.clientID == clientID else { return false }
             state.access = state.access.filter { $0.value.principal != principal }
@@ -166,7 +166,7 @@ final class SandboxGrants: Sendable {
 
     /// Revokes every token of an app in an account (what removing the app from the account does).
     func revokeAll(clientID: String, accountIndex: Int) {
-        state.withLock { state in
+        state.withLockedValue { state in
             let matches: (SandboxPrincipal) -> Bool = { $0.clientID == clientID && $0.accountIndex == accountIndex }
             state.access = state.access.filter { !matches($0.value.principal) }
             state.refresh = state.refresh.filter { !matches($0.value.principal) }
@@ -174,8 +174,8 @@ final class SandboxGrants: Sendable {
     }
 
     func count(_ update: (inout Counters) -> Void) {
-        state.withLock { update(&$0.counters) }
+        state.withLockedValue { update(&$0.counters) }
     }
 
-    var counters: Counters { state.withLock { $0.counters } }
+    var counters: Counters { state.withLockedValue { $0.counters } }
 }

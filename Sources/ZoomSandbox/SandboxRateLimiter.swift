@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Zoom's rate-limit categories ("labels").
 public enum SandboxRateCategory: String, Sendable, CaseIterable {
@@ -56,7 +56,7 @@ final class SandboxRateLimiter: Sendable {
         var served429 = 0
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     /// Counts one request for `account` in `category` at `now` and says whether it may proceed.
     func admit(account: SandboxAccount, category: SandboxRateCategory, now: Date) -> Decision {
@@ -64,7 +64,7 @@ final class SandboxRateLimiter: Sendable {
         let seconds = Int(now.timeIntervalSince1970.rounded(.down))
         let day = seconds / 86_400
         let windowStart = seconds - seconds % limits.window
-        return state.withLock { state in
+        return state.withLockedValue { state in
             let dailyKey = "\(account.index)|\(limits.dailyPool)"
             var daily = state.days[dailyKey] ?? (day, 0)
             if daily.day != day { daily = (day, 0) }
@@ -88,5 +88,5 @@ final class SandboxRateLimiter: Sendable {
     }
 
     /// 429 responses served so far.
-    var served429: Int { state.withLock { $0.served429 } }
+    var served429: Int { state.withLockedValue { $0.served429 } }
 }

@@ -2,7 +2,7 @@ import Foundation
 public import Hummingbird
 public import Logging
 import CurlHTTP
-import Synchronization
+import NIOConcurrencyHelpers
 import Vault
 
 /// A Zoom emulator for tests, demos and local development: OAuth (authorization code with PKCE, rotating
@@ -22,10 +22,10 @@ public final class ZoomSandbox: Sendable {
     let faults: SandboxFaults
     /// Sends webhook events for the control API.
     let httpClient = CurlHTTPClient(configuration: { var configuration = CurlHTTPClient.Configuration(); configuration.threads = 2; return configuration }())
-    private let requests = Mutex<(paths: [String: Int], categories: [String: Int])>(([:], [:]))
+    private let requests = NIOLockedValueBox<(paths: [String: Int], categories: [String: Int])>(([:], [:]))
     /// Signs page tokens; random per process, so tokens from another sandbox run are rejected.
     let pageTokenKey: [UInt8]
-    private let counts = Mutex<[String: Int]>([:])
+    private let counts = NIOLockedValueBox<[String: Int]>([:])
 
     /// Creates a sandbox; nothing listens until ``buildApplication(host:port:logger:onServerRunning:)`` runs.
     public init(configuration: SandboxConfiguration = .init()) throws {
@@ -55,9 +55,9 @@ public final class ZoomSandbox: Sendable {
     /// deterministic, so a count never changes).
     func cachedCount(_ key: String, account: SandboxAccount, _ matches: (SandboxUser) -> Bool) -> Int {
         let fullKey = "\(account.index)|\(key)"
-        if let cached = counts.withLock({ $0[fullKey] }) { return cached }
+        if let cached = counts.withLockedValue({ $0[fullKey] }) { return cached }
         let count = (0..<userCount(account)).reduce(0) { $0 + (user(account, index: $1).map(matches) == true ? 1 : 0) }
-        counts.withLock { $0[fullKey] = count }
+        counts.withLockedValue { $0[fullKey] = count }
         return count
     }
 
@@ -73,13 +73,13 @@ public final class ZoomSandbox: Sendable {
     public func groups(_ account: SandboxAccount) -> [SandboxGroup] { edits.groups(account, world: world) }
 
     /// Requests per `/v2` path, for tests and benchmarks.
-    public var requestCounts: [String: Int] { requests.withLock { $0.paths } }
+    public var requestCounts: [String: Int] { requests.withLockedValue { $0.paths } }
 
     /// Requests per rate-limit category (`Light`, `Medium`, `Heavy`, `Resource-intensive`).
-    public var requestCountsByCategory: [String: Int] { requests.withLock { $0.categories } }
+    public var requestCountsByCategory: [String: Int] { requests.withLockedValue { $0.categories } }
 
     func countRequest(_ path: String, category: SandboxRateCategory) {
-        requests.withLock { counts in
+        requests.withLockedValue { counts in
             counts.paths[path, default: 0] += 1
             counts.categories[category.rawValue, default: 0] += 1
         }
@@ -93,7 +93,7 @@ public final class ZoomSandbox: Sendable {
 
     /// Forgets cached counts after the data changed.
     func dataChanged() {
-        counts.withLock { $0.removeAll() }
+        counts.withLockedValue { $0.removeAll() }
     }
 
     /// The sandbox as a Hummingbird application.

@@ -66,6 +66,29 @@ struct PGPoolTests {
         }
     }
 
+    @Test("a caller cancelled while waiting for a connection fails with cancelled and leaves the pool consistent")
+    func cancelledWhileWaiting() async throws {
+        try await TestDatabase.withFreshDatabase(maximumConnections: 1) { pool, _ in
+            let (holding, signal) = AsyncStream.makeStream(of: Void.self)
+            async let holder: Void = pool.withConnection { connection in
+                signal.yield()
+                _ = try connection.query("SELECT pg_sleep(1)")
+            }
+            var iterator = holding.makeAsyncIterator()
+            await iterator.next()
+            let waiter = Task { try await pool.query("SELECT 1") }
+            try await Task.sleep(for: .milliseconds(100))
+            waiter.cancel()
+            let result = await waiter.result
+            if case .failure(let error as PGError) = result { #expect(error.code == .cancelled) } else {
+                Issue.record("expected a cancelled PGError, got \(result)")
+            }
+            try await holder
+            #expect(pool.statistics.waiting == 0)
+            #expect(try await pool.query("SELECT 1")[0].decode(Int32.self, at: 0) == 1)
+        }
+    }
+
     @Test("an idle connection killed by the server is replaced without the caller seeing an error")
     func replacesKilledConnections() async throws {
         try await TestDatabase.withFreshDatabase(maximumConnections: 2) { pool, url in

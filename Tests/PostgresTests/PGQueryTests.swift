@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Postgres
 import TestSupport
@@ -72,13 +73,16 @@ struct PGQueryTests {
             #expect(foreign?.isUniqueViolation == false)
 
             // Two serializable transactions that each read what the other writes: one must fail with 40001.
+            // A barrier makes both read before either writes, however slow the machine.
+            let readDone = [DispatchSemaphore(value: 0), DispatchSemaphore(value: 0)]
             let outcomes = await withTaskGroup(of: (any Error)?.self) { group in
-                for id in [10, 20] {
+                for (side, id) in [10, 20].enumerated() {
                     group.addTask {
                         do {
                             try await pool.withTransaction(.init(isolation: .serializable)) { connection in
                                 _ = try connection.query("SELECT count(*) FROM parents")
-                                try connection.query("SELECT pg_sleep(0.3)")
+                                readDone[side].signal()
+                                _ = readDone[1 - side].wait(timeout: .now() + 10)
                                 try connection.execute("INSERT INTO parents VALUES (\(id), \("n\(id)"))")
                             }
                             return nil

@@ -2,7 +2,7 @@ import CurlHTTP
 import Foundation
 import Hummingbird
 import NIOCore
-import Synchronization
+import NIOConcurrencyHelpers
 import TestSupport
 import Testing
 import Vault
@@ -141,12 +141,12 @@ struct SandboxControlTests {
 
     @Test("webhook events carry Zoom's signature over the raw body; app_deauthorized also revokes the app's tokens")
     func webhooks() async throws {
-        let received = Mutex<[(headers: [String: String], body: [UInt8])]>([])
+        let received = NIOLockedValueBox<[(headers: [String: String], body: [UInt8])]>([])
         let router = Router()
         router.post("/hook") { request, _ in
             let body = try await request.body.collect(upTo: 1 << 20)
             let headers = Dictionary(request.headers.map { ($0.name.canonicalName, $0.value) }, uniquingKeysWith: { a, _ in a })
-            received.withLock { $0.append((headers, Array(body.readableBytesView))) }
+            received.withLockedValue { $0.append((headers, Array(body.readableBytesView))) }
             return Response(status: .ok)
         }
         try await withLoopbackRouter(router) { hookBase in
@@ -157,7 +157,7 @@ struct SandboxControlTests {
                     "account_id": sandbox.world.accounts[0].id, "client_id": zoom.platformApp.clientID,
                 ]))
                 #expect(sent["status"] as? Int == 200)
-                let delivery = try #require(received.withLock { $0.first })
+                let delivery = try #require(received.withLockedValue { $0.first })
                 let timestamp = try #require(delivery.headers["x-zm-request-timestamp"])
                 #expect(Int(timestamp).map { abs($0 - Int(Date().timeIntervalSince1970)) < 60 } == true)
                 let expected = "v0=" + Hex.encode(HMACSHA256.authenticationCode(
