@@ -32,11 +32,7 @@ extension PGConnection {
         try executeScript("BEGIN ISOLATION LEVEL \(options.isolation.rawValue)\(options.readOnly ? " READ ONLY" : "")")
         do {
             let result = try body(self)
-            try checkNotCancelled()
-            guard PQtransactionStatus(handle) == PQTRANS_INTRANS else {
-                throw PGError(.server, summary: "a statement inside the transaction failed, so it was rolled back")
-            }
-            try executeScript("COMMIT")
+            try commitOrFail()
             return result
         } catch {
             rollbackQuietly()
@@ -44,8 +40,18 @@ extension PGConnection {
         }
     }
 
+    /// Commits, unless cancellation was requested or a statement inside failed: then it throws, and the
+    /// caller rolls back.
+    func commitOrFail() throws {
+        try checkNotCancelled()
+        guard PQtransactionStatus(handle) == PQTRANS_INTRANS else {
+            throw PGError(.server, summary: "a statement inside the transaction failed, so it was rolled back")
+        }
+        try executeScript("COMMIT")
+    }
+
     /// Rolls back an open transaction, ignoring errors: the pool discards a connection it cannot clean.
-    private func rollbackQuietly() {
+    func rollbackQuietly() {
         guard PQstatus(handle) == CONNECTION_OK, PQtransactionStatus(handle) != PQTRANS_IDLE else { return }
         if let result = PQexec(handle, "ROLLBACK") { PQclear(result) }
     }

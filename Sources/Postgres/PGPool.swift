@@ -18,8 +18,8 @@ public final class PGPool: Service, Sendable {
     /// How the pool connects and how many connections it keeps.
     public let configuration: Configuration
     private let logger: Logger
-    private let threads: NIOThreadPool
-    private let cancelThread: NIOThreadPool
+    let threads: NIOThreadPool
+    let cancelThread: NIOThreadPool
     private let state = NIOLockedValueBox(State())
 
     private struct State {
@@ -149,7 +149,7 @@ public final class PGPool: Service, Sendable {
         case closed
     }
 
-    private func acquire(timeout: Duration) async throws -> PGConnection {
+    func acquire(timeout: Duration) async throws -> PGConnection {
         while true {
             let decision = state.withLockedValue { state -> Decision in
                 if state.closed { return .closed }
@@ -200,7 +200,7 @@ public final class PGPool: Service, Sendable {
         }
     }
 
-    private func release(_ connection: PGConnection) {
+    func release(_ connection: PGConnection) {
         let reusable = connection.isReusable
         let waiter = state.withLockedValue { state -> CheckedContinuation<Handoff, any Error>? in
             if !reusable || state.closed {

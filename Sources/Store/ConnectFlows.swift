@@ -1,0 +1,182 @@
+public import Foundation
+public import Postgres
+public import Sensitive
+import Vault
+
+/// A one-time connect link, as stored.
+public struct ConnectSession: Sendable, Hashable {
+    public let tenantID: UUID
+    public let id: UUID
+    public let provider: String
+    public let mode: String
+    public let returnURL: String?
+    public let requireOwner: Bool
+    public let expiresAt: Date
+    public let usedAt: Date?
+}
+
+/// What starting a flow stores: only hashes of the state and the browser cookie; sealed verifier and secret.
+public struct NewOAuthFlow: Sendable {
+    public var state: Secret
+    public var browserToken: Secret
+    public var issuer: String
+    public var clientID: String
+    public var redirectURI: String
+    public var lifetime: TimeInterval
+    /// Seals the PKCE verifier and (custom mode) the client secret for the flow id it is given; returns
+    /// (verifier, secret, key id). The store never sees a key.
+    public var seal: @Sendable (_ flowID: UUID) throws -> (verifier: Data, clientSecret: Data?, keyID: String)
+
+    public init(
+        state: Secret, browserToken: Secret, issuer: String, clientID: String, redirectURI: String, lifetime: TimeInterval,
+        seal: @escaping @Sendable (_ flowID: UUID) throws -> (verifier: Data, clientSecret: Data?, keyID: String)
+    ) {
+        self.state = state
+        self.browserToken = browserToken
+        self.issuer = issuer
+        self.clientID = clientID
+        self.redirectURI = redirectURI
+        self.lifetime = lifetime
+        self.seal = seal
+    }
+}
+
+/// A flow as the callback reads it, after consuming it.
+public struct OAuthFlow: Sendable {
+    public let tenantID: UUID
+    public let id: UUID
+    public let browserHash: Data
+    public let provider: String
+    public let issuer: String
+    public let mode: String
+    public let clientID: String
+    public let sealedClientSecret: Data?
+    public let sealedVerifier: Data
+    public let redirectURI: String
+    public let returnURL: String?
+    public let requireOwner: Bool
+}
+
+/// The outcome of presenting a state at the callback.
+public enum FlowConsumption: Sendable {
+    /// No flow has this state.
+    case unknown
+    /// The flow existed but its ten minutes are up.
+    case expired(tenantID: UUID, returnURL: String?)
+    /// The state was already used.
+    case alreadyUsed
+    /// The flow, now consumed: no second callback can use it.
+    case consumed(OAuthFlow)
+}
+
+/// Connect sessions (links an SMP hands out) and OAuth flows (one browser round trip to the provider).
+public struct ConnectFlows: Sendable {
+    let pool: PGPool
+
+    public init(pool: PGPool) { self.pool = pool }
+
+    /// Creates a connect session; returns it with its token, which only the link carries.
+    public func createSession(
+        tenantID: UUID, provider: String, mode: String, returnURL: String?, requireOwner: Bool, lifetime: TimeInterval
+    ) async throws -> (session: ConnectSession, token: Secret) {
+        let token = try SecureRandom.token(byteCount: 32)
+        let hash = secretHash(token)
+        let session = try await pool.withTenant(tenantID) { connection in
+            try connection.query("""
+                INSERT INTO connect_sessions (tenant_id, token_hash, provider, mode, return_url, require_owner, expires_at)
+                VALUES (\(tenantID), \(hash), \(provider), \(mode), \(returnURL), \(requireOwner), now() + make_interval(secs => \(lifetime)))
+                RETURNING \(unescaped: Self.sessionColumns)
+                """)[0].decodeSession()
+        }
+        return (session, Secret(token))
+    }
+
+    /// The session a link token opens, used or not; `nil` when unknown.
+    public func session(token: String) async throws -> ConnectSession? {
+        guard token.utf8.count <= 128 else { return nil }
+        return try await pool.withTransaction(.init(readOnly: true)) { connection in
+            try connection.allowLookup(bySecret: token)
+            return try connection.query(
+                "SELECT \(unescaped: Self.sessionColumns) FROM connect_sessions WHERE token_hash = \(secretHash(token))"
+            ).first?.decodeSession()
+        }
+    }
+
+    /// Marks the session used and records a new flow, in one transaction. `nil` when the session is
+    /// unknown, used or expired: a link starts one flow.
+    public func startFlow(sessionToken: String, _ flow: NewOAuthFlow) async throws -> ConnectSession? {
+        guard sessionToken.utf8.count <= 128 else { return nil }
+        return try await pool.withTransaction { connection -> ConnectSession? in
+            try connection.allowLookup(bySecret: sessionToken)
+            guard let found = try connection.query(
+                "SELECT \(unescaped: Self.sessionColumns) FROM connect_sessions WHERE token_hash = \(secretHash(sessionToken))"
+            ).first?.decodeSession() else { return nil }
+            try connection.scope(to: found.tenantID)
+            guard let session = try connection.query("""
+                UPDATE connect_sessions SET used_at = now()
+                WHERE tenant_id = \(found.tenantID) AND id = \(found.id) AND used_at IS NULL AND expires_at > now()
+                RETURNING \(unescaped: Self.sessionColumns)
+                """).first?.decodeSession() else { return nil }
+            let flowID = UUID()
+            let sealed = try flow.seal(flowID)
+            try connection.execute("""
+                INSERT INTO oauth_flows (tenant_id, id, connect_session_id, state_hash, browser_hash, provider, issuer, mode,
+                    client_id, client_secret, code_verifier, key_id, redirect_uri, return_url, require_owner, expires_at)
+                VALUES (\(session.tenantID), \(flowID), \(session.id), \(secretHash(flow.state.unsafeValue)),
+                    \(secretHash(flow.browserToken.unsafeValue)), \(session.provider), \(flow.issuer), \(session.mode), \(flow.clientID),
+                    \(sealed.clientSecret), \(sealed.verifier), \(sealed.keyID), \(flow.redirectURI), \(session.returnURL),
+                    \(session.requireOwner), now() + make_interval(secs => \(min(flow.lifetime, 600))))
+                """)
+            return session
+        }
+    }
+
+    /// Consumes the flow with `state` atomically (SECURITY.md O3): of any number of concurrent callbacks
+    /// with the same state, exactly one gets ``FlowConsumption/consumed(_:)``.
+    public func consume(state: String) async throws -> FlowConsumption {
+        try await pool.withTransaction { connection -> FlowConsumption in
+            try connection.allowLookup(bySecret: state)
+            let hash = secretHash(state)
+            guard let row = try connection.query(
+                "SELECT tenant_id, id, return_url, expires_at <= now(), consumed_at IS NOT NULL FROM oauth_flows WHERE state_hash = \(hash)"
+            ).first else { return .unknown }
+            let (tenantID, id, returnURL, expired, used) = try row.decode((UUID, UUID, String?, Bool, Bool).self)
+            if used { return .alreadyUsed }
+            if expired { return .expired(tenantID: tenantID, returnURL: returnURL) }
+            try connection.scope(to: tenantID)
+            guard let consumed = try connection.query("""
+                UPDATE oauth_flows SET consumed_at = now()
+                WHERE tenant_id = \(tenantID) AND id = \(id) AND consumed_at IS NULL AND expires_at > now()
+                RETURNING tenant_id, id, browser_hash, provider, issuer, mode, client_id, client_secret, code_verifier,
+                    redirect_uri, return_url, require_owner
+                """).first
+            else { return .alreadyUsed }
+            let values = try consumed.decode((UUID, UUID, Data, String, String, String, String, Data?, Data?, String, String?, Bool).self)
+            guard let verifier = values.8 else { return .alreadyUsed }
+            return .consumed(OAuthFlow(
+                tenantID: values.0, id: values.1, browserHash: values.2, provider: values.3, issuer: values.4, mode: values.5,
+                clientID: values.6, sealedClientSecret: values.7, sealedVerifier: verifier, redirectURI: values.9,
+                returnURL: values.10, requireOwner: values.11))
+        }
+    }
+
+    /// Records how a consumed flow ended (`connected` or an error code) and drops its sealed verifier and
+    /// secret, which are of no further use.
+    public func finish(tenantID: UUID, flowID: UUID, outcome: String, connectionID: UUID?) async throws {
+        try await pool.withTenant(tenantID) { connection in
+            try connection.execute("""
+                UPDATE oauth_flows SET outcome = \(outcome), connection_id = \(connectionID), client_secret = NULL, code_verifier = NULL
+                WHERE tenant_id = \(tenantID) AND id = \(flowID)
+                """)
+        }
+    }
+
+    static let sessionColumns = "tenant_id, id, provider, mode, return_url, require_owner, expires_at, used_at"
+}
+
+extension PGRow {
+    func decodeSession() throws -> ConnectSession {
+        let v = try decode((UUID, UUID, String, String, String?, Bool, Date, Date?).self)
+        return ConnectSession(tenantID: v.0, id: v.1, provider: v.2, mode: v.3, returnURL: v.4, requireOwner: v.5, expiresAt: v.6, usedAt: v.7)
+    }
+}

@@ -1,0 +1,324 @@
+public import Foundation
+public import Postgres
+
+/// A stream of a connection: whether the granted scopes permit it, and how its syncs went.
+public struct StreamState: Sendable, Hashable {
+    public let name: String
+    public let state: String
+    public let permitted: Bool
+    public let missingScopes: [String]
+    public let lastRunAt: Date?
+
+    public init(name: String, state: String = "idle", permitted: Bool, missingScopes: [String], lastRunAt: Date? = nil) {
+        self.name = name
+        self.state = state
+        self.permitted = permitted
+        self.missingScopes = missingScopes
+        self.lastRunAt = lastRunAt
+    }
+}
+
+/// A connected provider account, as stored (never with its credentials).
+public struct Connection: Sendable, Hashable {
+    public let tenantID: UUID
+    public let id: UUID
+    public let provider: String
+    public let mode: String
+    public let status: String
+    public let statusReason: String?
+    public let name: String
+    public let description: String
+    public let enabled: Bool
+    public let externalAccountID: String
+    public let clientID: String
+    public let authorizedByEmail: String?
+    public let authorizedByRemoteUserID: String?
+    public let authorizedByRole: String?
+    public let grantedScopes: [String]
+    public let createdAt: Date
+    public let updatedAt: Date
+    public var streams: [StreamState]
+}
+
+/// Everything known about a freshly authorized account, to create or refresh its connection.
+public struct AuthorizedAccount: Sendable {
+    public var provider: String
+    public var mode: String
+    public var externalAccountID: String
+    public var clientID: String
+    public var authorizedByEmail: String?
+    public var authorizedByRemoteUserID: String?
+    public var authorizedByRole: String?
+    public var grantedScopes: [String]
+    public var streams: [StreamState]
+    public var name: String?
+
+    public init(
+        provider: String, mode: String, externalAccountID: String, clientID: String, authorizedByEmail: String?,
+        authorizedByRemoteUserID: String?, authorizedByRole: String?, grantedScopes: [String], streams: [StreamState], name: String?
+    ) {
+        self.provider = provider
+        self.mode = mode
+        self.externalAccountID = externalAccountID
+        self.clientID = clientID
+        self.authorizedByEmail = authorizedByEmail
+        self.authorizedByRemoteUserID = authorizedByRemoteUserID
+        self.authorizedByRole = authorizedByRole
+        self.grantedScopes = grantedScopes
+        self.streams = streams
+        self.name = name
+    }
+}
+
+/// Credentials as stored: every secret sealed by the caller (the store never sees a key or a token).
+public struct SealedCredentials: Sendable, Hashable {
+    public var accessToken: Data?
+    public var accessTokenExpiresAt: Date?
+    public var refreshToken: Data?
+    public var clientSecret: Data?
+    /// The key that sealed the values.
+    public var keyID: String
+    /// Grows with every write; a re-seal applies only if it is unchanged.
+    public var version: Int
+    public var refreshedAt: Date?
+    public var refreshFailures: Int
+    public var nextRefreshAttemptAt: Date?
+
+    public init(
+        accessToken: Data?, accessTokenExpiresAt: Date?, refreshToken: Data?, clientSecret: Data?, keyID: String,
+        version: Int = 0, refreshedAt: Date? = nil, refreshFailures: Int = 0, nextRefreshAttemptAt: Date? = nil
+    ) {
+        self.accessToken = accessToken
+        self.accessTokenExpiresAt = accessTokenExpiresAt
+        self.refreshToken = refreshToken
+        self.clientSecret = clientSecret
+        self.keyID = keyID
+        self.version = version
+        self.refreshedAt = refreshedAt
+        self.refreshFailures = refreshFailures
+        self.nextRefreshAttemptAt = nextRefreshAttemptAt
+    }
+}
+
+/// Connections, their streams and their sealed credentials.
+public struct Connections: Sendable {
+    let pool: PGPool
+
+    public init(pool: PGPool) { self.pool = pool }
+
+    /// Creates the connection for an authorized account, or (same tenant, provider and account) reuses
+    /// the existing one with its id, replacing its mode, scopes and credentials. `seal` is called with the
+    /// connection's id, because sealed values are bound to it.
+    /// - Returns: the connection and whether it was created.
+    public func saveAuthorized(
+        tenantID: UUID, _ account: AuthorizedAccount, seal: @escaping @Sendable (_ connectionID: UUID) throws -> SealedCredentials
+    ) async throws -> (connection: Connection, created: Bool) {
+        try await pool.withTenant(tenantID) { connection in
+            let (id, created) = try connection.query("""
+                INSERT INTO connections (tenant_id, provider, mode, status, name, external_account_id, client_id, authorized_by_email,
+                    authorized_by_remote_user_id, authorized_by_role, granted_scopes)
+                VALUES (\(tenantID), \(account.provider), \(account.mode), 'active', \(account.name ?? ""), \(account.externalAccountID),
+                    \(account.clientID), \(account.authorizedByEmail), \(account.authorizedByRemoteUserID), \(account.authorizedByRole),
+                    \(account.grantedScopes))
+                ON CONFLICT (tenant_id, provider, external_account_id) DO UPDATE SET
+                    mode = excluded.mode, status = CASE WHEN connections.enabled THEN 'active' ELSE 'disabled' END,
+                    status_reason = NULL, client_id = excluded.client_id, authorized_by_email = excluded.authorized_by_email,
+                    authorized_by_remote_user_id = excluded.authorized_by_remote_user_id, authorized_by_role = excluded.authorized_by_role,
+                    granted_scopes = excluded.granted_scopes,
+                    name = CASE WHEN \(account.name ?? "") = '' THEN connections.name ELSE excluded.name END, updated_at = now()
+                RETURNING id, xmax = 0
+                """)[0].decode((UUID, Bool).self)
+            try Self.writeStreams(connection, tenantID: tenantID, connectionID: id, account.streams)
+            try Self.writeCredentials(connection, tenantID: tenantID, connectionID: id, try seal(id))
+            return (try Self.fetch(connection, tenantID: tenantID, id: id)!, created)
+        }
+    }
+
+    /// Every connection of a tenant, oldest first.
+    public func list(tenantID: UUID) async throws -> [Connection] {
+        try await pool.withTenant(tenantID) { connection in
+            let ids = try connection.query("SELECT id FROM connections WHERE tenant_id = \(tenantID) ORDER BY created_at, id")
+                .map { try $0.decode(UUID.self, at: 0) }
+            return try ids.compactMap { try Self.fetch(connection, tenantID: tenantID, id: $0) }
+        }
+    }
+
+    /// One connection of a tenant, or `nil`.
+    public func find(tenantID: UUID, id: UUID) async throws -> Connection? {
+        try await pool.withTenant(tenantID) { try Self.fetch($0, tenantID: tenantID, id: id) }
+    }
+
+    /// Changes the fields an API caller may change. Disabling keeps the credentials but stops syncs;
+    /// enabling again restores `active` (a connection that needs re-authorization stays so).
+    public func update(tenantID: UUID, id: UUID, name: String?, description: String?, enabled: Bool?) async throws -> Connection? {
+        try await pool.withTenant(tenantID) { connection in
+            let changed = try connection.execute("""
+                UPDATE connections SET
+                    name = coalesce(\(name), name), description = coalesce(\(description), description),
+                    enabled = coalesce(\(enabled), enabled),
+                    status = CASE
+                        WHEN \(enabled) IS false AND status = 'active' THEN 'disabled'
+                        WHEN \(enabled) IS true AND status = 'disabled' THEN 'active'
+                        ELSE status END,
+                    updated_at = now()
+                WHERE tenant_id = \(tenantID) AND id = \(id)
+                """)
+            return changed == 0 ? nil : try Self.fetch(connection, tenantID: tenantID, id: id)
+        }
+    }
+
+    /// Sets a connection's status (and why), e.g. `needs_reauth` after `invalid_grant`.
+    public func setStatus(tenantID: UUID, id: UUID, status: String, reason: String?) async throws {
+        try await pool.withTenant(tenantID) { connection in
+            try connection.execute("""
+                UPDATE connections SET status = \(status), status_reason = \(reason), updated_at = now()
+                WHERE tenant_id = \(tenantID) AND id = \(id)
+                """)
+        }
+    }
+
+    /// Revokes a connection: its credentials are deleted and its status becomes `revoked`; with `purge`
+    /// the connection itself goes too, and with it (by cascade) every row synced through it.
+    /// - Returns: false when there is no such connection.
+    @discardableResult
+    public func revoke(tenantID: UUID, id: UUID, reason: String, purge: Bool) async throws -> Bool {
+        try await pool.withTenant(tenantID) { connection in
+            try connection.execute("DELETE FROM connection_credentials WHERE tenant_id = \(tenantID) AND connection_id = \(id)")
+            if purge {
+                return try connection.execute("DELETE FROM connections WHERE tenant_id = \(tenantID) AND id = \(id)") > 0
+            }
+            return try connection.execute("""
+                UPDATE connections SET status = 'revoked', status_reason = \(reason), updated_at = now()
+                WHERE tenant_id = \(tenantID) AND id = \(id)
+                """) > 0
+        }
+    }
+
+    /// Every tenant's connection to `externalAccountID` at `provider`: a verified provider event (an app
+    /// removed from an account) names the account, not a tenant.
+    public func findByExternalAccount(provider: String, externalAccountID: String) async throws -> [Connection] {
+        try await pool.withTransaction(.init(readOnly: true)) { connection in
+            try connection.execute("SELECT set_config('app.lookup_account', \(provider + ":" + externalAccountID), true)")
+            let keys = try connection.query("""
+                SELECT tenant_id, id FROM connections WHERE provider = \(provider) AND external_account_id = \(externalAccountID)
+                """).map { try $0.decode((UUID, UUID).self) }
+            return try keys.compactMap { tenantID, id in
+                try connection.scope(to: tenantID)
+                return try Self.fetch(connection, tenantID: tenantID, id: id)
+            }
+        }
+    }
+
+    // MARK: - Credentials
+
+    /// The sealed credentials of a connection, or `nil` when it has none.
+    public func credentials(tenantID: UUID, connectionID: UUID) async throws -> SealedCredentials? {
+        try await pool.withTenant(tenantID) { try Self.fetchCredentials($0, tenantID: tenantID, connectionID: connectionID, lock: false) }
+    }
+
+    /// Connections of a tenant whose OAuth credentials the background refresher should renew: the access
+    /// token expires within `expiringWithin`, or the last refresh is older than `idleAfter` (refresh tokens
+    /// of idle connections must be exercised before the provider forgets them).
+    public func dueForRefresh(tenantID: UUID, expiringWithin: TimeInterval, idleAfter: TimeInterval) async throws -> [UUID] {
+        try await pool.withTenant(tenantID) { connection in
+            try connection.query("""
+                SELECT c.id FROM connections c JOIN connection_credentials k ON k.tenant_id = c.tenant_id AND k.connection_id = c.id
+                WHERE c.tenant_id = \(tenantID) AND c.status IN ('active', 'disabled') AND k.refresh_token IS NOT NULL
+                  AND (k.next_refresh_attempt_at IS NULL OR k.next_refresh_attempt_at <= now())
+                  AND (k.access_token_expires_at < now() + make_interval(secs => \(expiringWithin))
+                       OR coalesce(k.refreshed_at, k.updated_at) < now() - make_interval(secs => \(idleAfter)))
+                ORDER BY k.access_token_expires_at
+                """).map { try $0.decode(UUID.self, at: 0) }
+        }
+    }
+
+    static func writeCredentials(_ connection: PGConnection, tenantID: UUID, connectionID: UUID, _ sealed: SealedCredentials) throws {
+        try connection.execute("""
+            INSERT INTO connection_credentials (tenant_id, connection_id, access_token, access_token_expires_at, refresh_token,
+                client_secret, key_id, refreshed_at)
+            VALUES (\(tenantID), \(connectionID), \(sealed.accessToken), \(sealed.accessTokenExpiresAt), \(sealed.refreshToken),
+                \(sealed.clientSecret), \(sealed.keyID), now())
+            ON CONFLICT (tenant_id, connection_id) DO UPDATE SET
+                access_token = excluded.access_token, access_token_expires_at = excluded.access_token_expires_at,
+                refresh_token = excluded.refresh_token, client_secret = excluded.client_secret, key_id = excluded.key_id,
+                version = connection_credentials.version + 1, refreshed_at = now(), refresh_failures = 0,
+                next_refresh_attempt_at = NULL, updated_at = now()
+            """)
+    }
+
+    static func fetchCredentials(_ connection: PGConnection, tenantID: UUID, connectionID: UUID, lock: Bool) throws -> SealedCredentials? {
+        guard let row = try connection.query("""
+            SELECT access_token, access_token_expires_at, refresh_token, client_secret, key_id, version, refreshed_at,
+                refresh_failures, next_refresh_attempt_at
+            FROM connection_credentials WHERE tenant_id = \(tenantID) AND connection_id = \(connectionID)
+            \(unescaped: lock ? "FOR UPDATE" : "")
+            """).first else { return nil }
+        let v = try row.decode((Data?, Date?, Data?, Data?, String, Int, Date?, Int, Date?).self)
+        return SealedCredentials(
+            accessToken: v.0, accessTokenExpiresAt: v.1, refreshToken: v.2, clientSecret: v.3, keyID: v.4, version: v.5,
+            refreshedAt: v.6, refreshFailures: v.7, nextRefreshAttemptAt: v.8)
+    }
+
+    // MARK: - Reading
+
+    static func writeStreams(_ connection: PGConnection, tenantID: UUID, connectionID: UUID, _ streams: [StreamState]) throws {
+        try connection.execute("""
+            DELETE FROM connection_streams WHERE tenant_id = \(tenantID) AND connection_id = \(connectionID)
+              AND NOT (name = ANY(\(streams.map(\.name))))
+            """)
+        for stream in streams {
+            try connection.execute("""
+                INSERT INTO connection_streams (tenant_id, connection_id, name, permitted, missing_scopes)
+                VALUES (\(tenantID), \(connectionID), \(stream.name), \(stream.permitted), \(stream.missingScopes))
+                ON CONFLICT (tenant_id, connection_id, name) DO UPDATE SET
+                    permitted = excluded.permitted, missing_scopes = excluded.missing_scopes
+                """)
+        }
+    }
+
+    static func fetch(_ connection: PGConnection, tenantID: UUID, id: UUID) throws -> Connection? {
+        guard let row = try connection.query("""
+            SELECT tenant_id, id, provider, mode, status, status_reason, name, description, enabled, external_account_id, client_id,
+                authorized_by_email, authorized_by_remote_user_id, authorized_by_role, granted_scopes, created_at, updated_at
+            FROM connections WHERE tenant_id = \(tenantID) AND id = \(id)
+            """).first else { return nil }
+        let b = try row.decode((UUID, UUID, String, String, String, String?, String, String, Bool, String, String, String?, String?, String?,
+            [String], Date, Date).self)
+        let streams = try connection.query("""
+            SELECT name, state, permitted, missing_scopes, last_run_at FROM connection_streams
+            WHERE tenant_id = \(tenantID) AND connection_id = \(id) ORDER BY name
+            """).map { row in
+            let s = try row.decode((String, String, Bool, [String], Date?).self)
+            return StreamState(name: s.0, state: s.1, permitted: s.2, missingScopes: s.3, lastRunAt: s.4)
+        }
+        return Connection(
+            tenantID: b.0, id: b.1, provider: b.2, mode: b.3, status: b.4, statusReason: b.5, name: b.6, description: b.7, enabled: b.8,
+            externalAccountID: b.9, clientID: b.10, authorizedByEmail: b.11, authorizedByRemoteUserID: b.12, authorizedByRole: b.13,
+            grantedScopes: b.14, createdAt: b.15, updatedAt: b.16, streams: streams)
+    }
+}
+
+extension Connections {
+    /// Tables that describe a connection rather than hold data synced through it.
+    static let controlTables: Set<String> = ["connection_streams", "connection_credentials"]
+
+    /// Deletes every row synced through a connection, keeping the connection itself (as `revoked`, say).
+    /// The data tables are found in the catalog (every table with a foreign key to `connections`), so a
+    /// table added by a later migration is purged too.
+    /// - Returns: rows deleted.
+    @discardableResult
+    public func purgeSyncedData(tenantID: UUID, connectionID: UUID) async throws -> Int {
+        try await pool.withTenant(tenantID) { connection in
+            let tables = try connection.query("""
+                SELECT DISTINCT conrelid::regclass::text FROM pg_constraint
+                WHERE contype = 'f' AND confrelid = 'connections'::regclass ORDER BY 1
+                """).map { try $0.decode(String.self, at: 0) }.filter { !Self.controlTables.contains($0) }
+            var deleted = 0
+            for table in tables {
+                deleted += try connection.execute(
+                    "DELETE FROM \(identifier: table) WHERE tenant_id = \(tenantID) AND connection_id = \(connectionID)")
+            }
+            return deleted
+        }
+    }
+}

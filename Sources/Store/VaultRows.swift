@@ -1,0 +1,85 @@
+public import Foundation
+public import Postgres
+
+/// The sealed rows of one tenant as key rotation sees them: which key sealed them, and a compare-and-swap
+/// write that never overwrites a concurrent refresh (SECURITY.md §2, online rotation step 3).
+public struct VaultRows: Sendable {
+    let pool: PGPool
+
+    public init(pool: PGPool) { self.pool = pool }
+
+    /// A row of sealed values: the columns, by name, and what identifies its current content.
+    public struct SealedRow: Sendable {
+        public let table: String
+        public let tenantID: UUID
+        /// The connection (credentials) or flow (OAuth flows) the values are bound to.
+        public let ownerID: UUID
+        public let keyID: String
+        public let values: [String: Data]
+        /// Credentials: the row's version; flows: 0 (their sealed values are compared instead).
+        let version: Int
+    }
+
+    /// Rows per key id in one tenant, over both tables that hold sealed values.
+    public func countsByKey(tenantID: UUID) async throws -> [String: Int] {
+        try await pool.withTenant(tenantID) { connection in
+            var counts: [String: Int] = [:]
+            for row in try connection.query("""
+                SELECT key_id, count(*)::bigint FROM (
+                    SELECT key_id FROM connection_credentials WHERE tenant_id = \(tenantID)
+                    UNION ALL
+                    SELECT key_id FROM oauth_flows WHERE tenant_id = \(tenantID) AND code_verifier IS NOT NULL
+                ) sealed GROUP BY key_id
+                """) {
+                let (key, count) = try row.decode((String, Int).self)
+                counts[key] = count
+            }
+            return counts
+        }
+    }
+
+    /// Up to `limit` rows of a tenant whose values are not sealed with `keyID`.
+    public func notSealedWith(_ keyID: String, tenantID: UUID, limit: Int) async throws -> [SealedRow] {
+        try await pool.withTenant(tenantID) { connection in
+            var rows = try connection.query("""
+                SELECT connection_id, key_id, version, access_token, refresh_token, client_secret FROM connection_credentials
+                WHERE tenant_id = \(tenantID) AND key_id <> \(keyID) ORDER BY connection_id LIMIT \(limit)
+                """).map { row in
+                let v = try row.decode((UUID, String, Int, Data?, Data?, Data?).self)
+                let values = ["access_token": v.3, "refresh_token": v.4, "client_secret": v.5].compactMapValues { $0 }
+                return SealedRow(table: "connection_credentials", tenantID: tenantID, ownerID: v.0, keyID: v.1, values: values, version: v.2)
+            }
+            rows += try connection.query("""
+                SELECT id, key_id, code_verifier, client_secret FROM oauth_flows
+                WHERE tenant_id = \(tenantID) AND key_id <> \(keyID) AND code_verifier IS NOT NULL ORDER BY id LIMIT \(limit)
+                """).map { row in
+                let v = try row.decode((UUID, String, Data, Data?).self)
+                let values = ["code_verifier": v.2, "client_secret": v.3].compactMapValues { $0 }
+                return SealedRow(table: "oauth_flows", tenantID: tenantID, ownerID: v.0, keyID: v.1, values: values, version: 0)
+            }
+            return rows
+        }
+    }
+
+    /// Writes `resealed` (same columns, sealed with `keyID`) if the row has not changed since it was read.
+    /// - Returns: false when a concurrent write won; the row is then left as that write made it.
+    public func replace(_ row: SealedRow, with resealed: [String: Data], keyID: String) async throws -> Bool {
+        try await pool.withTenant(row.tenantID) { connection in
+            switch row.table {
+            case "connection_credentials":
+                return try connection.execute("""
+                    UPDATE connection_credentials SET access_token = \(resealed["access_token"]), refresh_token = \(resealed["refresh_token"]),
+                        client_secret = \(resealed["client_secret"]), key_id = \(keyID), version = version + 1, updated_at = now()
+                    WHERE tenant_id = \(row.tenantID) AND connection_id = \(row.ownerID) AND version = \(row.version)
+                    """) == 1
+            default:
+                return try connection.execute("""
+                    UPDATE oauth_flows SET code_verifier = \(resealed["code_verifier"]), client_secret = \(resealed["client_secret"]),
+                        key_id = \(keyID)
+                    WHERE tenant_id = \(row.tenantID) AND id = \(row.ownerID) AND key_id = \(row.keyID)
+                      AND code_verifier = \(row.values["code_verifier"])
+                    """) == 1
+            }
+        }
+    }
+}
