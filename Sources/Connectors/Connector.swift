@@ -1,0 +1,134 @@
+public import Foundation
+public import OAuth
+public import Sensitive
+
+/// Who authorized a connection, as the provider reports it right after the token exchange.
+public struct ConnectedIdentity: Sendable, Hashable {
+    /// The provider's id of the account (Zoom's `account_id`): a tenant has one connection per account.
+    public var accountID: String
+    /// The provider's id of the authorizing user.
+    public var userID: String
+    public var email: String
+    /// The user's role as the provider names it ("Owner", "Admin", a custom role).
+    public var role: String
+    /// True when the user owns the account (Zluri-style connections require it).
+    public var isOwner: Bool
+
+    public init(accountID: String, userID: String, email: String, role: String, isOwner: Bool) {
+        self.accountID = accountID
+        self.userID = userID
+        self.email = email
+        self.role = role
+        self.isOwner = isOwner
+    }
+}
+
+/// A webhook delivery as received: the raw body bytes (signatures cover them, never re-serialized JSON).
+public struct WebhookDelivery: Sendable {
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+
+    public init(headers: [(name: String, value: String)], body: [UInt8]) {
+        self.headers = headers
+        self.body = body
+    }
+
+    /// Every value of the header `name` (case-insensitive).
+    public func values(of name: String) -> [String] {
+        headers.filter { $0.name.lowercased() == name.lowercased() }.map(\.value)
+    }
+}
+
+/// What a verified webhook asks Tether to do.
+public enum WebhookEvent: Sendable, Hashable {
+    /// Answer the provider's endpoint check with this JSON body.
+    case challenge(response: [UInt8])
+    /// The provider's app was removed from an account: revoke every connection to that account made with
+    /// that client, delete its credentials and purge its data.
+    case deauthorized(accountID: String, clientID: String)
+    /// A verified event Tether does not act on.
+    case ignored(event: String)
+}
+
+/// A delivery whose signature checked out.
+public struct VerifiedWebhook: Sendable, Hashable {
+    public let event: WebhookEvent
+    /// Identifies the delivery, so an exact replay (same timestamp, same body) is acted on once.
+    public let replayKey: String
+
+    public init(event: WebhookEvent, replayKey: String) {
+        self.event = event
+        self.replayKey = replayKey
+    }
+}
+
+/// Why a webhook delivery was refused.
+public struct WebhookRejection: Error, Sendable, Hashable, CustomStringConvertible {
+    public let reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { reason }
+}
+
+/// A SaaS provider Tether connects to. Everything provider-specific (URLs, field names, scopes, signature
+/// schemes) lives behind this protocol, so the server, the vault and the workers stay provider-neutral.
+public protocol Connector: Sendable {
+    /// The provider's name in paths and JSON (`zoom`).
+    var provider: String { get }
+    /// The provider's name for people (`Zoom`).
+    var displayName: String { get }
+    /// The provider's OAuth authorization server.
+    var authorizationServer: AuthorizationServer { get }
+    /// Every stream the connector can sync.
+    var streams: [StreamDescription] { get }
+    /// Explanations of the scopes the streams need.
+    var scopeCatalog: ScopeCatalog { get }
+    /// The scopes an app for Tether should be granted.
+    var requestedScopes: [String] { get }
+
+    /// The token-endpoint fields that mint a server-to-server token for `accountID`.
+    func serverToServerGrant(accountID: String) -> [(String, String)]
+
+    /// Reads who authorized `accessToken`.
+    /// - Throws: ``ConnectorError``.
+    func identify(accessToken: Secret) async throws -> ConnectedIdentity
+
+    /// Verifies a webhook delivery signed with `secret` and says what it asks for.
+    /// - Throws: ``WebhookRejection`` when the signature, the timestamp or the body is not acceptable.
+    func verifyWebhook(_ delivery: WebhookDelivery, secret: Secret, now: Date) throws -> VerifiedWebhook
+}
+
+/// A call to a provider's API failed. The reason is safe to log and show.
+public struct ConnectorError: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Hashable {
+        /// The token was refused (401).
+        case unauthorized
+        /// The token lacks a scope the call needs.
+        case missingScope = "missing_scope"
+        /// Too many requests (429); retry after `retryAfter`.
+        case rateLimited = "rate_limited"
+        /// A 5xx, a timeout or a dropped connection.
+        case unavailable
+        /// The response broke the API's contract.
+        case invalidResponse = "invalid_response"
+        /// Any other refusal.
+        case rejected
+    }
+
+    public let kind: Kind
+    public let reason: String
+    /// Seconds to wait, when the provider said.
+    public var retryAfter: Int?
+
+    public init(_ kind: Kind, _ reason: String, retryAfter: Int? = nil) {
+        self.kind = kind
+        self.reason = reason
+        self.retryAfter = retryAfter
+    }
+
+    public var description: String { "\(kind.rawValue): \(reason)" }
+}
+
+extension Connector {
+    /// The stream with `name`.
+    public func stream(named name: String) -> StreamDescription? { streams.first { $0.name == name } }
+}

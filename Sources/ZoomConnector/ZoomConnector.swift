@@ -1,0 +1,87 @@
+public import Connectors
+public import CurlHTTP
+public import Foundation
+public import OAuth
+public import Sensitive
+
+/// Tether's Zoom connector: Zoom's OAuth endpoints, its identity call, its scopes and its webhook
+/// signatures (`zoom-api.md`). Nothing outside this module knows Zoom's URLs or field names.
+public struct ZoomConnector: Connector {
+    /// Where Zoom (or the sandbox) lives.
+    public struct Configuration: Sendable {
+        /// The OAuth host, `https://zoom.us` (`ZOOM_OAUTH_BASE_URL`).
+        public var oauthBaseURL: String
+        /// The REST base, `https://api.zoom.us/v2` (`ZOOM_API_BASE_URL`).
+        public var apiBaseURL: String
+        /// Bound on each API call.
+        public var timeout: Duration = .seconds(30)
+
+        public init(oauthBaseURL: String = "https://zoom.us", apiBaseURL: String = "https://api.zoom.us/v2") {
+            self.oauthBaseURL = oauthBaseURL
+            self.apiBaseURL = apiBaseURL
+        }
+    }
+
+    public let configuration: Configuration
+    let http: CurlHTTPClient
+
+    public init(configuration: Configuration, http: CurlHTTPClient) {
+        self.configuration = configuration
+        self.http = http
+    }
+
+    public var provider: String { "zoom" }
+    public var displayName: String { "Zoom" }
+    public var streams: [StreamDescription] { ZoomCatalog.streams }
+    public var scopeCatalog: ScopeCatalog { ZoomCatalog.scopes }
+    public var requestedScopes: [String] { ZoomCatalog.requestedScopes }
+
+    /// Zoom does not publish OAuth server metadata; its OAuth host serves as the issuer identifier.
+    public var authorizationServer: AuthorizationServer {
+        let base = configuration.oauthBaseURL
+        return AuthorizationServer(
+            issuer: base, authorizeURL: base + "/oauth/authorize", tokenURL: base + "/oauth/token", revokeURL: base + "/oauth/revoke")
+    }
+
+    /// Zoom's server-to-server grant: `grant_type=account_credentials&account_id=…` (`zoom-api.md` §2).
+    public func serverToServerGrant(accountID: String) -> [(String, String)] {
+        [("grant_type", "account_credentials"), ("account_id", accountID)]
+    }
+
+    /// `GET /users/me`: the account id, and the authorizing user's id, email and role. Zoom's built-in
+    /// owner role has id "0" (`zoom-api.md` §3).
+    public func identify(accessToken: Secret) async throws -> ConnectedIdentity {
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(HTTPClientRequest(
+                url: configuration.apiBaseURL + "/users/me",
+                headers: [HTTPHeader("Authorization", "Bearer \(accessToken.unsafeValue)"), HTTPHeader("Accept", "application/json")],
+                timeout: configuration.timeout, maximumResponseBytes: 1024 * 1024))
+        } catch let error as CurlHTTPError {
+            throw ConnectorError(.unavailable, "Zoom could not be reached (\(error.code))")
+        }
+        try ZoomResponse.check(response)
+        guard let me = try? JSONDecoder().decode(Me.self, from: Data(response.body)) else {
+            throw ConnectorError(.invalidResponse, "Zoom's /users/me answer lacks id, account_id or email")
+        }
+        guard !me.id.isEmpty, !me.account_id.isEmpty, !me.email.isEmpty else {
+            throw ConnectorError(.invalidResponse, "Zoom's /users/me answer has an empty id, account_id or email")
+        }
+        let roleName = me.role_name ?? ""
+        return ConnectedIdentity(
+            accountID: me.account_id, userID: me.id, email: me.email, role: roleName.isEmpty ? "Member" : roleName,
+            isOwner: me.role_id == "0")
+    }
+
+    private struct Me: Decodable {
+        var id: String
+        var account_id: String
+        var email: String
+        var role_name: String?
+        var role_id: String?
+    }
+
+    public func verifyWebhook(_ delivery: WebhookDelivery, secret: Secret, now: Date) throws -> VerifiedWebhook {
+        try ZoomWebhook.verify(delivery, secret: secret, now: now)
+    }
+}
