@@ -1,0 +1,22 @@
+public import Connectors
+public import OAuth
+
+/// The connectors Tether runs, and the platform app (Tether's own OAuth client) of each provider that has one.
+public struct ConnectorRegistry: Sendable {
+    private let connectors: [String: any Connector]
+    private let platformApps: [String: ClientCredentials]
+
+    public init(_ connectors: [any Connector], platformApps: [String: ClientCredentials]) {
+        self.connectors = Dictionary(connectors.map { ($0.provider, $0) }, uniquingKeysWith: { first, _ in first })
+        self.platformApps = platformApps
+    }
+
+    /// The connector for `provider`.
+    public func connector(_ provider: String) -> (any Connector)? { connectors[provider] }
+
+    /// Every provider's name, sorted.
+    public var providers: [String] { connectors.keys.sorted() }
+
+    /// The platform app of `provider`, when one is configured (`ZOOM_CLIENT_ID`/`ZOOM_CLIENT_SECRET`).
+    public func platformApp(_ provider: String) -> ClientCredentials? { platformApps[provider] }
+}

@@ -1,0 +1,65 @@
+public import Foundation
+public import Sensitive
+public import Store
+public import Vault
+
+/// Seals and opens the secrets Tether stores, each bound (as associated data) to its table, column,
+/// tenant and connection or flow: a value copied to another row or column does not open.
+public struct CredentialVault: Sendable {
+    public let sealer: Sealer
+
+    public init(keyRing: KeyRing) {
+        self.sealer = Sealer(keyRing: keyRing)
+    }
+
+    /// The key new values are sealed with.
+    public var primaryKeyID: String { sealer.keyRing.primaryID }
+
+    /// Seals a connection's tokens and client secret for storage.
+    public func seal(
+        tenantID: UUID, connectionID: UUID, accessToken: Secret?, expiresAt: Date?, refreshToken: Secret?, clientSecret: Secret?
+    ) throws -> SealedCredentials {
+        func seal(_ value: Secret?, _ column: String) throws -> Data? {
+            try value.map { Data(try sealer.seal($0.unsafeValue, for: Self.credentialContext(column, tenantID, connectionID))) }
+        }
+        return SealedCredentials(
+            accessToken: try seal(accessToken, "access_token"), accessTokenExpiresAt: expiresAt,
+            refreshToken: try seal(refreshToken, "refresh_token"), clientSecret: try seal(clientSecret, "client_secret"),
+            keyID: primaryKeyID)
+    }
+
+    /// Opens one sealed credential column (`access_token`, `refresh_token` or `client_secret`).
+    public func open(_ sealed: Data?, column: String, tenantID: UUID, connectionID: UUID) throws -> Secret? {
+        try sealed.map { Secret(try sealer.openString(Array($0), for: Self.credentialContext(column, tenantID, connectionID))) }
+    }
+
+    /// Seals a flow's PKCE verifier and (custom mode) client secret.
+    public func sealFlow(tenantID: UUID, flowID: UUID, verifier: Secret, clientSecret: Secret?) throws -> (verifier: Data, clientSecret: Data?, keyID: String) {
+        let verifierSealed = Data(try sealer.seal(verifier.unsafeValue, for: Self.flowContext("code_verifier", tenantID, flowID)))
+        let secretSealed = try clientSecret.map { Data(try sealer.seal($0.unsafeValue, for: Self.flowContext("client_secret", tenantID, flowID))) }
+        return (verifierSealed, secretSealed, primaryKeyID)
+    }
+
+    /// Opens a flow's sealed column (`code_verifier` or `client_secret`).
+    public func openFlow(_ sealed: Data, column: String, tenantID: UUID, flowID: UUID) throws -> Secret {
+        Secret(try sealer.openString(Array(sealed), for: Self.flowContext(column, tenantID, flowID)))
+    }
+
+    /// A row's sealed values re-sealed under the primary key (the plaintext never leaves this function).
+    public func resealed(_ row: VaultRows.SealedRow) throws -> [String: Data] {
+        var out: [String: Data] = [:]
+        for (column, value) in row.values {
+            let context = SealContext(table: row.table, column: column, tenantID: row.tenantID, connectionID: row.ownerID)
+            out[column] = Data(try sealer.resealed(Array(value), for: context) ?? Array(value))
+        }
+        return out
+    }
+
+    static func credentialContext(_ column: String, _ tenantID: UUID, _ connectionID: UUID) -> SealContext {
+        SealContext(table: "connection_credentials", column: column, tenantID: tenantID, connectionID: connectionID)
+    }
+
+    static func flowContext(_ column: String, _ tenantID: UUID, _ flowID: UUID) -> SealContext {
+        SealContext(table: "oauth_flows", column: column, tenantID: tenantID, connectionID: flowID)
+    }
+}
