@@ -50,14 +50,31 @@ let package = Package(
         .target(name: "CurlHTTP", dependencies: ["CCurl", logging, nioPosix, nioConcurrency], swiftSettings: swiftSettings),
 
         // Safe Swift above them.
-        .target(name: "Store", dependencies: ["Postgres", "Vault", logging], swiftSettings: swiftSettings),
+        .target(name: "Store", dependencies: ["Postgres", "Vault", "Sensitive", logging], swiftSettings: swiftSettings),
+        .target(name: "OAuth", dependencies: ["Vault", "CurlHTTP", "Sensitive"], swiftSettings: swiftSettings),
+        .target(name: "Connectors", dependencies: ["OAuth", "Sensitive"], swiftSettings: swiftSettings),
+        .target(
+            name: "ZoomConnector",
+            dependencies: ["Connectors", "OAuth", "CurlHTTP", "Vault", "Sensitive"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Credentials",
+            dependencies: ["Store", "Postgres", "Vault", "OAuth", "Connectors", "CurlHTTP", "Sensitive", logging, nioConcurrency, lifecycle],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "TetherSettings", dependencies: ["Vault", "Sensitive", "CurlHTTP"], swiftSettings: swiftSettings),
         .target(name: "ZoomSandbox", dependencies: ["Vault", "CurlHTTP", hummingbird, httpTypes, logging, nioConcurrency], swiftSettings: swiftSettings),
-        .target(name: "Server", dependencies: ["Store", "Postgres", hummingbird, httpTypes, logging], swiftSettings: swiftSettings),
+        .target(
+            name: "Server",
+            dependencies: ["Store", "Postgres", "Credentials", "Connectors", "OAuth", "Vault", "Sensitive", hummingbird, httpTypes, logging],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "TetherCLI",
             dependencies: [
                 "Server", "Store", "Postgres", "Vault", "TetherSettings", "Sensitive", "ZoomSandbox",
+                "ZoomConnector", "Connectors", "Credentials", "OAuth", "CurlHTTP",
                 hummingbird, argumentParser, logging, lifecycle, unixSignals,
             ],
             swiftSettings: swiftSettings
@@ -80,6 +97,12 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "TestSupport", hummingbird, nioCore], swiftSettings: swiftSettings),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Postgres", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "OAuthTests", dependencies: ["OAuth", "CurlHTTP", "Vault", "Sensitive", "TestSupport", hummingbird], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ZoomConnectorTests",
+            dependencies: ["ZoomConnector", "Connectors", "OAuth", "CurlHTTP", "Vault", "Sensitive", "ZoomSandbox", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "SettingsTests", dependencies: ["TetherSettings", "Vault", "Sensitive"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ZoomSandboxTests",

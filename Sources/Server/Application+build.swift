@@ -3,6 +3,8 @@ public import Logging
 import NIOCore
 public import Postgres
 public import Store
+public import Credentials
+public import Sensitive
 
 /// Where and how the HTTP server listens.
 public struct ServerConfiguration: Sendable {
@@ -19,6 +21,19 @@ public struct ServerConfiguration: Sendable {
     }
 }
 
+/// What the connect and API routes need. Absent, the server serves health checks only (tests of the
+/// HTTP layer alone).
+public struct ConnectRoutesDependencies: Sendable {
+    public var connect: ConnectService
+    /// Each provider's webhook secret (`ZOOM_WEBHOOK_SECRET_TOKEN` for `zoom`).
+    public var webhookSecrets: [String: Secret]
+
+    public init(connect: ConnectService, webhookSecrets: [String: Secret]) {
+        self.connect = connect
+        self.webhookSecrets = webhookSecrets
+    }
+}
+
 /// Builds Tether's HTTP application. The CLI runs it; tests run the same function on port 0.
 /// - Parameters:
 ///   - onServerRunning: called with the bound port once the server accepts connections.
@@ -26,6 +41,7 @@ public func buildApplication(
     configuration: ServerConfiguration,
     pool: PGPool,
     migrator: Migrator,
+    connect: ConnectRoutesDependencies? = nil,
     logger: Logger,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
@@ -33,6 +49,15 @@ public func buildApplication(
     router.add(middleware: AccessLogMiddleware())
     router.add(middleware: ErrorMiddleware())
     HealthRoutes(migrator: migrator, readinessTimeout: configuration.readinessTimeout).register(on: router)
+    if let connect {
+        let tenants = Tenants(pool: pool)
+        let apiKeys = APIKeys(pool: pool)
+        let auth = Authentication(apiKeys: apiKeys, tenants: tenants)
+        TenantRoutes(auth: auth, tenants: tenants, apiKeys: apiKeys).register(on: router)
+        ConnectionRoutes(auth: auth, connect: connect.connect, connections: Connections(pool: pool)).register(on: router)
+        ConnectPages(connect: connect.connect).register(on: router)
+        WebhookRoutes(connect: connect.connect, secrets: connect.webhookSecrets).register(on: router)
+    }
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tether"),

@@ -1,8 +1,13 @@
+import Connectors
+import Credentials
+import CurlHTTP
 import Foundation
 import Logging
+import OAuth
 import Postgres
 import Sensitive
 import TetherSettings
+import ZoomConnector
 
 /// What every command needs first: validated settings and a logger.
 enum Runtime {
@@ -25,5 +30,32 @@ enum Runtime {
         var configuration = PGPool.Configuration(connectionString: connectionString)
         configuration.maximumConnections = maximumConnections
         return PGPool(configuration: configuration, logger: logger)
+    }
+}
+
+extension Runtime {
+    /// The connectors Tether runs, from the settings: Zoom (or the sandbox standing in for it), with the
+    /// platform app when `ZOOM_CLIENT_ID`/`ZOOM_CLIENT_SECRET` are set.
+    static func makeRegistry(_ settings: Settings, http: CurlHTTPClient) -> ConnectorRegistry {
+        let zoom = ZoomConnector(
+            configuration: .init(oauthBaseURL: settings.zoomOAuthBaseURL, apiBaseURL: settings.zoomAPIBaseURL), http: http)
+        var platformApps: [String: ClientCredentials] = [:]
+        if let id = settings.zoomClientID, let secret = settings.zoomClientSecret {
+            platformApps[zoom.provider] = ClientCredentials(clientID: id, clientSecret: secret)
+        }
+        return ConnectorRegistry([zoom], platformApps: platformApps)
+    }
+
+    /// Runs `body` with a small pool on the runtime database, closing it afterwards.
+    static func withPool<Result>(_ settings: Settings, logger: Logger, _ body: (PGPool) async throws -> Result) async throws -> Result {
+        let pool = makePool(settings.databaseURL, maximumConnections: 2, logger: logger)
+        do {
+            let result = try await body(pool)
+            await pool.close()
+            return result
+        } catch {
+            await pool.close()
+            throw error
+        }
     }
 }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Credentials
+import CurlHTTP
 import Foundation
 import Hummingbird
 import Logging
@@ -9,7 +11,7 @@ import Store
 import TetherSettings
 import UnixSignals
 
-/// `tether serve`: the HTTP server, with the database pool, in one `ServiceGroup` that drains on SIGTERM.
+/// `tether serve`: the HTTP server, the background token refresher and the database pool, in one `ServiceGroup` that drains on SIGTERM.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the HTTP server.")
 
@@ -18,7 +20,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try Runtime.loadSettings()
-        _ = try settings.requireKeyRing()
+        let keyRing = try settings.requireKeyRing()
         let logger = Runtime.makeLogger(settings)
         let migrations = try Migration.load(from: URL(fileURLWithPath: settings.migrationsDirectory))
         let pool = Runtime.makePool(settings.databaseURL, maximumConnections: databaseConnections, logger: logger)
@@ -32,12 +34,23 @@ struct Serve: AsyncParsableCommand {
         if !((try? await migrator.isCurrent()) ?? false) {
             logger.warning("the database has pending migrations; /readyz answers 503 until `tether migrate up` runs")
         }
+        let http = CurlHTTPClient()
+        let vault = CredentialVault(keyRing: keyRing)
+        let registry = Runtime.makeRegistry(settings, http: http)
+        let connect = ConnectService(
+            pool: pool, vault: vault, registry: registry, http: http,
+            configuration: ConnectConfiguration(publicURL: settings.publicURL, returnURLOrigins: settings.returnURLOrigins), logger: logger)
+        let tokens = TokenProvider(connections: Connections(pool: pool), vault: vault, registry: registry, http: http, logger: logger)
         let app = buildApplication(
             configuration: ServerConfiguration(host: settings.listenHost, port: settings.listenPort),
-            pool: pool, migrator: migrator, logger: logger,
+            pool: pool, migrator: migrator,
+            connect: ConnectRoutesDependencies(
+                connect: connect, webhookSecrets: settings.zoomWebhookSecretToken.map { ["zoom": $0] } ?? [:]),
+            logger: logger,
             onServerRunning: { port in logger.info("listening", metadata: ["address": "\(settings.listenHost):\(port)"]) })
+        let refresher = TokenRefresher(tokens: tokens, pool: pool, logger: logger)
         let group = ServiceGroup(
-            configuration: .init(services: [pool, app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: [pool, app, refresher], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }

@@ -1,13 +1,15 @@
 import ArgumentParser
+import Credentials
 import Foundation
+import TetherSettings
 import Vault
 
 /// `tether vault …`: key management.
-struct VaultCommand: ParsableCommand {
+struct VaultCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vault",
         abstract: "Manage the vault's encryption keys.",
-        subcommands: [GenerateKey.self])
+        subcommands: [GenerateKey.self, Status.self, Rotate.self])
 
     struct GenerateKey: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -24,6 +26,42 @@ struct VaultCommand: ParsableCommand {
             let keyID = id ?? "key-" + formatter.string(from: Date())
             guard KeyRing.isValidID(keyID) else { throw ValidationError("--id must match \(KeyRing.idPattern)") }
             print(KeyRing.entry(id: keyID, key: try SymmetricKey.generate()))
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Count stored secrets per key id.")
+
+        func run() async throws {
+            let settings = try Runtime.loadSettings()
+            let keyRing = try settings.requireKeyRing()
+            let logger = Runtime.makeLogger(settings)
+            let counts = try await Runtime.withPool(settings, logger: logger) { pool in
+                try await KeyRotation(pool: pool, vault: CredentialVault(keyRing: keyRing), logger: logger).status()
+            }
+            print("primary key: \(keyRing.primaryID)")
+            for id in Set(counts.keys).union(keyRing.ids).sorted() {
+                let role = id == keyRing.primaryID ? "primary" : keyRing.ids.contains(id) ? "in ring" : "NOT IN RING"
+                print("\(id)\t\(counts[id] ?? 0) rows\t\(role)")
+            }
+        }
+    }
+
+    struct Rotate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Re-seal every stored secret under the primary key, online and in batches; safe to rerun after a crash.")
+
+        @Option(help: "Rows per batch.")
+        var batchSize = 100
+
+        func run() async throws {
+            let settings = try Runtime.loadSettings()
+            let keyRing = try settings.requireKeyRing()
+            let logger = Runtime.makeLogger(settings)
+            let report = try await Runtime.withPool(settings, logger: logger) { pool in
+                try await KeyRotation(pool: pool, vault: CredentialVault(keyRing: keyRing), logger: logger).run(batchSize: batchSize)
+            }
+            print("re-sealed \(report.resealed) row(s) under \(keyRing.primaryID); \(report.retried) changed concurrently and were redone")
         }
     }
 }

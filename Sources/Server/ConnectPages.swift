@@ -1,0 +1,170 @@
+import Connectors
+import Credentials
+import Foundation
+import Hummingbird
+import OAuth
+import Sensitive
+import Store
+
+/// The browser side of connecting: the connect page behind a one-time link, the form that starts the
+/// flow, the provider's callback and Tether's own result page.
+struct ConnectPages: Sendable {
+    let connect: ConnectService
+
+    func register<Context: RequestContext>(on router: Router<Context>) {
+        router.get("/connect/result") { request, _ in resultPage(request) }
+        router.get("/connect/:token") { _, context in try await connectPage(try context.parameters.require("token")) }
+        router.post("/connect/:token") { request, context in try await start(request, token: try context.parameters.require("token")) }
+        router.get("/oauth/callback/:provider") { request, context in
+            try await callback(request, provider: try context.parameters.require("provider"))
+        }
+        router.on("/oauth/callback/:provider", method: .post) { _, _ -> Response in
+            throw APIError(.methodNotAllowed, code: "method_not_allowed", message: "the callback accepts GET only", headers: [.allow: "GET"])
+        }
+    }
+
+    // MARK: - Connect page
+
+    private func connectPage(_ token: String) async throws -> HTMLPage {
+        guard let page = try await connect.page(token: token) else { return Self.unknownLink }
+        let provider = page.connector.displayName
+        guard page.isUsable else {
+            return HTMLPage(status: .gone, title: "Link expired", body: """
+                <h1>This connect link can no longer be used</h1>
+                <p>It was already used or has expired. Ask \(escape(page.tenant.name)) for a new link.</p>
+                """)
+        }
+        let scopes = page.connector.requestedScopes.map { scope in
+            "<tr><td><code>\(escape(scope))</code></td><td>\(escape(page.connector.scopeCatalog.describe(scope)?.unlocks ?? ""))</td></tr>"
+        }.joined(separator: "\n")
+        let form: String
+        if page.session.mode == "custom" {
+            form = """
+                <h2>Your \(escape(provider)) app</h2>
+                <p>Create an admin-managed OAuth app in the \(escape(provider)) Marketplace, add the scopes above, and register this
+                redirect URL in it:</p>
+                <p><code>\(escape(page.redirectURI))</code></p>
+                <form method="post" action="/connect/\(escape(token))" autocomplete="off">
+                <label for="client_id">Client ID</label><input id="client_id" name="client_id" required maxlength="256">
+                <label for="client_secret">Client secret</label><input id="client_secret" name="client_secret" type="password" required maxlength="512">
+                <button type="submit">Continue to \(escape(provider))</button>
+                </form>
+                """
+        } else {
+            form = """
+                <form method="post" action="/connect/\(escape(token))"><button type="submit">Continue to \(escape(provider))</button></form>
+                """
+        }
+        let owner = page.session.requireOwner
+            ? "<p><strong>The \(escape(provider)) account owner must approve this connection.</strong></p>" : ""
+        return HTMLPage(title: "Connect \(provider)", body: """
+            <h1>Connect \(escape(provider)) to \(escape(page.tenant.name))</h1>
+            <p>\(escape(page.tenant.name)) asks for read-only access to your \(escape(provider)) account. You will sign in at
+            \(escape(provider)) and approve there; \(escape(provider)) then sends you back here.</p>
+            \(owner)
+            <h2>What is requested</h2>
+            <table><thead><tr><th>Scope</th><th>What it lets Tether read</th></tr></thead><tbody>
+            \(scopes)
+            </tbody></table>
+            \(form)
+            <p class="muted">This link works once and expires at \(escape(ISO8601DateFormatter().string(from: page.session.expiresAt))).</p>
+            """)
+    }
+
+    private static let unknownLink = HTMLPage(
+        status: .notFound, title: "Unknown link", body: "<h1>This connect link does not exist</h1><p>Check the link or ask for a new one.</p>")
+
+    // MARK: - Starting the flow
+
+    private func start(_ request: Request, token: String) async throws -> Response {
+        let form = try await Self.form(request)
+        let custom: ClientCredentials?
+        switch (form["client_id"], form["client_secret"]) {
+        case (nil, nil): custom = nil
+        case (let id?, let secret?): custom = ClientCredentials(clientID: id.trimmingCharacters(in: .whitespaces), clientSecret: Secret(secret))
+        default: throw APIError(.badRequest, code: "invalid_request", message: "client_id and client_secret go together")
+        }
+        let outcome: ConnectService.FlowStart
+        do {
+            outcome = try await connect.startFlow(token: token, customClient: custom)
+        } catch let error as ConnectError {
+            throw APIError(error)
+        }
+        switch outcome {
+        case .ended(let location):
+            return Self.seeOther(location)
+        case .started(let authorizeURL, let browserToken):
+            var response = Self.seeOther(authorizeURL)
+            response.setCookie(Cookie(
+                name: connect.configuration.flowCookieName, value: browserToken.unsafeValue,
+                maxAge: Int(connect.configuration.flowLifetime), path: "/", secure: connect.configuration.isSecure, httpOnly: true,
+                sameSite: .lax))
+            return response
+        }
+    }
+
+    /// An `application/x-www-form-urlencoded` body of at most 8 KiB; a repeated field is refused.
+    private static func form(_ request: Request) async throws -> [String: String] {
+        let type = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+        let buffer = try await request.body.collect(upTo: 8192)
+        if buffer.readableBytes == 0 { return [:] }
+        guard type == "application/x-www-form-urlencoded" else {
+            throw APIError(.badRequest, code: "unsupported_media_type", message: "the form must be application/x-www-form-urlencoded")
+        }
+        var fields: [String: String] = [:]
+        for pair in String(buffer: buffer).split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = String(parts[0]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding,
+                let value = String(parts.count == 2 ? parts[1] : "").replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+            else { throw APIError(.badRequest, code: "invalid_request", message: "the form is not valid percent-encoded UTF-8") }
+            guard ["client_id", "client_secret"].contains(name) else { continue }
+            guard fields[name] == nil else { throw APIError(.badRequest, code: "invalid_request", message: "\(name) appears more than once") }
+            fields[name] = value
+        }
+        return fields
+    }
+
+    // MARK: - Callback and result
+
+    private func callback(_ request: Request, provider: String) async throws -> Response {
+        let browserToken = request.cookies[connect.configuration.flowCookieName]?.value
+        let result = try await connect.completeFlow(provider: provider, rawQuery: request.uri.query ?? "", browserToken: browserToken)
+        var response: Response
+        switch result {
+        case .redirect(let location, _):
+            response = Self.seeOther(location)
+        case .rejected(let outcome, let message):
+            response = HTMLPage(status: .badRequest, title: "Connection failed", body: """
+                <h1>The connection could not be completed</h1>
+                <p class="error">\(escape(message))</p>
+                <p>\(escape(outcome.explanation))</p>
+                <p class="muted">Error code: <code>\(outcome.rawValue)</code></p>
+                """).makeResponse()
+        }
+        // The flow is over either way: drop the cookie. Nothing here may be cached or leak in a Referer.
+        response.setCookie(Cookie(
+            name: connect.configuration.flowCookieName, value: "", maxAge: 0, path: "/", secure: connect.configuration.isSecure,
+            httpOnly: true, sameSite: .lax))
+        response.headers[.cacheControl] = "no-store"
+        response.headers[.referrerPolicy] = "no-referrer"
+        return response
+    }
+
+    private func resultPage(_ request: Request) -> HTMLPage {
+        let query = request.uri.queryParameters
+        let outcome = query.get("status") == "connected" ? .connected : ConnectOutcome(rawValue: query.get("error") ?? "") ?? .accessDenied
+        let connection = query.get("connection_id").flatMap(UUID.init(uuidString:))
+        let detail = connection.map { "<p class=\"muted\">Connection <code>\($0.uuidString.lowercased())</code></p>" } ?? ""
+        return HTMLPage(title: outcome == .connected ? "Connected" : "Not connected", body: """
+            <h1>\(outcome == .connected ? "Connected" : "Not connected")</h1>
+            <p>\(escape(outcome.explanation))</p>
+            \(detail)
+            \(outcome == .connected ? "" : "<p class=\"muted\">Error code: <code>\(outcome.rawValue)</code></p>")
+            <p>You can close this window.</p>
+            """, extraHeaders: [.referrerPolicy: "no-referrer"])
+    }
+
+    static func seeOther(_ location: String) -> Response {
+        Response(status: .seeOther, headers: [.location: location, .cacheControl: "no-store", .referrerPolicy: "no-referrer"])
+    }
+}

@@ -1,0 +1,125 @@
+import Credentials
+import Foundation
+import Hummingbird
+import OAuth
+import Sensitive
+import Store
+
+/// `/v1/tenants/{tenant}/connect-sessions` and `/v1/tenants/{tenant}/connections`: starting browser
+/// connects, connecting with server-to-server credentials, and managing connections.
+struct ConnectionRoutes: Sendable {
+    let auth: Authentication
+    let connect: ConnectService
+    let connections: Connections
+
+    struct NewSession: Decodable {
+        let provider: String
+        let mode: String
+        let return_url: String?
+        let require_owner: Bool?
+    }
+
+    struct CreatedSession: Encodable, Sendable {
+        let id: UUID
+        let url: String
+        let expires_at: Date
+    }
+
+    struct NewConnection: Decodable {
+        let provider: String
+        let mode: String
+        let account_id: String
+        let client_id: String
+        let client_secret: String
+        let name: String?
+    }
+
+    struct Changes: Decodable {
+        let name: String?
+        let description: String?
+        let enabled: Bool?
+    }
+
+    func register<Context: RequestContext>(on router: Router<Context>) {
+        router.post("/v1/tenants/:tenant/connect-sessions") { request, context in
+            let tenant = try await auth.tenant(request, try context.parameters.require("tenant"))
+            let body = try await JSONBody.decode(NewSession.self, from: request, allowed: ["provider", "mode", "return_url", "require_owner"])
+            let (session, url) = try await Self.mapped {
+                try await connect.createSession(
+                    tenantID: tenant.id, provider: body.provider, mode: body.mode, returnURL: body.return_url,
+                    requireOwner: body.require_owner ?? false)
+            }
+            return JSONResponse(.created, CreatedSession(id: session.id, url: url, expires_at: session.expiresAt))
+        }
+        router.post("/v1/tenants/:tenant/connections") { request, context in
+            let tenant = try await auth.tenant(request, try context.parameters.require("tenant"))
+            let body = try await JSONBody.decode(
+                NewConnection.self, from: request, allowed: ["provider", "mode", "account_id", "client_id", "client_secret", "name"])
+            guard body.mode == "server_to_server" else {
+                throw APIError(.badRequest, code: "invalid_request",
+                               message: "mode must be server_to_server; platform and custom connect through connect-sessions")
+            }
+            let (connection, created) = try await Self.mapped {
+                try await connect.connectServerToServer(
+                    tenantID: tenant.id, provider: body.provider, accountID: body.account_id,
+                    client: ClientCredentials(clientID: body.client_id, clientSecret: Secret(body.client_secret)), name: body.name)
+            }
+            return JSONResponse(created ? .created : .ok, ConnectionJSON(connection))
+        }
+        router.get("/v1/tenants/:tenant/connections") { request, context in
+            let tenant = try await auth.tenant(request, try context.parameters.require("tenant"))
+            return JSONResponse(ListJSON(data: try await connections.list(tenantID: tenant.id).map(ConnectionJSON.init), next_cursor: nil))
+        }
+        router.get("/v1/tenants/:tenant/connections/:id") { request, context in
+            let (tenant, id) = try await target(request, context)
+            guard let connection = try await connections.find(tenantID: tenant.id, id: id) else { throw APIError.notFound("no such connection") }
+            return JSONResponse(ConnectionJSON(connection))
+        }
+        router.patch("/v1/tenants/:tenant/connections/:id") { request, context in
+            let (tenant, id) = try await target(request, context)
+            let body = try await JSONBody.decode(Changes.self, from: request, allowed: ["name", "description", "enabled"])
+            if let name = body.name, name.count > 200 { throw APIError(.badRequest, code: "invalid_field", message: "name must be at most 200 characters") }
+            if let text = body.description, text.count > 2000 {
+                throw APIError(.badRequest, code: "invalid_field", message: "description must be at most 2000 characters")
+            }
+            guard let connection = try await connections.update(
+                tenantID: tenant.id, id: id, name: body.name, description: body.description, enabled: body.enabled)
+            else { throw APIError.notFound("no such connection") }
+            return JSONResponse(ConnectionJSON(connection))
+        }
+        router.delete("/v1/tenants/:tenant/connections/:id") { request, context in
+            let (tenant, id) = try await target(request, context)
+            let purge: Bool
+            switch request.uri.queryParameters.get("purge") {
+            case nil, "false": purge = false
+            case "true": purge = true
+            default: throw APIError(.badRequest, code: "invalid_request", message: "purge must be true or false")
+            }
+            guard try await connect.disconnect(tenantID: tenant.id, connectionID: id, purge: purge) else {
+                throw APIError.notFound("no such connection")
+            }
+            return Response(status: .noContent)
+        }
+    }
+
+    private func target(_ request: Request, _ context: some RequestContext) async throws -> (Tenant, UUID) {
+        let tenant = try await auth.tenant(request, try context.parameters.require("tenant"))
+        guard let id = UUID(uuidString: try context.parameters.require("id")) else { throw APIError.notFound("no such connection") }
+        return (tenant, id)
+    }
+
+    /// Runs `body`, turning a ``ConnectError`` into the API's error body.
+    static func mapped<Result>(_ body: () async throws -> Result) async throws -> Result {
+        do {
+            return try await body()
+        } catch let error as ConnectError {
+            throw APIError(error)
+        }
+    }
+}
+
+extension APIError {
+    init(_ error: ConnectError) {
+        self.init(HTTPResponse.Status(code: error.status), code: error.code, message: error.message)
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import Store
+
+/// `{data, next_cursor}`: every list in the API has this shape.
+struct ListJSON<Item: Encodable & Sendable>: Encodable, Sendable {
+    let data: [Item]
+    let next_cursor: String?
+}
+
+struct TenantJSON: Encodable, Sendable {
+    let id: UUID
+    let slug: String
+    let name: String
+    let created_at: Date
+
+    init(_ tenant: Tenant) {
+        id = tenant.id
+        slug = tenant.slug
+        name = tenant.name
+        created_at = tenant.createdAt
+    }
+}
+
+/// A connection as the API shows it (DESIGN §5). It has no field for a token or a secret, so none can
+/// be sent by mistake (SECURITY.md K9).
+struct ConnectionJSON: Encodable, Sendable {
+    struct AuthorizedBy: Encodable, Sendable {
+        let email: String?
+        let remote_user_id: String?
+        let role: String?
+    }
+
+    struct Stream: Encodable, Sendable {
+        let name: String
+        let state: String
+        let permitted: Bool
+        let missing_scopes: [String]
+        let last_run_at: Date?
+    }
+
+    let id: UUID
+    let tenant_id: UUID
+    let provider: String
+    let mode: String
+    let status: String
+    let status_reason: String?
+    let name: String
+    let description: String
+    let enabled: Bool
+    let external_account_id: String
+    let authorized_by: AuthorizedBy
+    let granted_scopes: [String]
+    let streams: [Stream]
+    let created_at: Date
+    let updated_at: Date
+
+    init(_ connection: Connection) {
+        id = connection.id
+        tenant_id = connection.tenantID
+        provider = connection.provider
+        mode = connection.mode
+        status = connection.status
+        status_reason = connection.statusReason
+        name = connection.name
+        description = connection.description
+        enabled = connection.enabled
+        external_account_id = connection.externalAccountID
+        authorized_by = AuthorizedBy(
+            email: connection.authorizedByEmail, remote_user_id: connection.authorizedByRemoteUserID, role: connection.authorizedByRole)
+        granted_scopes = connection.grantedScopes
+        streams = connection.streams.map {
+            Stream(name: $0.name, state: $0.state, permitted: $0.permitted, missing_scopes: $0.missingScopes, last_run_at: $0.lastRunAt)
+        }
+        created_at = connection.createdAt
+        updated_at = connection.updatedAt
+    }
+}
