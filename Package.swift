@@ -84,7 +84,7 @@ let package = Package(
         // Tests. Everything that needs PostgreSQL finds it through TestSupport.
         .target(
             name: "TestSupport",
-            dependencies: ["Postgres", "Sensitive", hummingbird, logging],
+            dependencies: ["Postgres", "Store", "Sensitive", "ZoomSandbox", hummingbird, logging],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
@@ -101,6 +101,14 @@ let package = Package(
         .testTarget(
             name: "ZoomConnectorTests",
             dependencies: ["ZoomConnector", "Connectors", "OAuth", "CurlHTTP", "Vault", "Sensitive", "ZoomSandbox", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ConnectTests",
+            dependencies: [
+                "Credentials", "Server", "Store", "Postgres", "ZoomConnector", "ZoomSandbox", "Connectors", "OAuth", "CurlHTTP", "Vault",
+                "Sensitive", "TestSupport", hummingbird, logging, nioConcurrency,
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SettingsTests", dependencies: ["TetherSettings", "Vault", "Sensitive"], swiftSettings: swiftSettings),

@@ -96,10 +96,11 @@ public final class TokenProvider: Sendable {
     }
 
     private func refreshHoldingLock(tenantID: UUID, connectionID: UUID, force: Bool) async throws -> Secret {
-        let readAt = now()
+        // The version before waiting for the lock: if it differs under the lock, another process refreshed.
+        let seenVersion = try await connections.credentials(tenantID: tenantID, connectionID: connectionID)?.version
         let outcome = try await connections.withLockedCredentials(tenantID: tenantID, connectionID: connectionID) {
             connection, credentials -> (CredentialChange, Result<Secret, TokenError>) in
-            try await self.decide(connection: connection, credentials: credentials, force: force, readAt: readAt)
+            try await self.decide(connection: connection, credentials: credentials, force: force, seenVersion: seenVersion)
         }
         guard let outcome else { throw TokenError(.unavailable, "the connection has no credentials") }
         return try outcome.get()
@@ -107,16 +108,16 @@ public final class TokenProvider: Sendable {
 
     /// Runs under the row lock: re-checks, calls the token endpoint if still needed, and says what to write.
     private func decide(
-        connection: Store.Connection, credentials: SealedCredentials, force: Bool, readAt: Date
+        connection: Store.Connection, credentials: SealedCredentials, force: Bool, seenVersion: Int?
     ) async throws -> (CredentialChange, Result<Secret, TokenError>) {
         let tenantID = connection.tenantID
         let id = connection.id
         guard ["active", "disabled", "error"].contains(connection.status) else {
             return (.none, .failure(TokenError(.unavailable, "the connection is \(connection.status)")))
         }
-        // Someone else may have refreshed while we waited for the lock: a token written after we started
-        // waiting is fresh, even when `force` asked for a new one.
-        let refreshedSinceRead = (credentials.refreshedAt ?? .distantPast) >= readAt.addingTimeInterval(-1)
+        // Someone else may have refreshed while we waited for the lock: their token is fresh, even when
+        // `force` asked for a new one.
+        let refreshedSinceRead = credentials.version != seenVersion
         if (!force || refreshedSinceRead), !Self.needsRefresh(credentials, now: now()),
             let token = try vault.open(credentials.accessToken, column: "access_token", tenantID: tenantID, connectionID: id)
         {

@@ -20,7 +20,7 @@ struct ConnectionRoutes: Sendable {
     }
 
     struct CreatedSession: Encodable, Sendable {
-        let id: UUID
+        let id: String
         let url: String
         let expires_at: Date
     }
@@ -49,7 +49,7 @@ struct ConnectionRoutes: Sendable {
                     tenantID: tenant.id, provider: body.provider, mode: body.mode, returnURL: body.return_url,
                     requireOwner: body.require_owner ?? false)
             }
-            return JSONResponse(.created, CreatedSession(id: session.id, url: url, expires_at: session.expiresAt))
+            return JSONResponse(.created, CreatedSession(id: session.id.json, url: url, expires_at: session.expiresAt))
         }
         router.post("/v1/tenants/:tenant/connections") { request, context in
             let tenant = try await auth.tenant(request, try context.parameters.require("tenant"))
@@ -68,7 +68,7 @@ struct ConnectionRoutes: Sendable {
         }
         router.get("/v1/tenants/:tenant/connections") { request, context in
             let tenant = try await auth.tenant(request, try context.parameters.require("tenant"))
-            return JSONResponse(ListJSON(data: try await connections.list(tenantID: tenant.id).map(ConnectionJSON.init), next_cursor: nil))
+            return JSONResponse(ListJSON(data: try await connections.list(tenantID: tenant.id).map(ConnectionJSON.init), next_cursor: Nullable(nil)))
         }
         router.get("/v1/tenants/:tenant/connections/:id") { request, context in
             let (tenant, id) = try await target(request, context)

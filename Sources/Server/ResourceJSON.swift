@@ -4,17 +4,34 @@ import Store
 /// `{data, next_cursor}`: every list in the API has this shape.
 struct ListJSON<Item: Encodable & Sendable>: Encodable, Sendable {
     let data: [Item]
-    let next_cursor: String?
+    let next_cursor: Nullable<String>
+}
+
+/// An optional that is encoded as `null` rather than left out, so every documented key is always present.
+struct Nullable<Value: Encodable & Sendable>: Encodable, Sendable {
+    let value: Value?
+
+    init(_ value: Value?) { self.value = value }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        if let value { try container.encode(value) } else { try container.encodeNil() }
+    }
+}
+
+extension UUID {
+    /// Ids appear in JSON and URLs in lowercase.
+    var json: String { uuidString.lowercased() }
 }
 
 struct TenantJSON: Encodable, Sendable {
-    let id: UUID
+    let id: String
     let slug: String
     let name: String
     let created_at: Date
 
     init(_ tenant: Tenant) {
-        id = tenant.id
+        id = tenant.id.json
         slug = tenant.slug
         name = tenant.name
         created_at = tenant.createdAt
@@ -25,9 +42,9 @@ struct TenantJSON: Encodable, Sendable {
 /// be sent by mistake (SECURITY.md K9).
 struct ConnectionJSON: Encodable, Sendable {
     struct AuthorizedBy: Encodable, Sendable {
-        let email: String?
-        let remote_user_id: String?
-        let role: String?
+        let email: Nullable<String>
+        let remote_user_id: Nullable<String>
+        let role: Nullable<String>
     }
 
     struct Stream: Encodable, Sendable {
@@ -35,15 +52,15 @@ struct ConnectionJSON: Encodable, Sendable {
         let state: String
         let permitted: Bool
         let missing_scopes: [String]
-        let last_run_at: Date?
+        let last_run_at: Nullable<Date>
     }
 
-    let id: UUID
-    let tenant_id: UUID
+    let id: String
+    let tenant_id: String
     let provider: String
     let mode: String
     let status: String
-    let status_reason: String?
+    let status_reason: Nullable<String>
     let name: String
     let description: String
     let enabled: Bool
@@ -55,21 +72,22 @@ struct ConnectionJSON: Encodable, Sendable {
     let updated_at: Date
 
     init(_ connection: Connection) {
-        id = connection.id
-        tenant_id = connection.tenantID
+        id = connection.id.json
+        tenant_id = connection.tenantID.json
         provider = connection.provider
         mode = connection.mode
         status = connection.status
-        status_reason = connection.statusReason
+        status_reason = Nullable(connection.statusReason)
         name = connection.name
         description = connection.description
         enabled = connection.enabled
         external_account_id = connection.externalAccountID
         authorized_by = AuthorizedBy(
-            email: connection.authorizedByEmail, remote_user_id: connection.authorizedByRemoteUserID, role: connection.authorizedByRole)
+            email: Nullable(connection.authorizedByEmail), remote_user_id: Nullable(connection.authorizedByRemoteUserID),
+            role: Nullable(connection.authorizedByRole))
         granted_scopes = connection.grantedScopes
         streams = connection.streams.map {
-            Stream(name: $0.name, state: $0.state, permitted: $0.permitted, missing_scopes: $0.missingScopes, last_run_at: $0.lastRunAt)
+            Stream(name: $0.name, state: $0.state, permitted: $0.permitted, missing_scopes: $0.missingScopes, last_run_at: Nullable($0.lastRunAt))
         }
         created_at = connection.createdAt
         updated_at = connection.updatedAt

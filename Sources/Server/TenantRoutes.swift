@@ -19,8 +19,8 @@ struct TenantRoutes: Sendable {
     }
 
     struct CreatedKey: Encodable, Sendable {
-        let id: UUID
-        let tenant_id: UUID
+        let id: String
+        let tenant_id: String
         let name: String
         /// Shown once; only its hash is stored.
         let key: String
@@ -45,7 +45,7 @@ struct TenantRoutes: Sendable {
             let body = try await JSONBody.decode(NewKey.self, from: request, allowed: ["name"])
             do {
                 let (id, key) = try await apiKeys.create(tenantID: tenant.id, name: body.name ?? "")
-                return JSONResponse(.created, CreatedKey(id: id, tenant_id: tenant.id, name: body.name ?? "", key: key.unsafeValue))
+                return JSONResponse(.created, CreatedKey(id: id.json, tenant_id: tenant.id.json, name: body.name ?? "", key: key.unsafeValue))
             } catch let error as StoreError {
                 throw APIError(error)
             }

@@ -41,6 +41,8 @@ public final class ZoomSandbox: Sendable {
     public var refreshes: Int { grants.counters.refreshes }
     /// Authorization codes exchanged for tokens.
     public var codesExchanged: Int { grants.counters.authorizationCodesExchanged }
+    /// Tokens revoked at `/oauth/revoke`.
+    public var revocations: Int { grants.counters.revocations }
 
     /// Revokes every token `clientID` holds in the account (as removing the app from Zoom does).
     public func revokeAll(clientID: String, accountID: String) {

@@ -17,12 +17,7 @@ func withSandbox<Result: Sendable>(
     configuration.redirectURIs = ["http://127.0.0.1:9/callback"]
     configuration.autoApprove = .owner
     configure(&configuration)
-    let sandbox = try ZoomSandbox(configuration: configuration)
-    var logger = Logger(label: "tether.tests.sandbox")
-    logger.logLevel = .error
-    let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-    let app = sandbox.buildApplication(port: 0, logger: logger, onServerRunning: { continuation.yield($0) })
-    return try await withRunningServer(app, ports: ports) { base in
+    return try await withZoomSandbox(configuration) { sandbox, base in
         try await body(sandbox, SandboxDriver(base: base, sandbox: sandbox))
     }
 }

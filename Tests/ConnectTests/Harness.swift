@@ -1,0 +1,165 @@
+import Connectors
+import Credentials
+import CurlHTTP
+import Foundation
+import Hummingbird
+import Logging
+import NIOConcurrencyHelpers
+import OAuth
+import Postgres
+import Sensitive
+import Server
+import Store
+import TestSupport
+import Vault
+import ZoomConnector
+import ZoomSandbox
+
+/// Log lines a test can search (the sentinel scan reads them).
+final class LogCapture: Sendable {
+    private let lines = NIOLockedValueBox<[String]>([])
+    var all: [String] { lines.withLockedValue { $0 } }
+    func append(_ line: String) { lines.withLockedValue { $0.append(line) } }
+}
+
+struct CapturingLogHandler: LogHandler {
+    let capture: LogCapture
+    var logLevel: Logger.Level = .trace
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
+        capture.append("\(event.level) \(event.message) \(merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
+    }
+}
+
+/// Tether's real server and connect stack on loopback, against the Zoom sandbox (or another
+/// authorization server) and a fresh database, reached over real HTTP through the libcurl client.
+struct Harness: Sendable {
+    /// What Tether believes its public URL is: redirect URIs are built from it. The browser driver maps
+    /// it onto the port the test server really listens on.
+    static let publicURL = "http://127.0.0.1:8080"
+    static let redirectURI = publicURL + "/oauth/callback/zoom"
+    static let returnOrigin = "https://smp.example"
+    static let webhookSecret = "whsec-test-secret-0123456789"
+    static let http = CurlHTTPClient()
+
+    let sandbox: ZoomSandbox
+    let sandboxBase: String
+    let base: String
+    let app: PGPool
+    let owner: PGPool
+    let vault: CredentialVault
+    let connect: ConnectService
+    let tokens: TokenProvider
+    let logs: LogCapture
+    let adminKey: String
+
+    var http: CurlHTTPClient { Self.http }
+    var connections: Connections { Connections(pool: app) }
+    var platformApp: SandboxApp { sandbox.world.apps[0] }
+    func customApp(account: Int = 0) -> SandboxApp { sandbox.world.apps.first { $0.kind == .custom(accountIndex: account) }! }
+    func serverToServerApp(account: Int = 0) -> SandboxApp { sandbox.world.apps.first { $0.kind == .serverToServer(accountIndex: account) }! }
+    var account: SandboxAccount { sandbox.world.accounts[0] }
+}
+
+/// Runs `body` with a harness. `oauthBaseURL` replaces the sandbox as Zoom's OAuth host (for a
+/// misbehaving authorization server); `keyRing` replaces the default one-key ring.
+func withHarness<Result: Sendable>(
+    sandbox configure: (inout SandboxConfiguration) -> Void = { _ in },
+    oauthBaseURL: String? = nil,
+    keyRing: KeyRing? = nil,
+    _ body: @Sendable (Harness) async throws -> Result
+) async throws -> Result {
+    var configuration = SandboxConfiguration()
+    configuration.redirectURIs = [Harness.redirectURI]
+    configuration.controlAPI = true
+    configure(&configuration)
+    let ring = try keyRing ?? KeyRing(keys: [(id: "k1", key: try SymmetricKey.generate())])
+    return try await withZoomSandbox(configuration) { sandbox, sandboxBase in
+        try await TestDatabase.withMigratedDatabase { app, owner in
+            let capture = LogCapture()
+            var logger = Logger(label: "tether.tests.connect") { _ in CapturingLogHandler(capture: capture) }
+            logger.logLevel = .debug
+            let vault = CredentialVault(keyRing: ring)
+            let zoom = ZoomConnector(
+                configuration: .init(oauthBaseURL: oauthBaseURL ?? sandboxBase, apiBaseURL: sandboxBase + "/v2"), http: Harness.http)
+            let platform = sandbox.world.apps[0]
+            let registry = ConnectorRegistry(
+                [zoom], platformApps: ["zoom": ClientCredentials(clientID: platform.clientID, clientSecret: Secret(platform.clientSecret))])
+            let connect = ConnectService(
+                pool: app, vault: vault, registry: registry, http: Harness.http,
+                configuration: ConnectConfiguration(publicURL: Harness.publicURL, returnURLOrigins: [Harness.returnOrigin]), logger: logger)
+            let tokens = TokenProvider(connections: Connections(pool: app), vault: vault, registry: registry, http: Harness.http, logger: logger)
+            let migrator = Migrator(pool: app, migrations: try Migration.load(from: TestDatabase.migrationsDirectory), logger: logger)
+            let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+            let server = buildApplication(
+                configuration: ServerConfiguration(host: "127.0.0.1", port: 0), pool: app, migrator: migrator,
+                connect: ConnectRoutesDependencies(connect: connect, webhookSecrets: ["zoom": Secret(Harness.webhookSecret)]),
+                logger: logger, onServerRunning: { continuation.yield($0) })
+            let adminKey = try await APIKeys(pool: app).create(tenantID: nil, name: "test admin").key.unsafeValue
+            return try await withRunningServer(server, ports: ports) { base in
+                try await body(Harness(
+                    sandbox: sandbox, sandboxBase: sandboxBase, base: base, app: app, owner: owner, vault: vault, connect: connect,
+                    tokens: tokens, logs: capture, adminKey: adminKey))
+            }
+        }
+    }
+}
+
+// MARK: - API calls
+
+extension Harness {
+    /// Calls Tether's API with `key` and an optional JSON body.
+    func api(_ method: String, _ path: String, key: String?, json: [String: Any]? = nil) async throws -> HTTPClientResponse {
+        var headers: [HTTPHeader] = []
+        if let key { headers.append(HTTPHeader("Authorization", "Bearer \(key)")) }
+        if json != nil { headers.append(HTTPHeader("Content-Type", "application/json")) }
+        return try await http.execute(HTTPClientRequest(
+            method: method, url: base + path, headers: headers, body: try json.map { Array(try JSONSerialization.data(withJSONObject: $0)) }))
+    }
+
+    /// Creates a tenant and a key for it; returns (tenant id, key).
+    func makeTenant(_ slug: String) async throws -> (id: String, key: String) {
+        let tenant = try object(try await api("POST", "/v1/tenants", key: adminKey, json: ["slug": slug, "name": slug.capitalized]))
+        let key = try object(try await api("POST", "/v1/tenants/\(slug)/api-keys", key: adminKey, json: ["name": "backend"]))
+        return (tenant["id"] as! String, key["key"] as! String)
+    }
+
+    /// Creates a connect session and returns its URL.
+    func connectURL(
+        _ slug: String, key: String, mode: String = "platform", returnURL: String? = Harness.returnOrigin + "/done", requireOwner: Bool = false
+    ) async throws -> String {
+        var body: [String: Any] = ["provider": "zoom", "mode": mode, "require_owner": requireOwner]
+        if let returnURL { body["return_url"] = returnURL }
+        let response = try await api("POST", "/v1/tenants/\(slug)/connect-sessions", key: key, json: body)
+        guard response.status == 201 else { throw HarnessError("connect-sessions answered \(response.status): \(response.bodyText)") }
+        return try object(response)["url"] as! String
+    }
+
+    func object(_ response: HTTPClientResponse) throws -> [String: Any] {
+        guard let object = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] else {
+            throw HarnessError("not a JSON object: \(response.status) \(response.bodyText)")
+        }
+        return object
+    }
+
+    /// Rows in the tables a failed or rejected flow must not touch.
+    func connectionRowCounts() async throws -> [Int] {
+        try await owner.withConnection { connection in
+            try ["connections", "connection_credentials", "connection_streams"].map { table in
+                try connection.query("SELECT count(*)::bigint FROM \(identifier: table)")[0].decode(Int.self, at: 0)
+            }
+        }
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

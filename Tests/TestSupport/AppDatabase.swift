@@ -1,0 +1,60 @@
+public import Foundation
+public import Postgres
+import Sensitive
+import Store
+
+extension TestDatabase {
+    /// The repository's SQL migrations.
+    public static var migrationsDirectory: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../migrations").standardized
+    }
+
+    /// The role tests connect as to exercise row-level security: like production's runtime role, it is
+    /// not a superuser and cannot bypass RLS (a superuser would see every tenant's rows).
+    public static let appRole = "tether_test_app"
+
+    /// A fresh, migrated database. `body` gets a pool that connects as ``appRole`` (subject to row-level
+    /// security, as `tether serve` is) and the owner's pool (a superuser, for setting up and inspecting).
+    @discardableResult
+    public static func withMigratedDatabase<Result>(
+        maximumConnections: Int = 8,
+        _ body: (_ app: PGPool, _ owner: PGPool) async throws -> Result
+    ) async throws -> Result {
+        try await withFreshDatabase(maximumConnections: 4) { owner, url in
+            let migrator = Migrator(pool: owner, migrations: try Migration.load(from: migrationsDirectory), logger: logger)
+            try await migrator.migrate()
+            try await owner.withConnection { connection in
+                // Roles are cluster-wide and tests run in parallel: create it once, tolerate a race.
+                try connection.executeScript("""
+                    DO $$ BEGIN
+                        CREATE ROLE \(appRole) LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+                    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+                    END $$;
+                    GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \(appRole);
+                    GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO \(appRole);
+                    """)
+            }
+            var configuration = PGPool.Configuration(connectionString: Secret(asRole(url, appRole)))
+            configuration.maximumConnections = maximumConnections
+            let app = PGPool(configuration: configuration, logger: logger)
+            do {
+                let result = try await body(app, owner)
+                await app.close()
+                return result
+            } catch {
+                await app.close()
+                throw error
+            }
+        }
+    }
+
+    /// `url` with its user replaced by `role` (the test cluster trusts loopback connections).
+    static func asRole(_ url: String, _ role: String) -> String {
+        guard var components = URLComponents(string: url), components.scheme?.hasPrefix("postgres") == true else {
+            return url + " user=\(role)"
+        }
+        components.user = role
+        components.password = nil
+        return components.string!
+    }
+}
