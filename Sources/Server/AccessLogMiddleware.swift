@@ -3,7 +3,7 @@ public import Hummingbird
 import Logging
 
 /// Logs one line per request with the request id, method, path (never the query string, which can carry
-/// OAuth codes and states), status and duration, and returns the id in `X-Request-Id` so a caller can
+/// OAuth codes and states, nor a connect link's token), status and duration, and returns the id in `X-Request-Id` so a caller can
 /// quote it in a support request.
 public struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
     public init() {}
@@ -22,13 +22,19 @@ public struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
+    /// The path as it may be logged: a connect link's token is a credential, so it is replaced.
+    static func loggablePath(_ path: String) -> String {
+        guard path.hasPrefix("/connect/"), path != "/connect/result" else { return path }
+        return "/connect/{token}"
+    }
+
     private func log(_ request: Request, status: Int, since started: ContinuousClock.Instant, context: Context) {
         let milliseconds = Double((ContinuousClock.now - started) / .microseconds(1)) / 1000
         context.logger.info(
             "request",
             metadata: [
                 "method": "\(request.method.rawValue)",
-                "path": "\(request.uri.path)",
+                "path": "\(Self.loggablePath(request.uri.path))",
                 "status": "\(status)",
                 "duration_ms": "\(milliseconds)",
             ])

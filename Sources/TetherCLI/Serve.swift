@@ -50,7 +50,7 @@ struct Serve: AsyncParsableCommand {
             onServerRunning: { port in logger.info("listening", metadata: ["address": "\(settings.listenHost):\(port)"]) })
         let refresher = TokenRefresher(tokens: tokens, pool: pool, logger: logger)
         let group = ServiceGroup(
-            configuration: .init(services: [pool, app, refresher], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: [pool, http, app, refresher], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }

@@ -7,8 +7,8 @@ import ZoomSandbox
 struct Browser: Sendable {
     let harness: Harness
     var cookies: [String: String] = [:]
-    /// Every response seen, for leak scans.
-    var seen: [HTTPClientResponse] = []
+    /// Every response seen, with the method and URL asked, for leak scans.
+    var seen: [(request: String, response: HTTPClientResponse)] = []
 
     init(_ harness: Harness) { self.harness = harness }
 
@@ -40,7 +40,7 @@ struct Browser: Sendable {
                 }
             }
         }
-        seen.append(response)
+        seen.append(("\(method) \(url)", response))
         return response
     }
 
@@ -74,13 +74,13 @@ struct Browser: Sendable {
 
     /// The whole flow; returns Tether's answer at the callback.
     mutating func connect(
-        _ connectURL: String, client: (id: String, secret: String)? = nil, allow: Bool = true, role: SandboxRole = .owner
+        _ connectURL: String, client: (id: String, secret: String)? = nil, allow: Bool = true, account: Int = 0, role: SandboxRole = .owner
     ) async throws -> HTTPClientResponse {
         let started = try await start(connectURL, client: client)
         guard started.status == 303, let authorize = started.header("location") else {
             throw HarnessError("the connect page did not start a flow: \(started.status) \(started.bodyText.prefix(300))")
         }
-        return try await callback(try await consent(authorize, allow: allow, role: role))
+        return try await callback(try await consent(authorize, allow: allow, account: account, role: role))
     }
 
     static func formEncode(_ fields: [(String, String)]) -> String {

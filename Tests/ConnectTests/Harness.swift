@@ -47,13 +47,22 @@ struct Harness: Sendable {
     static let redirectURI = publicURL + "/oauth/callback/zoom"
     static let returnOrigin = "https://smp.example"
     static let webhookSecret = "whsec-test-secret-0123456789"
-    static let http = CurlHTTPClient()
+    /// The test side's client (browser, API caller). Tether's server has a client of its own, so that
+    /// requests waiting on the server never hold the threads the server needs for its outbound calls.
+    static let http = CurlHTTPClient(configuration: {
+        var configuration = CurlHTTPClient.Configuration()
+        configuration.threads = 64
+        return configuration
+    }())
 
     let sandbox: ZoomSandbox
     let sandboxBase: String
+    /// Tether's own client for outbound calls (token endpoint, Zoom API).
+    let outbound: CurlHTTPClient
     let base: String
     let app: PGPool
     let owner: PGPool
+    let ownerURL: String
     let vault: CredentialVault
     let connect: ConnectService
     let tokens: TokenProvider
@@ -74,6 +83,7 @@ func withHarness<Result: Sendable>(
     sandbox configure: (inout SandboxConfiguration) -> Void = { _ in },
     oauthBaseURL: String? = nil,
     keyRing: KeyRing? = nil,
+    webhookSecret: String? = Harness.webhookSecret,
     _ body: @Sendable (Harness) async throws -> Result
 ) async throws -> Result {
     var configuration = SandboxConfiguration()
@@ -82,30 +92,32 @@ func withHarness<Result: Sendable>(
     configure(&configuration)
     let ring = try keyRing ?? KeyRing(keys: [(id: "k1", key: try SymmetricKey.generate())])
     return try await withZoomSandbox(configuration) { sandbox, sandboxBase in
-        try await TestDatabase.withMigratedDatabase { app, owner in
+        try await TestDatabase.withMigratedDatabase { app, owner, ownerURL in
+            let outbound = CurlHTTPClient()
+            defer { Task { await outbound.shutdown() } }
             let capture = LogCapture()
             var logger = Logger(label: "tether.tests.connect") { _ in CapturingLogHandler(capture: capture) }
             logger.logLevel = .debug
             let vault = CredentialVault(keyRing: ring)
             let zoom = ZoomConnector(
-                configuration: .init(oauthBaseURL: oauthBaseURL ?? sandboxBase, apiBaseURL: sandboxBase + "/v2"), http: Harness.http)
+                configuration: .init(oauthBaseURL: oauthBaseURL ?? sandboxBase, apiBaseURL: sandboxBase + "/v2"), http: outbound)
             let platform = sandbox.world.apps[0]
             let registry = ConnectorRegistry(
                 [zoom], platformApps: ["zoom": ClientCredentials(clientID: platform.clientID, clientSecret: Secret(platform.clientSecret))])
             let connect = ConnectService(
-                pool: app, vault: vault, registry: registry, http: Harness.http,
+                pool: app, vault: vault, registry: registry, http: outbound,
                 configuration: ConnectConfiguration(publicURL: Harness.publicURL, returnURLOrigins: [Harness.returnOrigin]), logger: logger)
-            let tokens = TokenProvider(connections: Connections(pool: app), vault: vault, registry: registry, http: Harness.http, logger: logger)
+            let tokens = TokenProvider(connections: Connections(pool: app), vault: vault, registry: registry, http: outbound, logger: logger)
             let migrator = Migrator(pool: app, migrations: try Migration.load(from: TestDatabase.migrationsDirectory), logger: logger)
             let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
             let server = buildApplication(
                 configuration: ServerConfiguration(host: "127.0.0.1", port: 0), pool: app, migrator: migrator,
-                connect: ConnectRoutesDependencies(connect: connect, webhookSecrets: ["zoom": Secret(Harness.webhookSecret)]),
+                connect: ConnectRoutesDependencies(connect: connect, webhookSecrets: webhookSecret.map { ["zoom": Secret($0)] } ?? [:]),
                 logger: logger, onServerRunning: { continuation.yield($0) })
             let adminKey = try await APIKeys(pool: app).create(tenantID: nil, name: "test admin").key.unsafeValue
             return try await withRunningServer(server, ports: ports) { base in
                 try await body(Harness(
-                    sandbox: sandbox, sandboxBase: sandboxBase, base: base, app: app, owner: owner, vault: vault, connect: connect,
+                    sandbox: sandbox, sandboxBase: sandboxBase, outbound: outbound, base: base, app: app, owner: owner, ownerURL: ownerURL, vault: vault, connect: connect,
                     tokens: tokens, logs: capture, adminKey: adminKey))
             }
         }

@@ -14,11 +14,11 @@ extension TestDatabase {
     public static let appRole = "tether_test_app"
 
     /// A fresh, migrated database. `body` gets a pool that connects as ``appRole`` (subject to row-level
-    /// security, as `tether serve` is) and the owner's pool (a superuser, for setting up and inspecting).
+    /// security, as `tether serve` is) and the owner's pool and URL (a superuser, for setting up and inspecting).
     @discardableResult
     public static func withMigratedDatabase<Result>(
         maximumConnections: Int = 8,
-        _ body: (_ app: PGPool, _ owner: PGPool) async throws -> Result
+        _ body: (_ app: PGPool, _ owner: PGPool, _ ownerURL: String) async throws -> Result
     ) async throws -> Result {
         try await withFreshDatabase(maximumConnections: 4) { owner, url in
             let migrator = Migrator(pool: owner, migrations: try Migration.load(from: migrationsDirectory), logger: logger)
@@ -38,7 +38,7 @@ extension TestDatabase {
             configuration.maximumConnections = maximumConnections
             let app = PGPool(configuration: configuration, logger: logger)
             do {
-                let result = try await body(app, owner)
+                let result = try await body(app, owner, url)
                 await app.close()
                 return result
             } catch {
