@@ -28,7 +28,6 @@ public final class PGPool: Service, Sendable {
         var closed = false
         var nextWaiterID = 0
         var waiters: [(id: Int, continuation: CheckedContinuation<Handoff, any Error>)] = []
-        var cancelledWaiters: Set<Int> = []
     }
 
     /// What a waiting caller receives: a connection, or permission to open one (a slot was freed).
@@ -251,24 +250,30 @@ public final class PGPool: Service, Sendable {
         }
     }
 
+    /// Registers the caller as a waiter, unless a connection or a free slot appeared since it decided to
+    /// wait: the check and the registration share one critical section, so a release in between is never lost.
     private func enqueueWaiter(id: Int) async throws -> Handoff {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Handoff, any Error>) in
-                let outcome = state.withLockedValue { state -> (any Error)? in
-                    if state.closed { return PGError(.poolClosed, summary: "the pool is closed") }
-                    if state.cancelledWaiters.remove(id) != nil { return CancellationError() }
+                let immediate = state.withLockedValue { state -> Result<Handoff, any Error>? in
+                    if state.closed { return .failure(PGError(.poolClosed, summary: "the pool is closed")) }
+                    // The flag is set before the cancellation handler runs, so a handler that found nothing to
+                    // remove is always seen here.
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    if let connection = state.idle.popLast() { return .success(.connection(connection)) }
+                    if state.open < configuration.maximumConnections {
+                        state.open += 1
+                        return .success(.permitToOpen)
+                    }
                     state.waiters.append((id, continuation))
                     return nil
                 }
-                if let outcome { continuation.resume(throwing: outcome) }
+                if let immediate { continuation.resume(with: immediate) }
             }
         } onCancel: {
             let continuation = state.withLockedValue { state -> CheckedContinuation<Handoff, any Error>? in
-                if let index = state.waiters.firstIndex(where: { $0.id == id }) {
-                    return state.waiters.remove(at: index).continuation
-                }
-                state.cancelledWaiters.insert(id)
-                return nil
+                guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.waiters.remove(at: index).continuation
             }
             continuation?.resume(throwing: CancellationError())
         }
