@@ -6,6 +6,10 @@ import Testing
 
 @Suite("Connection pool", .enabled(if: TestDatabase.isAvailableOrRequired))
 struct PGPoolTests {
+    /// An acquire timeout no correct pool reaches, even starved under ThreadSanitizer beside 150 parallel
+    /// tests on two cores; only a lost wakeup waits it out.
+    static let patience = Duration.seconds(30)
+
     @Test("an exhausted pool makes callers wait, then fail with poolTimeout once the acquire timeout passes")
     func exhaustion() async throws {
         try await TestDatabase.withFreshDatabase(maximumConnections: 1) { pool, _ in
@@ -26,7 +30,7 @@ struct PGPoolTests {
             #expect(error?.code == .poolTimeout)
             #expect(ContinuousClock.now - started >= .milliseconds(300))
             // A patient caller gets the connection as soon as it is released.
-            async let patient = pool.withConnection(timeout: .seconds(30)) { try $0.query("SELECT 42")[0].decode(Int32.self, at: 0) }
+            async let patient = pool.withConnection(timeout: Self.patience) { try $0.query("SELECT 42")[0].decode(Int32.self, at: 0) }
             letGo.signal()
             try await holder
             #expect(try await patient == 42)
@@ -39,7 +43,9 @@ struct PGPoolTests {
         try await TestDatabase.withFreshDatabase(maximumConnections: 3) { pool, _ in
             let sum = try await withThrowingTaskGroup(of: Int.self) { group in
                 for i in 0..<60 {
-                    group.addTask { try await pool.query("SELECT \(i)::int8 FROM pg_sleep(0.01)")[0].decode(Int.self, at: 0) }
+                    group.addTask {
+                        try await pool.withConnection(timeout: Self.patience) { try $0.query("SELECT \(i)::int8 FROM pg_sleep(0.01)")[0].decode(Int.self, at: 0) }
+                    }
                 }
                 return try await group.reduce(0, +)
             }
@@ -58,7 +64,7 @@ struct PGPoolTests {
             for _ in 0..<300 {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for _ in 0..<6 {
-                        group.addTask { try await pool.withConnection(timeout: .seconds(5)) { _ = try $0.query("SELECT 1") } }
+                        group.addTask { try await pool.withConnection(timeout: Self.patience) { _ = try $0.query("SELECT 1") } }
                     }
                     try await group.waitForAll()
                 }
