@@ -66,6 +66,11 @@ let package = Package(
         .target(name: "TetherSettings", dependencies: ["Vault", "Sensitive", "CurlHTTP"], swiftSettings: swiftSettings),
         .target(name: "ZoomSandbox", dependencies: ["Vault", "CurlHTTP", hummingbird, httpTypes, logging, nioConcurrency], swiftSettings: swiftSettings),
         .target(
+            name: "Sync",
+            dependencies: ["Store", "Postgres", "Credentials", "Connectors", "CurlHTTP", "Sensitive", logging, nioConcurrency, lifecycle],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Server",
             dependencies: ["Store", "Postgres", "Credentials", "Connectors", "OAuth", "Vault", "Sensitive", hummingbird, httpTypes, logging],
             swiftSettings: swiftSettings
@@ -74,7 +79,7 @@ let package = Package(
             name: "TetherCLI",
             dependencies: [
                 "Server", "Store", "Postgres", "Vault", "TetherSettings", "Sensitive", "ZoomSandbox",
-                "ZoomConnector", "Connectors", "Credentials", "OAuth", "CurlHTTP",
+                "ZoomConnector", "Connectors", "Credentials", "Sync", "OAuth", "CurlHTTP",
                 hummingbird, argumentParser, logging, lifecycle, unixSignals,
             ],
             swiftSettings: swiftSettings
@@ -101,6 +106,14 @@ let package = Package(
         .testTarget(
             name: "ZoomConnectorTests",
             dependencies: ["ZoomConnector", "Connectors", "OAuth", "CurlHTTP", "Vault", "Sensitive", "ZoomSandbox", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SyncTests",
+            dependencies: [
+                "Sync", "Credentials", "Store", "Postgres", "ZoomConnector", "ZoomSandbox", "Connectors", "OAuth", "CurlHTTP", "Vault",
+                "Sensitive", "TestSupport", logging,
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -95,6 +95,26 @@ public protocol Connector: Sendable {
     /// Verifies a webhook delivery signed with `secret` and says what it asks for.
     /// - Throws: ``WebhookRejection`` when the signature, the timestamp or the body is not acceptable.
     func verifyWebhook(_ delivery: WebhookDelivery, secret: Secret, now: Date) throws -> VerifiedWebhook
+
+    // MARK: Syncing
+
+    /// The REST API's base URL; ``APIRequest/path`` is appended to it.
+    var apiBaseURL: String { get }
+
+    /// Plans a connection may declare for its rate limits (`free`, `pro`, `business`).
+    var rateLimitPlans: [String] { get }
+
+    /// How fast `bucket` may be called on an account with `plan`.
+    func rateLimit(bucket: String, plan: String) -> RateLimit
+
+    /// Reads one page of `stream` starting at `cursor` (`nil`: the beginning of the stream or of `window`).
+    /// `window` is set for windowed streams only.
+    /// - Throws: ``ConnectorError``; `.expiredCursor` when `cursor` is no longer accepted (the engine then
+    ///   starts the stream again), `.invalidResponse` when a page breaks the API's contract.
+    func readPage(stream: String, cursor: String?, window: DateWindow?, api: any ProviderAPI) async throws -> StreamPage
+
+    /// Explains an unsuccessful API answer.
+    func failure(status: Int, body: [UInt8]) -> ConnectorError
 }
 
 /// A call to a provider's API failed. The reason is safe to log and show.
@@ -110,6 +130,12 @@ public struct ConnectorError: Error, Sendable, Hashable, CustomStringConvertible
         case unavailable
         /// The response broke the API's contract.
         case invalidResponse = "invalid_response"
+        /// The account's plan or subscriptions lack the feature.
+        case notAvailable = "not_available"
+        /// The item asked for no longer exists (deleted between two calls).
+        case notFound = "not_found"
+        /// A paging cursor expired or no longer matches; start the listing again.
+        case expiredCursor = "expired_cursor"
         /// Any other refusal.
         case rejected
     }

@@ -6,11 +6,21 @@ public struct StreamDescription: Sendable, Hashable {
     public let summary: String
     /// Every requirement must be met for the stream to be permitted.
     public let requirements: [ScopeRequirement]
+    /// The normalized table its records land in.
+    public let table: RecordTable
+    /// Snapshot or windowed.
+    public let kind: StreamKind
+    /// Seconds between scheduled syncs unless a connection says otherwise.
+    public let defaultInterval: Int
 
-    public init(name: String, summary: String, requirements: [ScopeRequirement]) {
+    public init(name: String, summary: String, requirements: [ScopeRequirement], table: RecordTable, kind: StreamKind = .snapshot) {
         self.name = name
         self.summary = summary
         self.requirements = requirements
+        self.table = table
+        self.kind = kind
+        // Directory data changes during the day; reports are final once the day is over.
+        self.defaultInterval = kind == .snapshot ? 3_600 : 86_400
     }
 
     /// The scopes to add so that the stream is permitted: the preferred scope of each unmet requirement.

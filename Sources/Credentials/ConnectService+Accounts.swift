@@ -55,6 +55,7 @@ extension ConnectService {
                 expiresAt: tokens.expiresAt(issuedAt: issuedAt), refreshToken: nil, clientSecret: client.clientSecret)
         }
         logger.info("connection authorized", metadata: ["tenant": "\(tenantID)", "connection": "\(result.connection.id)", "mode": "server_to_server"])
+        await queueFirstSync(result.connection)
         return result
     }
 

@@ -111,7 +111,19 @@ extension ConnectService {
                 expiresAt: tokens.expiresAt(issuedAt: issuedAt), refreshToken: tokens.refreshToken, clientSecret: secret)
         }
         logger.info("connection authorized", metadata: ["tenant": "\(tenantID)", "connection": "\(connection.id)", "mode": "\(flow.mode)"])
+        await queueFirstSync(connection)
         return try await end(.connected, connectionID: connection.id)
+    }
+
+    /// A new or reconnected account gets a full sync at once. Best effort: the scheduler queues one
+    /// anyway, so a failure here only delays the first data.
+    func queueFirstSync(_ connection: Store.Connection) async {
+        do {
+            _ = try await runs.enqueue(
+                tenantID: connection.tenantID, connectionID: connection.id, streams: connection.streams.map(\.name), trigger: "connect")
+        } catch {
+            logger.warning("could not queue the first sync", metadata: ["connection": "\(connection.id)", "error": "\(error)"])
+        }
     }
 
     /// The record to store for an authorized account, with each stream marked permitted or missing.

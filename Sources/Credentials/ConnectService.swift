@@ -45,6 +45,7 @@ public final class ConnectService: Sendable {
     let flows: ConnectFlows
     let connections: Connections
     let deliveries: WebhookDeliveries
+    let runs: SyncRuns
     let vault: CredentialVault
     let http: CurlHTTPClient
     let logger: Logger
@@ -57,6 +58,7 @@ public final class ConnectService: Sendable {
         self.flows = ConnectFlows(pool: pool)
         self.connections = Connections(pool: pool)
         self.deliveries = WebhookDeliveries(pool: pool)
+        self.runs = SyncRuns(pool: pool)
         self.vault = vault
         self.registry = registry
         self.http = http

@@ -19,6 +19,13 @@ public struct PGQuery: Sendable, ExpressibleByStringInterpolation, CustomStringC
         self.binds = []
     }
 
+    /// Trusted statement text that already holds `$1…$n` placeholders, with their values: for statements
+    /// whose identifiers (a table name from a fixed list) are chosen at run time.
+    public init(unsafeSQL sql: String, binding values: [any PGEncodable]) {
+        self.sql = sql
+        self.binds = values.map(\.pgBind)
+    }
+
     public init(stringLiteral value: String) {
         self.init(unsafeSQL: value)
     }

@@ -8,6 +8,12 @@ public struct StreamState: Sendable, Hashable {
     public let permitted: Bool
     public let missingScopes: [String]
     public let lastRunAt: Date?
+    /// Seconds between scheduled syncs set for this connection, or `nil` for the stream's default.
+    public var intervalSeconds: Int?
+    /// Windowed streams: the last day fetched completely (`yyyy-mm-dd`).
+    public var watermark: String?
+    public var nextSyncAt: Date?
+    public var lastError: String?
 
     public init(name: String, state: String = "idle", permitted: Bool, missingScopes: [String], lastRunAt: Date? = nil) {
         self.name = name
@@ -35,6 +41,8 @@ public struct Connection: Sendable, Hashable {
     public let authorizedByRemoteUserID: String?
     public let authorizedByRole: String?
     public let grantedScopes: [String]
+    /// The plan whose rate limits the sync engine keeps to (`free`, `pro`, `business`).
+    public let rateLimitPlan: String
     public let createdAt: Date
     public let updatedAt: Date
     public var streams: [StreamState]
@@ -279,22 +287,24 @@ public struct Connections: Sendable {
     static func fetch(_ connection: PGConnection, tenantID: UUID, id: UUID) throws -> Connection? {
         guard let row = try connection.query("""
             SELECT tenant_id, id, provider, mode, status, status_reason, name, description, enabled, external_account_id, client_id,
-                authorized_by_email, authorized_by_remote_user_id, authorized_by_role, granted_scopes, created_at, updated_at
+                authorized_by_email, authorized_by_remote_user_id, authorized_by_role, granted_scopes, created_at, updated_at, rate_limit_plan
             FROM connections WHERE tenant_id = \(tenantID) AND id = \(id)
             """).first else { return nil }
         let b = try row.decode((UUID, UUID, String, String, String, String?, String, String, Bool, String, String, String?, String?, String?,
-            [String], Date, Date).self)
+            [String], Date, Date, String).self)
         let streams = try connection.query("""
-            SELECT name, state, permitted, missing_scopes, last_run_at FROM connection_streams
-            WHERE tenant_id = \(tenantID) AND connection_id = \(id) ORDER BY name
+            SELECT name, state, permitted, missing_scopes, last_run_at, interval_seconds, watermark::text, next_sync_at, last_error
+            FROM connection_streams WHERE tenant_id = \(tenantID) AND connection_id = \(id) ORDER BY name
             """).map { row in
-            let s = try row.decode((String, String, Bool, [String], Date?).self)
-            return StreamState(name: s.0, state: s.1, permitted: s.2, missingScopes: s.3, lastRunAt: s.4)
+            let s = try row.decode((String, String, Bool, [String], Date?, Int?, String?, Date?, String?).self)
+            var stream = StreamState(name: s.0, state: s.1, permitted: s.2, missingScopes: s.3, lastRunAt: s.4)
+            (stream.intervalSeconds, stream.watermark, stream.nextSyncAt, stream.lastError) = (s.5, s.6, s.7, s.8)
+            return stream
         }
         return Connection(
             tenantID: b.0, id: b.1, provider: b.2, mode: b.3, status: b.4, statusReason: b.5, name: b.6, description: b.7, enabled: b.8,
             externalAccountID: b.9, clientID: b.10, authorizedByEmail: b.11, authorizedByRemoteUserID: b.12, authorizedByRole: b.13,
-            grantedScopes: b.14, createdAt: b.15, updatedAt: b.16, streams: streams)
+            grantedScopes: b.14, rateLimitPlan: b.17, createdAt: b.15, updatedAt: b.16, streams: streams)
     }
 }
 

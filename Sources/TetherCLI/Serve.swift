@@ -8,15 +8,23 @@ import Postgres
 import Server
 import ServiceLifecycle
 import Store
+import Sync
 import TetherSettings
 import UnixSignals
 
-/// `tether serve`: the HTTP server, the background token refresher and the database pool, in one `ServiceGroup` that drains on SIGTERM.
+/// `tether serve`: the HTTP server, the background token refresher, the sync scheduler and workers and the
+/// database pool, in one `ServiceGroup` that drains on SIGTERM.
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the HTTP server.")
+    static let configuration = CommandConfiguration(abstract: "Run the HTTP server, the sync scheduler and sync workers.")
 
     @Option(help: "Database connections in the pool.")
     var databaseConnections = 10
+
+    @Flag(help: "Serve HTTP only; leave syncing to `tether worker` processes.")
+    var noWorkers = false
+
+    @Option(help: "Sync runs this process works on at once.")
+    var syncConcurrency = 4
 
     func run() async throws {
         let settings = try Runtime.loadSettings()
@@ -49,8 +57,15 @@ struct Serve: AsyncParsableCommand {
             logger: logger,
             onServerRunning: { port in logger.info("listening", metadata: ["address": "\(settings.listenHost):\(port)"]) })
         let refresher = TokenRefresher(tokens: tokens, pool: pool, logger: logger)
+        var services: [any Service] = [pool, http, app, refresher]
+        if !noWorkers {
+            var sync = SyncConfiguration()
+            sync.concurrency = syncConcurrency
+            let dependencies = SyncDependencies(pool: pool, registry: registry, tokens: tokens, http: http, configuration: sync, logger: logger)
+            services += [SyncScheduler(dependencies: dependencies), SyncWorker(dependencies: dependencies)]
+        }
         let group = ServiceGroup(
-            configuration: .init(services: [pool, http, app, refresher], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }

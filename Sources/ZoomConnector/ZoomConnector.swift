@@ -81,6 +81,17 @@ public struct ZoomConnector: Connector {
         var role_id: String?
     }
 
+    public var apiBaseURL: String { configuration.apiBaseURL }
+    public var rateLimitPlans: [String] { ZoomRateLimits.plans }
+
+    public func rateLimit(bucket: String, plan: String) -> RateLimit { ZoomRateLimits.limit(bucket: bucket, plan: plan) }
+
+    public func readPage(stream: String, cursor: String?, window: DateWindow?, api: any ProviderAPI) async throws -> StreamPage {
+        try await ZoomStreams(api: api).read(stream, cursor: cursor, window: window)
+    }
+
+    public func failure(status: Int, body: [UInt8]) -> ConnectorError { ZoomResponse.failure(status: status, body: body) }
+
     public func verifyWebhook(_ delivery: WebhookDelivery, secret: Secret, now: Date) throws -> VerifiedWebhook {
         try ZoomWebhook.verify(delivery, secret: secret, now: now)
     }

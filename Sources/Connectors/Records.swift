@@ -1,0 +1,141 @@
+public import Foundation
+
+/// The type of a normalized column, as the data API and SQL readers see it.
+public enum ColumnType: Sendable, Hashable {
+    case text
+    case integer
+    /// An exact decimal (money).
+    case decimal
+    case timestamp
+    /// A calendar day, `yyyy-mm-dd`.
+    case date
+    case textArray
+    /// A JSON document.
+    case json
+}
+
+/// One value of a normalized column. The connector builds these from the provider's JSON; the store turns
+/// them into database values without knowing the provider.
+public enum RecordValue: Sendable, Hashable {
+    case null
+    case text(String)
+    case integer(Int)
+    /// Decimal text such as `12.50`, kept exact.
+    case decimal(String)
+    case timestamp(Date)
+    /// `yyyy-mm-dd`.
+    case date(String)
+    case textArray([String])
+    /// JSON text.
+    case json(String)
+}
+
+/// A normalized table: its name and its columns beyond the frame every synced table shares (`tenant_id`,
+/// `connection_id`, `remote_id`, `raw`, `content_hash`, `first_seen_at`, `updated_at`, `deleted_at`).
+/// These shapes are provider-neutral: another provider's users land in the same `users` table.
+public struct RecordTable: Sendable, Hashable {
+    public struct Column: Sendable, Hashable {
+        public let name: String
+        public let type: ColumnType
+    }
+
+    public let name: String
+    public let columns: [Column]
+
+    init(_ name: String, _ columns: [(String, ColumnType)]) {
+        self.name = name
+        self.columns = columns.map { Column(name: $0.0, type: $0.1) }
+    }
+}
+
+/// One record read from a provider, ready to store.
+public struct SyncedRecord: Sendable, Hashable {
+    /// The provider's id of the record (or a stable key built from its fields when it has none).
+    public let remoteID: String
+    /// Values in the order of the table's columns.
+    public let values: [RecordValue]
+    /// The record's JSON as received, with keys sorted so that equal content gives equal bytes.
+    public let raw: String
+
+    public init(remoteID: String, values: [RecordValue], raw: String) {
+        self.remoteID = remoteID
+        self.values = values
+        self.raw = raw
+    }
+}
+
+extension RecordTable {
+    /// Every normalized table, by name.
+    public static let all: [RecordTable] = [
+        users, roles, roleMembers, groups, groupMembers, subAccounts, planUsage, plans, invoices, dailyUsage, activeHosts, signIns,
+        operationLogs, billingReports, telephone, phoneUsers, callingPlans, callLogs, rooms, roomDevices, roomLocations,
+    ]
+
+    public static let users = RecordTable("users", [
+        ("email", .text), ("first_name", .text), ("last_name", .text), ("display_name", .text), ("status", .text),
+        ("license_type", .text), ("role_id", .text), ("department", .text), ("job_title", .text), ("timezone", .text),
+        ("group_ids", .textArray), ("last_login_at", .timestamp), ("created_remote_at", .timestamp),
+    ])
+    public static let roles = RecordTable("roles", [("name", .text), ("description", .text), ("member_count", .integer)])
+    public static let roleMembers = RecordTable("role_members", [
+        ("role_remote_id", .text), ("user_remote_id", .text), ("email", .text), ("first_name", .text), ("last_name", .text),
+    ])
+    public static let groups = RecordTable("groups", [("name", .text), ("member_count", .integer)])
+    public static let groupMembers = RecordTable("group_members", [
+        ("group_remote_id", .text), ("user_remote_id", .text), ("email", .text), ("first_name", .text), ("last_name", .text),
+    ])
+    public static let subAccounts = RecordTable("sub_accounts", [
+        ("name", .text), ("owner_email", .text), ("account_type", .text), ("account_number", .text), ("seats", .integer),
+        ("subscription_start_at", .timestamp), ("subscription_end_at", .timestamp), ("created_remote_at", .timestamp),
+    ])
+    public static let planUsage = RecordTable("billing_plan_usage", [
+        ("plan", .text), ("plan_type", .text), ("seats_bought", .integer), ("seats_used", .integer), ("seats_pending", .integer),
+    ])
+    public static let plans = RecordTable("billing_plans", [
+        ("plan", .text), ("plan_type", .text), ("seats", .integer), ("status", .text), ("service_effective_at", .timestamp),
+        ("next_invoice_at", .timestamp),
+    ])
+    public static let invoices = RecordTable("billing_invoices", [
+        ("invoice_number", .text), ("invoice_date", .date), ("due_date", .date), ("status", .text), ("currency", .text),
+        ("balance", .decimal), ("tax_amount", .decimal), ("total_amount", .decimal),
+    ])
+    public static let dailyUsage = RecordTable("report_daily_usage", [
+        ("date", .date), ("new_users", .integer), ("meetings", .integer), ("participants", .integer), ("meeting_minutes", .integer),
+    ])
+    public static let activeHosts = RecordTable("report_active_hosts", [
+        ("period_start", .date), ("period_end", .date), ("user_remote_id", .text), ("email", .text), ("user_name", .text),
+        ("meetings", .integer), ("participants", .integer), ("meeting_minutes", .integer),
+    ])
+    public static let signIns = RecordTable("report_sign_ins", [
+        ("occurred_at", .timestamp), ("email", .text), ("type", .text), ("ip_address", .text), ("client_type", .text), ("version", .text),
+    ])
+    public static let operationLogs = RecordTable("report_operation_logs", [
+        ("occurred_at", .timestamp), ("operator", .text), ("category_type", .text), ("action", .text), ("operation_detail", .text),
+    ])
+    public static let billingReports = RecordTable("report_billing", [
+        ("start_date", .date), ("end_date", .date), ("currency", .text), ("total_amount", .decimal), ("tax_amount", .decimal),
+        ("type", .text), ("invoices", .json),
+    ])
+    public static let telephone = RecordTable("report_telephone", [
+        ("meeting_id", .text), ("host_remote_id", .text), ("host_email", .text), ("start_at", .timestamp), ("end_at", .timestamp),
+        ("duration_minutes", .integer), ("total", .decimal), ("rate", .decimal), ("type", .text), ("country_name", .text),
+        ("phone_number", .text),
+    ])
+    public static let phoneUsers = RecordTable("phone_users", [
+        ("email", .text), ("name", .text), ("extension_number", .text), ("status", .text), ("site_name", .text), ("department", .text),
+        ("calling_plans", .textArray), ("phone_numbers", .textArray),
+    ])
+    public static let callingPlans = RecordTable("phone_calling_plans", [
+        ("name", .text), ("plan_type", .text), ("subscribed", .integer), ("assigned", .integer), ("available", .integer),
+    ])
+    public static let callLogs = RecordTable("phone_call_logs", [
+        ("occurred_at", .timestamp), ("direction", .text), ("duration_seconds", .integer), ("result", .text), ("caller_number", .text),
+        ("callee_number", .text), ("user_remote_id", .text), ("charge", .text),
+    ])
+    public static let rooms = RecordTable("rooms", [("name", .text), ("room_code", .text), ("status", .text), ("location_remote_id", .text)])
+    public static let roomDevices = RecordTable("room_devices", [
+        ("room_remote_id", .text), ("device_type", .text), ("app_version", .text), ("device_system", .text), ("status", .text),
+        ("hostname", .text),
+    ])
+    public static let roomLocations = RecordTable("room_locations", [("name", .text), ("type", .text), ("parent_location_remote_id", .text)])
+}

@@ -1,0 +1,108 @@
+public import Foundation
+public import Postgres
+import Vault
+
+/// One record to store: the provider's id, the normalized column values (in the table's column order) and
+/// the raw JSON text.
+public struct RecordRow: Sendable {
+    public let remoteID: String
+    public let values: [PGBind]
+    public let raw: String
+
+    public init(remoteID: String, values: [PGBind], raw: String) {
+        self.remoteID = remoteID
+        self.values = values
+        self.raw = raw
+    }
+}
+
+/// What a page did to its table.
+public struct PageCounts: Sendable, Hashable {
+    public var inserted = 0
+    public var updated = 0
+    public var unchanged = 0
+    public init() {}
+}
+
+/// Writes synced records into their normalized table (migration 0003's frame). A page goes through COPY
+/// into a staging table that lives for the transaction (safe behind PgBouncer in transaction mode), then
+/// one upsert: a new record is inserted, a changed one (other content hash) or a deleted one that came back
+/// is updated, and an unchanged one is not written at all.
+public enum SyncedRecords {
+    /// Writes `rows` of one page inside the caller's transaction. With `seen`, the page belongs to a
+    /// snapshot and its ids are remembered for deletion detection.
+    public static func writePage(
+        _ connection: PGConnection, tenantID: UUID, connectionID: UUID, table: String, columns: [String], rows: [RecordRow],
+        seen: (runID: UUID, stream: String)?
+    ) throws -> PageCounts {
+        guard !rows.isEmpty else { return PageCounts() }
+        let target = PGQuery.quoteIdentifier(table)
+        let stage = PGQuery.quoteIdentifier("stage_" + table)
+        let normalized = columns.map(PGQuery.quoteIdentifier)
+        let copied = (["tenant_id", "connection_id", "remote_id"] + normalized + ["raw", "content_hash"]).joined(separator: ", ")
+        try connection.execute(PGQuery(unsafeSQL: """
+            CREATE TEMP TABLE \(stage) ON COMMIT DROP AS
+            SELECT tenant_id, connection_id, remote_id, \(normalized.joined(separator: ", ")), raw, content_hash FROM \(target) WITH NO DATA
+            """))
+        let tenant = tenantID.pgBind
+        let connectionBind = connectionID.pgBind
+        try connection.copyFrom(PGQuery(unsafeSQL: "COPY \(stage) (\(copied)) FROM STDIN")) { writer in
+            for row in rows {
+                let hash = Data(SHA256Digest.hash(Array(row.raw.utf8)))
+                try writer.appendRow(binds: [tenant, connectionBind, row.remoteID.pgBind] + row.values.map(withoutNUL)
+                    + [PGJSON(text: row.raw).pgBind, hash.pgBind])
+            }
+        }
+        let assignments = (normalized + ["raw", "content_hash"]).map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+        let counts = try connection.query(PGQuery(unsafeSQL: """
+            WITH written AS (
+                INSERT INTO \(target) AS t (\(copied))
+                SELECT DISTINCT ON (remote_id) \(copied) FROM \(stage) ORDER BY remote_id
+                ON CONFLICT (tenant_id, connection_id, remote_id) DO UPDATE SET \(assignments), updated_at = now(), deleted_at = NULL
+                WHERE t.content_hash <> excluded.content_hash OR t.deleted_at IS NOT NULL
+                RETURNING (xmax = 0) AS inserted)
+            SELECT (SELECT count(DISTINCT remote_id) FROM \(stage)), count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)
+            FROM written
+            """))[0].decode((Int, Int, Int).self)
+        if let seen {
+            try connection.execute(PGQuery(unsafeSQL: """
+                INSERT INTO sync_seen (tenant_id, run_id, stream, remote_id)
+                SELECT DISTINCT tenant_id, $1::uuid, $2::text, remote_id FROM \(stage)
+                ON CONFLICT DO NOTHING
+                """, binding: [seen.runID, seen.stream]))
+        }
+        var result = PageCounts()
+        result.inserted = counts.1
+        result.updated = counts.2
+        result.unchanged = counts.0 - counts.1 - counts.2
+        return result
+    }
+
+    /// After a complete snapshot: soft-deletes every live record of the connection the run did not see,
+    /// then forgets the seen ids. Returns how many records were marked deleted.
+    public static func finishSnapshot(
+        _ connection: PGConnection, tenantID: UUID, connectionID: UUID, table: String, runID: UUID, stream: String
+    ) throws -> Int {
+        let target = PGQuery.quoteIdentifier(table)
+        let deleted = try connection.execute(PGQuery(unsafeSQL: """
+            UPDATE \(target) t SET deleted_at = now(), updated_at = now()
+            WHERE t.tenant_id = $1 AND t.connection_id = $2 AND t.deleted_at IS NULL
+              AND NOT EXISTS (
+                SELECT 1 FROM sync_seen s
+                WHERE s.tenant_id = t.tenant_id AND s.run_id = $3 AND s.stream = $4 AND s.remote_id = t.remote_id)
+            """, binding: [tenantID, connectionID, runID, stream]))
+        try forgetSeen(connection, tenantID: tenantID, runID: runID, stream: stream)
+        return deleted
+    }
+
+    /// Drops the ids a snapshot collected, when it is started over or abandoned.
+    public static func forgetSeen(_ connection: PGConnection, tenantID: UUID, runID: UUID, stream: String) throws {
+        try connection.execute("DELETE FROM sync_seen WHERE tenant_id = \(tenantID) AND run_id = \(runID) AND stream = \(stream)")
+    }
+
+    /// PostgreSQL text cannot hold U+0000; a provider value with one is stored without it.
+    static func withoutNUL(_ bind: PGBind) -> PGBind {
+        guard case .text(let text)? = bind.value, text.utf8.contains(0) else { return bind }
+        return PGBind(oid: bind.oid, value: .text(text.replacingOccurrences(of: "\u{0}", with: "")))
+    }
+}

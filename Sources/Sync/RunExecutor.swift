@@ -1,0 +1,154 @@
+import Connectors
+import Credentials
+import Foundation
+import Logging
+import Postgres
+import Store
+
+/// Where a windowed stream stands inside a run: the window being fetched and the connector's cursor in it.
+struct WindowCursor: Codable {
+    var from: String
+    var to: String
+    var page: String?
+
+    static func decode(_ text: String?) -> WindowCursor? {
+        text.flatMap { try? JSONDecoder().decode(WindowCursor.self, from: Data($0.utf8)) }
+    }
+
+    var text: String { String(decoding: try! JSONEncoder().encode(self), as: UTF8.self) }
+}
+
+/// Why a stream's attempt ended without finishing it.
+enum StreamInterruption: Error {
+    /// Stop the whole run now (lease lost, reauthorization needed, quota used up, cancelled).
+    case abortRun(any Error)
+    /// This stream failed in this attempt; the others go on, and a later attempt retries it.
+    case failed(String)
+}
+
+/// Carries out one claimed run: every stream that is not finished yet, each page committed together with
+/// the run's progress and fenced by its lease, then the run's outcome.
+struct RunExecutor {
+    let run: ClaimedRun
+    let dependencies: SyncDependencies
+    var configuration: SyncConfiguration { dependencies.configuration }
+    var runs: SyncRuns { SyncRuns(pool: dependencies.pool) }
+    var logger: Logger {
+        var logger = dependencies.logger
+        logger[metadataKey: "run_id"] = "\(run.runID.uuidString.lowercased())"
+        return logger
+    }
+
+    func execute() async {
+        do {
+            try await executeStreams()
+        } catch is LeaseLost {
+            logger.warning("lost the lease on a sync run; its writes since then were rolled back")
+        } catch {
+            logger.error("sync run could not be recorded", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func executeStreams() async throws {
+        guard let connection = try await Connections(pool: dependencies.pool).find(tenantID: run.tenantID, id: run.connectionID),
+            connection.status == "active", connection.enabled,
+            let connector = dependencies.registry.connector(connection.provider)
+        else {
+            try await failRemaining(error: "the connection is not active and enabled")
+            return
+        }
+        let client = ProviderClient(
+            connector: connector, connection: connection, tokens: dependencies.tokens, http: dependencies.http, limiter: dependencies.limiter,
+            quotas: ProviderQuotas(pool: dependencies.pool), configuration: configuration)
+        var streams = try await runs.streams(of: run)
+        var attemptFailed = false
+        for index in streams.indices where !streams[index].isFinished {
+            guard let description = connector.stream(named: streams[index].name) else {
+                streams[index].status = "skipped"
+                streams[index].error = "\(connector.displayName) has no stream named \(streams[index].name)"
+                try await saveOutcome(streams[index], description: nil)
+                continue
+            }
+            let state = connection.streams.first { $0.name == description.name }
+            do {
+                streams[index] = try await StreamExecutor(
+                    run: run, stream: streams[index], description: description, state: state, connection: connection, connector: connector,
+                    client: client, dependencies: dependencies
+                ).execute()
+            } catch StreamInterruption.failed(let reason) {
+                attemptFailed = true
+                streams[index].error = reason
+                streams[index].status = run.attempt >= run.maxAttempts ? "failed" : "pending"
+                if streams[index].status == "failed" { try await saveOutcome(streams[index], description: description) } else {
+                    try await runs.saveStream(run, streams[index])
+                }
+            } catch StreamInterruption.abortRun(let reason) {
+                try await abort(because: reason)
+                return
+            }
+        }
+        if attemptFailed, run.attempt < run.maxAttempts {
+            try await runs.finish(run, status: nil, retryAt: Date().addingTimeInterval(configuration.runBackoff(run.attempt).seconds),
+                                  error: "retrying streams that failed in attempt \(run.attempt)")
+            return
+        }
+        let outcome = Self.outcome(of: streams)
+        try await runs.finish(run, status: outcome, error: outcome == "succeeded" ? nil : "some streams failed")
+        logger.info("sync run finished", metadata: ["status": "\(outcome)"])
+    }
+
+    /// succeeded when no stream failed; failed when every stream that could run failed; partial otherwise.
+    static func outcome(of streams: [SyncRunStream]) -> String {
+        let failed = streams.filter { $0.status == "failed" }.count
+        let succeeded = streams.filter { $0.status == "succeeded" }.count
+        if failed == 0 { return "succeeded" }
+        return succeeded == 0 ? "failed" : "partial"
+    }
+
+    private func abort(because reason: any Error) async throws {
+        switch reason {
+        case is LeaseLost:
+            throw reason
+        case let quota as QuotaExhausted:
+            logger.notice("sync run waits for the provider's daily quota", metadata: ["until": "\(quota.until)"])
+            try await runs.finish(run, status: nil, retryAt: quota.until, countAttempt: false, error: quota.description)
+        case let token as TokenError where token.kind != .transient:
+            try await failRemaining(error: "the connection needs to be reconnected: \(token.reason)")
+        case is CancellationError, is TokenError:
+            // Shutting down, or the token endpoint is unreachable: hand the run back without using up an attempt.
+            try await detached { try await runs.finish(run, status: nil, countAttempt: reason is CancellationError ? false : true, error: "\(reason)") }
+        default:
+            try await failRemaining(error: "\(reason)")
+        }
+    }
+
+    /// Ends the run as failed, with every stream not yet finished failed for `error`.
+    private func failRemaining(error: String) async throws {
+        var streams = try await runs.streams(of: run)
+        for index in streams.indices where !streams[index].isFinished {
+            streams[index].status = "failed"
+            streams[index].error = error
+            try await runs.saveStream(run, streams[index], finished: true)
+        }
+        try await runs.finish(run, status: "failed", error: error)
+        logger.warning("sync run failed", metadata: ["error": "\(error)"])
+    }
+
+    private func saveOutcome(_ stream: SyncRunStream, description: StreamDescription?) async throws {
+        let run = run
+        try await dependencies.pool.withTenant(run.tenantID) { connection in
+            try SyncRuns.fence(connection, run)
+            try SyncRuns.writeStream(connection, run, stream, finished: true)
+            if let description {
+                try StreamSchedules.recordOutcome(
+                    connection, tenantID: run.tenantID, connectionID: run.connectionID, stream: stream.name, status: stream.status,
+                    error: stream.error, defaultInterval: description.defaultInterval)
+            }
+        }
+    }
+
+    /// Runs `body` in a task that does not inherit cancellation: bookkeeping during shutdown must still land.
+    private func detached(_ body: @escaping @Sendable () async throws -> Void) async throws {
+        try await Task.detached(operation: body).value
+    }
+}

@@ -1,0 +1,245 @@
+import Connectors
+import Credentials
+import Foundation
+import Logging
+import Postgres
+import Store
+
+/// Syncs one stream of a run, page by page. Each page is written in one transaction together with the
+/// stream's progress and cursor, after the fencing check, so a crash loses at most the page in flight and
+/// a worker that lost its lease writes nothing.
+struct StreamExecutor {
+    let run: ClaimedRun
+    var stream: SyncRunStream
+    let description: StreamDescription
+    let state: StreamState?
+    let connection: Connection
+    let connector: any Connector
+    let client: ProviderClient
+    let dependencies: SyncDependencies
+
+    /// Cursor restarts allowed per attempt when the provider no longer accepts a paging token.
+    static let cursorRestarts = 3
+
+    func execute() async throws -> SyncRunStream {
+        var stream = self.stream
+        let started = ContinuousClock.now
+        let elapsedBefore = stream.durationMilliseconds
+        func elapsed() -> Int { elapsedBefore + Int((ContinuousClock.now - started).seconds * 1_000) }
+
+        guard state?.permitted ?? description.isPermitted(granted: Set(connection.grantedScopes)) else {
+            let missing = state?.missingScopes ?? description.missingScopes(granted: Set(connection.grantedScopes))
+            return try await finish(stream, status: "missing_scope", error: Self.missingScopeMessage(missing), elapsed: elapsed())
+        }
+        stream.status = "running"
+        do {
+            switch description.kind {
+            case .snapshot:
+                stream = try await snapshot(stream, elapsed: elapsed)
+            case .windowed(let backfillDays, let trailingDays):
+                stream = try await windowed(stream, backfillDays: backfillDays, trailingDays: trailingDays, elapsed: elapsed)
+            }
+            return stream
+        } catch let error as ConnectorError where error.kind == .missingScope {
+            let missing = description.missingScopes(granted: [])
+            return try await finish(stream, status: "missing_scope", error: Self.missingScopeMessage(Array(missing.prefix(1))), elapsed: elapsed())
+        } catch let error as ConnectorError where error.kind == .notAvailable {
+            return try await finish(stream, status: "not_available", error: error.reason, elapsed: elapsed())
+        } catch let error as ConnectorError {
+            count(&stream)
+            stream.durationMilliseconds = elapsed()
+            throw StreamInterruption.failed(error.description)
+        } catch let error as StreamInterruption {
+            throw error
+        } catch {
+            throw StreamInterruption.abortRun(error)
+        }
+    }
+
+    static func missingScopeMessage(_ scopes: [String]) -> String {
+        scopes.isEmpty ? "the connection's app lacks a scope this stream needs" : "add the scope \(scopes.joined(separator: ", ")) to the app"
+    }
+
+    // MARK: - Snapshots
+
+    private func snapshot(_ start: SyncRunStream, elapsed: () -> Int) async throws -> SyncRunStream {
+        var stream = start
+        var restarts = 0
+        while true {
+            let page: StreamPage
+            do {
+                page = try await read(stream.cursor, window: nil)
+            } catch let error as ConnectorError where error.kind == .expiredCursor && restarts < Self.cursorRestarts {
+                // The ids seen so far stay valid: the listing starts over and sees them again.
+                restarts += 1
+                stream.cursor = nil
+                continue
+            }
+            let done = page.next == nil
+            stream = try await commit(page, into: stream, elapsed: elapsed) { connection, stream in
+                if done {
+                    stream.deleted += try SyncedRecords.finishSnapshot(
+                        connection, tenantID: run.tenantID, connectionID: run.connectionID, table: description.table.name, runID: run.runID,
+                        stream: stream.name)
+                }
+            }
+            if done { return stream }
+        }
+    }
+
+    // MARK: - Windows
+
+    private func windowed(_ start: SyncRunStream, backfillDays: Int, trailingDays: Int, elapsed: () -> Int) async throws -> SyncRunStream {
+        var stream = start
+        let resumed = WindowCursor.decode(stream.cursor)
+        var windows = StreamWindows.plan(today: Date(), watermark: state?.watermark, backfillDays: backfillDays, trailingDays: trailingDays)
+        if let resumed {
+            windows.removeAll { $0.to < resumed.from }
+            if let first = windows.first, first.from == resumed.from { windows[0] = DateWindow(from: resumed.from, to: first.to) }
+        }
+        let today = StreamWindows.text(StreamWindows.day(Date()))
+        for window in windows {
+            var cursor = resumed.flatMap { $0.from == window.from ? $0.page : nil }
+            var restarts = 0
+            while true {
+                let page: StreamPage
+                do {
+                    page = try await read(cursor, window: window)
+                } catch let error as ConnectorError where error.kind == .expiredCursor && restarts < Self.cursorRestarts {
+                    restarts += 1
+                    cursor = nil
+                    continue
+                }
+                cursor = page.next
+                let windowDone = page.next == nil
+                let next = windowDone ? nil : WindowCursor(from: window.from, to: window.to, page: page.next).text
+                let finished = page.next == nil && window == windows.last
+                // Today's data is still growing: the watermark stops at yesterday.
+                let complete = window.to < today ? window.to : StreamWindows.text(StreamWindows.day(Date()) - 1)
+                stream = try await commit(page, into: stream, cursor: next, finished: finished, elapsed: elapsed) { connection, _ in
+                    if windowDone {
+                        try StreamSchedules.advanceWatermark(
+                            connection, tenantID: run.tenantID, connectionID: run.connectionID, stream: description.name, day: complete)
+                    }
+                }
+                if windowDone { break }
+            }
+        }
+        if windows.isEmpty { stream = try await finish(stream, status: "succeeded", error: nil, elapsed: elapsed()) }
+        return stream
+    }
+
+    // MARK: - Pages
+
+    /// Reads a page, trying again when the answer broke the provider's contract (a malformed page commits
+    /// nothing and is fetched again).
+    private func read(_ cursor: String?, window: DateWindow?) async throws -> StreamPage {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await connector.readPage(stream: description.name, cursor: cursor, window: window, api: client)
+            } catch let error as ConnectorError where error.kind == .invalidResponse && attempt < dependencies.configuration.pageAttempts {
+                dependencies.logger.notice("a page broke the provider's contract; fetching it again", metadata: ["stream": "\(description.name)"])
+                try await Task.sleep(for: dependencies.configuration.retry.backoff(attempt))
+            }
+        }
+    }
+
+    /// Writes a page, the stream's progress and (for the last page) its outcome in one fenced transaction.
+    private func commit(
+        _ page: StreamPage, into start: SyncRunStream, cursor explicitCursor: String?? = .none, finished explicitFinished: Bool? = nil,
+        elapsed: () -> Int, also: @escaping @Sendable (PGConnection, inout SyncRunStream) throws -> Void
+    ) async throws -> SyncRunStream {
+        var stream = start
+        let finished = explicitFinished ?? (page.next == nil)
+        stream.cursor = explicitCursor ?? page.next
+        stream.pages += 1
+        stream.fetched += page.records.count
+        stream.skipped += page.skipped
+        count(&stream)
+        stream.durationMilliseconds = elapsed()
+        if finished {
+            stream.status = "succeeded"
+            stream.error = nil
+            stream.cursor = nil
+        }
+        let rows = page.records.map { RecordRow(remoteID: $0.remoteID, values: $0.values.map(\.pgBind), raw: $0.raw) }
+        let run = run
+        let table = description.table
+        let snapshot = description.kind == .snapshot
+        let interval = description.defaultInterval
+        let prepared = stream
+        do {
+            return try await dependencies.pool.withTenant(run.tenantID) { connection in
+                var stream = prepared
+                try SyncRuns.fence(connection, run)
+                let counts = try SyncedRecords.writePage(
+                    connection, tenantID: run.tenantID, connectionID: run.connectionID, table: table.name, columns: table.columns.map(\.name),
+                    rows: rows, seen: snapshot ? (run.runID, stream.name) : nil)
+                stream.inserted += counts.inserted
+                stream.updated += counts.updated
+                stream.unchanged += counts.unchanged
+                try also(connection, &stream)
+                try SyncRuns.writeStream(connection, run, stream, finished: finished)
+                if finished {
+                    try StreamSchedules.recordOutcome(
+                        connection, tenantID: run.tenantID, connectionID: run.connectionID, stream: stream.name, status: "succeeded", error: nil,
+                        defaultInterval: interval)
+                }
+                return stream
+            }
+        } catch let error as LeaseLost {
+            throw StreamInterruption.abortRun(error)
+        } catch let error as PGError {
+            throw StreamInterruption.failed("writing a page failed: \(error)")
+        }
+    }
+
+    private func finish(_ start: SyncRunStream, status: String, error: String?, elapsed: Int) async throws -> SyncRunStream {
+        var stream = start
+        stream.status = status
+        stream.error = error
+        stream.cursor = nil
+        stream.durationMilliseconds = elapsed
+        count(&stream)
+        let run = run
+        let finished = stream
+        let interval = description.defaultInterval
+        do {
+            try await dependencies.pool.withTenant(run.tenantID) { connection in
+                try SyncRuns.fence(connection, run)
+                try SyncedRecords.forgetSeen(connection, tenantID: run.tenantID, runID: run.runID, stream: finished.name)
+                try SyncRuns.writeStream(connection, run, finished, finished: true)
+                try StreamSchedules.recordOutcome(
+                    connection, tenantID: run.tenantID, connectionID: run.connectionID, stream: finished.name, status: status, error: error,
+                    defaultInterval: interval)
+            }
+        } catch let error as LeaseLost {
+            throw StreamInterruption.abortRun(error)
+        }
+        return stream
+    }
+
+    private func count(_ stream: inout SyncRunStream) {
+        let counters = client.takeCounters()
+        stream.rateLimited += counters.rateLimited
+        stream.retries += counters.retries
+    }
+}
+
+extension RecordValue {
+    /// The database value of a normalized column.
+    var pgBind: PGBind {
+        switch self {
+        case .null: PGBind(oid: PGTypeOID.unspecified, value: nil)
+        case .text(let value): value.pgBind
+        case .integer(let value): value.pgBind
+        case .decimal(let value): PGBind(oid: PGTypeOID.numeric, value: .text(value))
+        case .timestamp(let value): value.pgBind
+        case .date(let value): PGBind(oid: PGTypeOID.date, value: .text(value))
+        case .textArray(let value): value.pgBind
+        case .json(let value): PGJSON(text: value).pgBind
+        }
+    }
+}

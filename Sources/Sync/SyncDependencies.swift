@@ -1,0 +1,29 @@
+public import Credentials
+public import CurlHTTP
+public import Logging
+public import Postgres
+
+/// What workers and the scheduler share in a process.
+public struct SyncDependencies: Sendable {
+    public let pool: PGPool
+    public let registry: ConnectorRegistry
+    public let tokens: TokenProvider
+    public let http: CurlHTTPClient
+    /// One limiter per process, so every run against a provider account shares its pace.
+    public let limiter: RateLimiter
+    public let configuration: SyncConfiguration
+    public let logger: Logger
+
+    public init(
+        pool: PGPool, registry: ConnectorRegistry, tokens: TokenProvider, http: CurlHTTPClient, limiter: RateLimiter = RateLimiter(),
+        configuration: SyncConfiguration, logger: Logger
+    ) {
+        self.pool = pool
+        self.registry = registry
+        self.tokens = tokens
+        self.http = http
+        self.limiter = limiter
+        self.configuration = configuration
+        self.logger = logger
+    }
+}

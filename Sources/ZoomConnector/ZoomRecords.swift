@@ -1,0 +1,220 @@
+import Connectors
+import Foundation
+import Vault
+
+/// Maps Zoom's JSON items to normalized records, column for column with ``RecordTable``. Ids must be
+/// present (an item without one breaks the page); other fields become NULL when Zoom leaves them out.
+enum ZoomRecords {
+    static func invalid(_ what: String) -> ConnectorError { ConnectorError(.invalidResponse, "Zoom sent \(what)") }
+
+    /// A record keyed by the item's `key` field.
+    static func keyed(_ item: JSONValue, by key: String, _ kind: String, _ values: [RecordValue]) throws -> SyncedRecord {
+        guard let id = item[key]?.nonEmptyString else { throw invalid("a \(kind) without \(key)") }
+        return SyncedRecord(remoteID: id, values: values, raw: item.canonicalText)
+    }
+
+    /// A record for an item Zoom gives no id (a report row, a log line): keyed by a hash of `parts`, the
+    /// fields that identify it, so a corrected value updates the row instead of adding one.
+    static func derived(_ item: JSONValue, from parts: [String?], _ values: [RecordValue]) -> SyncedRecord {
+        let key = parts.map { $0 ?? "" }.joined(separator: "\u{1f}")
+        return SyncedRecord(remoteID: String(SHA256Digest.hexHash(key).prefix(32)), values: values, raw: item.canonicalText)
+    }
+
+    // MARK: - Directory
+
+    /// Zoom's user `type`: 1 Basic, 2 Licensed, 99 None (`zoom-api.md` §3); DESIGN §5 names them.
+    static func licenseType(_ type: Int?) -> String {
+        switch type {
+        case 1: "basic"
+        case 2: "licensed"
+        case 99: "none"
+        default: "other"
+        }
+    }
+
+    static func user(_ item: JSONValue) throws -> SyncedRecord {
+        try keyed(item, by: "id", "user", [
+            text(item["email"]), text(item["first_name"]), text(item["last_name"]), text(item["display_name"]), text(item["status"]),
+            .text(licenseType(item["type"]?.integer)), text(item["role_id"]), text(item["dept"]), text(item["job_title"]),
+            text(item["timezone"]), .textArray((item["group_ids"]?.array ?? []).compactMap(\.string)),
+            timestamp(item["last_login_time"]), timestamp(item["user_created_at"] ?? item["created_at"]),
+        ])
+    }
+
+    static func role(_ item: JSONValue) throws -> SyncedRecord {
+        try keyed(item, by: "id", "role", [text(item["name"]), text(item["description"]), integer(item["total_members"])])
+    }
+
+    static func group(_ item: JSONValue) throws -> SyncedRecord {
+        try keyed(item, by: "id", "group", [text(item["name"]), integer(item["total_members"])])
+    }
+
+    /// A member of a role or group, keyed by parent and user: the same user in two groups is two rows.
+    static func member(_ item: JSONValue, of parent: String) throws -> SyncedRecord {
+        guard let userID = item["id"]?.nonEmptyString else { throw invalid("a member without id") }
+        return SyncedRecord(
+            remoteID: "\(parent)/\(userID)",
+            values: [.text(parent), .text(userID), text(item["email"]), text(item["first_name"]), text(item["last_name"])],
+            raw: item.canonicalText)
+    }
+
+    static func subAccount(_ item: JSONValue) throws -> SyncedRecord {
+        try keyed(item, by: "id", "sub account", [
+            text(item["account_name"]), text(item["owner_email"]), text(item["account_type"]), text(item["account_number"]),
+            integer(item["seats"]), timestamp(item["subscription_start_time"]), timestamp(item["subscription_end_time"]),
+            timestamp(item["created_at"]),
+        ])
+    }
+
+    // MARK: - Billing
+
+    /// Zoom's plan answers hold one member per plan kind (`plan_base`, `plan_webinar`, …), each an object
+    /// or a list of objects. Every plan becomes a record keyed by its kind (and type, for lists).
+    static func plans(_ body: JSONValue, _ values: (String, JSONValue) -> [RecordValue]) throws -> [SyncedRecord] {
+        guard let members = body.object else { throw invalid("a plan answer that is not an object") }
+        var records: [SyncedRecord] = []
+        for key in members.keys.sorted() where key.hasPrefix("plan_") {
+            let kind = String(key.dropFirst(5))
+            switch members[key]! {
+            case .object:
+                records.append(SyncedRecord(remoteID: kind, values: values(kind, members[key]!), raw: members[key]!.canonicalText))
+            case .array(let items):
+                for (index, item) in items.enumerated() {
+                    let type = item["type"]?.nonEmptyString ?? String(index)
+                    records.append(SyncedRecord(remoteID: "\(kind)/\(type)", values: values(kind, item), raw: item.canonicalText))
+                }
+            default:
+                continue
+            }
+        }
+        return records
+    }
+
+    static func planUsage(_ kind: String, _ item: JSONValue) -> [RecordValue] {
+        [.text(kind), text(item["type"]), integer(item["hosts"]), integer(item["usage"]), integer(item["pending"])]
+    }
+
+    static func planInformation(_ kind: String, _ item: JSONValue) -> [RecordValue] {
+        [.text(kind), text(item["type"]), integer(item["hosts"]), text(item["status"]), timestamp(item["service_effective_date"]),
+         timestamp(item["next_invoice_date"])]
+    }
+
+    static func invoice(_ item: JSONValue, currency: String?) throws -> SyncedRecord {
+        try keyed(item, by: "id", "invoice", [
+            text(item["invoice_number"]), date(item["invoice_date"]), date(item["due_date"]), text(item["status"]),
+            currency.map(RecordValue.text) ?? .null, decimal(item["balance"]), decimal(item["tax_amount"]), decimal(item["total_amount"]),
+        ])
+    }
+
+    // MARK: - Reports
+
+    static func dailyUsage(_ item: JSONValue) throws -> SyncedRecord {
+        guard let day = item["date"]?.nonEmptyString else { throw invalid("a daily usage row without date") }
+        return SyncedRecord(
+            remoteID: day,
+            values: [date(item["date"]), integer(item["new_users"]), integer(item["meetings"]), integer(item["participants"]),
+                     integer(item["meeting_minutes"])],
+            raw: item.canonicalText)
+    }
+
+    /// A host's totals for a report period; the period start is part of the key, so each month is a row.
+    static func activeHost(_ item: JSONValue, window: DateWindow) throws -> SyncedRecord {
+        guard let userID = item["id"]?.nonEmptyString else { throw invalid("an active host without id") }
+        return SyncedRecord(
+            remoteID: "\(window.from)/\(userID)",
+            values: [.date(window.from), .date(window.to), .text(userID), text(item["email"]), text(item["user_name"]),
+                     integer(item["meetings"]), integer(item["participants"]), integer(item["meeting_minutes"])],
+            raw: item.canonicalText)
+    }
+
+    static func signIn(_ item: JSONValue) -> SyncedRecord {
+        derived(item, from: [item["email"]?.string, item["time"]?.string, item["type"]?.string, item["ip_address"]?.string], [
+            timestamp(item["time"]), text(item["email"]), text(item["type"]), text(item["ip_address"]), text(item["client_type"]),
+            text(item["version"]),
+        ])
+    }
+
+    static func operationLog(_ item: JSONValue) -> SyncedRecord {
+        derived(item, from: [item["time"]?.string, item["operator"]?.string, item["category_type"]?.string, item["action"]?.string,
+                             item["operation_detail"]?.string], [
+            timestamp(item["time"]), text(item["operator"]), text(item["category_type"]), text(item["action"]),
+            text(item["operation_detail"]),
+        ])
+    }
+
+    static func billingReport(_ item: JSONValue, currency: String?, invoices: JSONValue) throws -> SyncedRecord {
+        guard case .object(var members) = item, members["id"]?.nonEmptyString != nil else { throw invalid("a billing report without id") }
+        members["invoices"] = invoices
+        let merged = JSONValue.object(members)
+        return try keyed(merged, by: "id", "billing report", [
+            date(item["start_date"]), date(item["end_date"]), currency.map(RecordValue.text) ?? .null, decimal(item["total_amount"]),
+            decimal(item["tax_amount"]), text(item["type"]), .json(invoices.canonicalText),
+        ])
+    }
+
+    static func telephone(_ item: JSONValue) -> SyncedRecord {
+        derived(item, from: [item["uuid"]?.string, item["phone_number"]?.string, item["start_time"]?.string], [
+            text(item["meeting_id"]), text(item["host_id"]), text(item["host_email"]), timestamp(item["start_time"]),
+            timestamp(item["end_time"]), integer(item["duration"]), decimal(item["total"]), decimal(item["rate"]), text(item["type"]),
+            text(item["country_name"]), text(item["phone_number"]),
+        ])
+    }
+
+    // MARK: - Phone and rooms
+
+    static func phoneUser(_ item: JSONValue) throws -> SyncedRecord {
+        try keyed(item, by: "id", "phone user", [
+            text(item["email"]), text(item["name"]), text(item["extension_number"]), text(item["status"]), text(item["site"]?["name"]),
+            text(item["department"]), .textArray((item["calling_plans"]?.array ?? []).compactMap { $0["name"]?.string }),
+            .textArray((item["phone_numbers"]?.array ?? []).compactMap { $0["number"]?.string }),
+        ])
+    }
+
+    static func callingPlan(_ item: JSONValue) throws -> SyncedRecord {
+        try keyed(item, by: "type", "calling plan", [
+            text(item["name"]), text(item["type"]), integer(item["subscribed"]), integer(item["assigned"]), integer(item["available"]),
+        ])
+    }
+
+    static func callLog(_ item: JSONValue) throws -> SyncedRecord {
+        try keyed(item, by: "id", "call log", [
+            timestamp(item["date_time"]), text(item["direction"]), integer(item["duration"]), text(item["result"]),
+            text(item["caller_number"]), text(item["callee_number"]), text(item["user_id"] ?? item["owner"]?["id"]), text(item["charge"]),
+        ])
+    }
+
+    static func room(_ item: JSONValue) throws -> SyncedRecord {
+        try keyed(item, by: "id", "room", [text(item["name"]), text(item["room_id"]), text(item["status"]), text(item["location_id"])])
+    }
+
+    static func device(_ item: JSONValue, room: String) throws -> SyncedRecord {
+        try keyed(item, by: "id", "device", [
+            .text(room), text(item["device_type"]), text(item["app_version"]), text(item["device_system"]), text(item["status"]),
+            text(item["device_hostname"]),
+        ])
+    }
+
+    static func location(_ item: JSONValue) throws -> SyncedRecord {
+        try keyed(item, by: "id", "location", [text(item["name"]), text(item["type"]), text(item["parent_location_id"])])
+    }
+
+    // MARK: - Field conversions
+
+    static func text(_ value: JSONValue?) -> RecordValue { value?.nonEmptyString.map(RecordValue.text) ?? .null }
+    static func integer(_ value: JSONValue?) -> RecordValue { value?.integer.map(RecordValue.integer) ?? .null }
+    static func decimal(_ value: JSONValue?) -> RecordValue { value?.decimalText.map(RecordValue.decimal) ?? .null }
+
+    /// Zoom's times are ISO 8601 (`2026-11-02T09:15:00Z`); an unreadable one is stored as NULL.
+    static func timestamp(_ value: JSONValue?) -> RecordValue {
+        guard let text = value?.nonEmptyString, let date = try? Date(text, strategy: .iso8601) else { return .null }
+        return .timestamp(date)
+    }
+
+    /// A `yyyy-mm-dd` day (or the day part of a timestamp).
+    static func date(_ value: JSONValue?) -> RecordValue {
+        guard let text = value?.nonEmptyString, text.count >= 10 else { return .null }
+        let day = String(text.prefix(10))
+        guard (try? Date(day + "T00:00:00Z", strategy: .iso8601)) != nil else { return .null }
+        return .date(day)
+    }
+}

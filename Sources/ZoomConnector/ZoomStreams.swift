@@ -1,0 +1,277 @@
+import Connectors
+import Foundation
+
+/// Where a Zoom stream's listing stands between two pages. Stored by the engine as opaque text.
+struct ZoomCursor: Codable, Equatable {
+    /// `users`: which status is being listed (active, inactive, pending).
+    var phase = 0
+    /// Streams that list children per parent (role and group members, room devices): the parents' ids,
+    /// listed once at the start, and the one being read.
+    var parents: [String]?
+    var parent = 0
+    /// Zoom's `next_page_token` for the listing in progress.
+    var token: String?
+
+    static func decode(_ text: String?) throws -> ZoomCursor {
+        guard let text else { return ZoomCursor() }
+        guard let cursor = try? JSONDecoder().decode(ZoomCursor.self, from: Data(text.utf8)) else {
+            throw ConnectorError(.expiredCursor, "the stored cursor is not one this connector wrote")
+        }
+        return cursor
+    }
+
+    var text: String { String(decoding: try! JSONEncoder().encode(self), as: UTF8.self) }
+}
+
+/// Reads each Zoom stream a page at a time (`zoom-api.md` §4). Paged listings ask for Zoom's largest page
+/// and follow `next_page_token` (`""` ends a listing).
+struct ZoomStreams {
+    let api: any ProviderAPI
+
+    /// Records per page this reader aims for when it gathers children of several parents into one page.
+    static let gatherTarget = 300
+    static let userStatuses = ["active", "inactive", "pending"]
+
+    func read(_ stream: String, cursor text: String?, window: DateWindow?) async throws -> StreamPage {
+        let cursor = try ZoomCursor.decode(text)
+        switch stream {
+        case "users": return try await users(cursor)
+        case "roles": return try await whole("/roles", key: "roles", bucket: "Medium", map: ZoomRecords.role)
+        case "role_members":
+            return try await children(cursor, parents: { try await ids(of: "/roles", key: "roles", bucket: "Medium") }) { role, token in
+                try await listing("/roles/\(escaped(role))/members", key: "members", bucket: "Medium", token: token) {
+                    try ZoomRecords.member($0, of: role)
+                }
+            }
+        case "groups": return try await whole("/groups", key: "groups", bucket: "Medium", map: ZoomRecords.group)
+        case "group_members":
+            return try await children(cursor, parents: { try await ids(of: "/groups", key: "groups", bucket: "Medium") }) { group, token in
+                try await listing("/groups/\(escaped(group))/members", key: "members", bucket: "Medium", token: token) {
+                    try ZoomRecords.member($0, of: group)
+                }
+            }
+        case "sub_accounts": return try await paged("/accounts", key: "accounts", bucket: "Medium", cursor, map: ZoomRecords.subAccount)
+        case "plan_usage":
+            let body = try await object(APIRequest(path: "/accounts/me/plans/usage", bucket: "Heavy"))
+            return StreamPage(records: try ZoomRecords.plans(body, ZoomRecords.planUsage), next: nil)
+        case "plan_info":
+            let body = try await object(APIRequest(path: "/accounts/me/plans", bucket: "Medium"))
+            return StreamPage(records: try ZoomRecords.plans(body, ZoomRecords.planInformation), next: nil)
+        case "invoices": return try await invoices()
+        case "report_daily": return try await dailyUsage(try required(window))
+        case "report_users":
+            let window = try required(window)
+            return try await paged("/report/users", key: "users", bucket: "Heavy", cursor, query: windowQuery(window) + [.init("type", "active")]) {
+                try ZoomRecords.activeHost($0, window: window)
+            }
+        case "report_activities":
+            return try await paged("/report/activities", key: "activity_logs", bucket: "Heavy", cursor, query: windowQuery(try required(window))) {
+                ZoomRecords.signIn($0)
+            }
+        case "report_operation_logs":
+            return try await paged(
+                "/report/operationlogs", key: "operation_logs", bucket: "Heavy", cursor, query: windowQuery(try required(window))
+            ) { ZoomRecords.operationLog($0) }
+        case "report_billing": return try await billingReports()
+        case "report_telephone":
+            return try await paged("/report/telephone", key: "telephony_usage", bucket: "Heavy", cursor, query: windowQuery(try required(window))) {
+                ZoomRecords.telephone($0)
+            }
+        case "phone_users":
+            return try await paged("/phone/users", key: "users", bucket: "Phone Medium", cursor, pageSize: 100, map: ZoomRecords.phoneUser)
+        case "phone_calling_plans":
+            return try await whole("/phone/calling_plans", key: "calling_plans", bucket: "Phone Medium", map: ZoomRecords.callingPlan)
+        case "phone_call_logs":
+            return try await paged("/phone/call_logs", key: "call_logs", bucket: "Phone Heavy", cursor, query: windowQuery(try required(window)),
+                                   map: ZoomRecords.callLog)
+        case "rooms": return try await paged("/rooms", key: "rooms", bucket: "Medium", cursor, map: ZoomRecords.room)
+        case "room_devices":
+            return try await children(cursor, parents: { try await allIDs(of: "/rooms", key: "rooms", bucket: "Medium") }) { room, _ in
+                let body = try await object(APIRequest(path: "/rooms/\(escaped(room))/devices", bucket: "Medium"))
+                return (try items(body, "devices").map { try ZoomRecords.device($0, room: room) }, nil)
+            }
+        case "room_locations": return try await paged("/rooms/locations", key: "locations", bucket: "Medium", cursor, map: ZoomRecords.location)
+        default:
+            throw ConnectorError(.rejected, "Zoom has no stream named \(stream)")
+        }
+    }
+
+    // MARK: - Stream shapes
+
+    /// Users of all three statuses, one status after the other (`/users` lists one status at a time).
+    func users(_ cursor: ZoomCursor) async throws -> StreamPage {
+        var cursor = cursor
+        guard cursor.phase < Self.userStatuses.count else { return StreamPage(records: [], next: nil) }
+        let (records, next) = try await listing(
+            "/users", key: "users", bucket: "Medium", token: cursor.token, query: [.init("status", Self.userStatuses[cursor.phase])],
+            map: ZoomRecords.user)
+        if let next {
+            cursor.token = next
+        } else {
+            cursor.phase += 1
+            cursor.token = nil
+        }
+        return StreamPage(records: records, next: cursor.phase < Self.userStatuses.count ? cursor.text : nil)
+    }
+
+    /// A listing Zoom answers in one response.
+    func whole(_ path: String, key: String, bucket: String, map: (JSONValue) throws -> SyncedRecord) async throws -> StreamPage {
+        let body = try await object(APIRequest(path: path, bucket: bucket))
+        return StreamPage(records: try items(body, key).map(map), next: nil)
+    }
+
+    /// A listing paged with `next_page_token`, one Zoom page per stream page.
+    func paged(
+        _ path: String, key: String, bucket: String, _ cursor: ZoomCursor, query: [APIRequest.Query] = [], pageSize: Int = 300,
+        map: (JSONValue) throws -> SyncedRecord
+    ) async throws -> StreamPage {
+        let (records, next) = try await listing(path, key: key, bucket: bucket, token: cursor.token, query: query, pageSize: pageSize, map: map)
+        return StreamPage(records: records, next: next.map { ZoomCursor(token: $0).text })
+    }
+
+    /// Children of every parent, gathered into pages of about ``gatherTarget`` records. A parent deleted
+    /// since the parents were listed is skipped and counted.
+    func children(
+        _ cursor: ZoomCursor, parents list: () async throws -> [String],
+        _ read: (String, String?) async throws -> (records: [SyncedRecord], next: String?)
+    ) async throws -> StreamPage {
+        var cursor = cursor
+        if cursor.parents == nil {
+            cursor.parents = try await list()
+            cursor.parent = 0
+            cursor.token = nil
+        }
+        let parents = cursor.parents ?? []
+        var records: [SyncedRecord] = []
+        var skipped = 0
+        while cursor.parent < parents.count, records.count < Self.gatherTarget {
+            do {
+                let (page, next) = try await read(parents[cursor.parent], cursor.token)
+                records += page
+                if let next {
+                    cursor.token = next
+                    continue
+                }
+            } catch let error as ConnectorError where error.kind == .notFound {
+                skipped += 1
+            }
+            cursor.parent += 1
+            cursor.token = nil
+        }
+        return StreamPage(records: records, next: cursor.parent < parents.count ? cursor.text : nil, skipped: skipped)
+    }
+
+    func invoices() async throws -> StreamPage {
+        // Zoom answers at most a year per call, within the last three years.
+        let today = Date()
+        let from = DayFormat.text(today.addingTimeInterval(-364 * 86_400))
+        let body = try await object(APIRequest(
+            path: "/accounts/me/billing/invoices", query: [.init("from", from), .init("to", DayFormat.text(today))], bucket: "Heavy"))
+        let currency = body["currency"]?.nonEmptyString
+        return StreamPage(records: try items(body, "invoices").map { try ZoomRecords.invoice($0, currency: currency) }, next: nil)
+    }
+
+    /// `/report/daily` answers a calendar month; the engine's windows never cross one.
+    func dailyUsage(_ window: DateWindow) async throws -> StreamPage {
+        let parts = window.from.split(separator: "-")
+        guard parts.count == 3 else { throw ConnectorError(.rejected, "the window \(window) is not yyyy-mm-dd") }
+        let body = try await object(APIRequest(
+            path: "/report/daily", query: [.init("year", String(parts[0])), .init("month", String(Int(parts[1]) ?? 0))], bucket: "Heavy"))
+        let days = try items(body, "dates").filter { item in
+            guard let day = item["date"]?.string else { return true }
+            return day >= window.from && day <= window.to
+        }
+        return StreamPage(records: try days.map(ZoomRecords.dailyUsage), next: nil)
+    }
+
+    /// Billing reports, each with the invoices Zoom lists for it.
+    func billingReports() async throws -> StreamPage {
+        let body = try await object(APIRequest(path: "/report/billing", bucket: "Heavy"))
+        let currency = body["currency"]?.nonEmptyString
+        var records: [SyncedRecord] = []
+        var skipped = 0
+        for report in try items(body, "billing_reports") {
+            guard let id = report["id"]?.nonEmptyString else { throw ZoomRecords.invalid("a billing report without id") }
+            do {
+                let invoices = try await object(APIRequest(path: "/report/billing/invoices", query: [.init("billing_id", id)], bucket: "Heavy"))
+                records.append(try ZoomRecords.billingReport(report, currency: currency, invoices: invoices["invoices"] ?? .array([])))
+            } catch let error as ConnectorError where error.kind == .notFound {
+                skipped += 1
+            }
+        }
+        return StreamPage(records: records, next: nil, skipped: skipped)
+    }
+
+    // MARK: - Requests
+
+    func listing(
+        _ path: String, key: String, bucket: String, token: String?, query: [APIRequest.Query] = [], pageSize: Int = 300,
+        map: (JSONValue) throws -> SyncedRecord
+    ) async throws -> (records: [SyncedRecord], next: String?) {
+        var parameters = query + [.init("page_size", String(pageSize))]
+        if let token { parameters.append(.init("next_page_token", token)) }
+        let body = try await object(APIRequest(path: path, query: parameters, bucket: bucket))
+        let nextToken: String
+        switch body["next_page_token"] {
+        case nil, .null?: nextToken = ""
+        case .string(let value)?: nextToken = value
+        default: throw ZoomRecords.invalid("a next_page_token that is not a string")
+        }
+        return (try items(body, key).map(map), nextToken.isEmpty ? nil : nextToken)
+    }
+
+    /// The ids of an unpaged listing (roles, groups).
+    func ids(of path: String, key: String, bucket: String) async throws -> [String] {
+        try items(try await object(APIRequest(path: path, bucket: bucket)), key).map { item in
+            guard let id = item["id"]?.nonEmptyString else { throw ZoomRecords.invalid("an item of \(path) without id") }
+            return id
+        }
+    }
+
+    /// The ids of a paged listing, every page of it.
+    func allIDs(of path: String, key: String, bucket: String) async throws -> [String] {
+        var ids: [String] = []
+        var token: String?
+        repeat {
+            let (records, next) = try await listing(path, key: key, bucket: bucket, token: token) { item in
+                try ZoomRecords.keyed(item, by: "id", "item of \(path)", [])
+            }
+            ids += records.map(\.remoteID)
+            token = next
+        } while token != nil
+        return ids
+    }
+
+    func object(_ request: APIRequest) async throws -> JSONValue {
+        let body = try await api.get(request)
+        guard let value = JSONValue.parse(body), value.object != nil else {
+            throw ZoomRecords.invalid("a body for \(request.path) that is not a JSON object")
+        }
+        return value
+    }
+
+    /// The array under `key`; a missing key is an empty list (Zoom omits empty arrays), anything else breaks the page.
+    func items(_ body: JSONValue, _ key: String) throws -> [JSONValue] {
+        switch body[key] {
+        case nil, .null?: return []
+        case .array(let items)?: return items
+        default: throw ZoomRecords.invalid("\(key) that is not a list")
+        }
+    }
+
+    func windowQuery(_ window: DateWindow) -> [APIRequest.Query] { [.init("from", window.from), .init("to", window.to)] }
+
+    func required(_ window: DateWindow?) throws -> DateWindow {
+        guard let window else { throw ConnectorError(.rejected, "a windowed stream was read without a window") }
+        return window
+    }
+
+    func escaped(_ id: String) -> String { id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? id }
+}
+
+/// `yyyy-mm-dd` in UTC.
+enum DayFormat {
+    static func text(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!).year().month().day())
+    }
+}
