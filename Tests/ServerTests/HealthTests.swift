@@ -60,7 +60,8 @@ struct HealthTests {
             let response = try await client.execute(HTTPClientRequest(url: base + "/readyz"))
             #expect(response.status == 503)
             #expect(response.bodyText.contains(#""database":"unreachable""#))
-            #expect(ContinuousClock.now - started < .seconds(3))
+            // Not a latency figure (that is scripts/bench's); it proves the probe does not hang on the database.
+            #expect(ContinuousClock.now - started < .seconds(15))
         }
         await pool.close()
     }
