@@ -38,6 +38,33 @@ struct ConnectionRoutes: Sendable {
         let name: String?
         let description: String?
         let enabled: Bool?
+        let rate_limit_plan: String?
+        let sync_intervals: [String: Int?]?
+
+        static let fields: Set<String> = ["name", "description", "enabled", "rate_limit_plan", "sync_intervals"]
+        static let plans = ["free", "pro", "business"]
+        /// A minute at the shortest (the budget is the account's, shared with its other apps); 30 days at most.
+        static let intervals = 60...2_592_000
+
+        /// The checked changes; every refusal names the field and the rule.
+        func validated() throws -> ConnectionChanges {
+            if let name, name.count > 200 { throw APIError(.badRequest, code: "invalid_field", message: "name must be at most 200 characters") }
+            if let description, description.count > 2000 {
+                throw APIError(.badRequest, code: "invalid_field", message: "description must be at most 2000 characters")
+            }
+            if let rate_limit_plan, !Self.plans.contains(rate_limit_plan) {
+                throw APIError(.badRequest, code: "invalid_field", message: "rate_limit_plan must be one of free, pro, business")
+            }
+            let syncIntervals = sync_intervals ?? [:]
+            if let (stream, _) = syncIntervals.first(where: { $0.value.map { !Self.intervals.contains($0) } ?? false }) {
+                throw APIError(.badRequest, code: "invalid_field", message: """
+                    sync_intervals.\(String(stream.prefix(64))) must be null or between \(Self.intervals.lowerBound) and \
+                    \(Self.intervals.upperBound) seconds
+                    """)
+            }
+            return ConnectionChanges(
+                name: name, description: description, enabled: enabled, rateLimitPlan: rate_limit_plan, syncIntervals: syncIntervals)
+        }
     }
 
     func register<Context: RequestContext>(on router: Router<Context>) {
@@ -77,14 +104,14 @@ struct ConnectionRoutes: Sendable {
         }
         router.patch("/v1/tenants/:tenant/connections/:id") { request, context in
             let (tenant, id) = try await target(request, context)
-            let body = try await JSONBody.decode(Changes.self, from: request, allowed: ["name", "description", "enabled"])
-            if let name = body.name, name.count > 200 { throw APIError(.badRequest, code: "invalid_field", message: "name must be at most 200 characters") }
-            if let text = body.description, text.count > 2000 {
-                throw APIError(.badRequest, code: "invalid_field", message: "description must be at most 2000 characters")
+            let changes = try await JSONBody.decode(Changes.self, from: request, allowed: Changes.fields).validated()
+            let updated: Connection?
+            do {
+                updated = try await connections.update(tenantID: tenant.id, id: id, changes: changes)
+            } catch let error as StoreError where error.kind == .invalid {
+                throw APIError(.badRequest, code: "invalid_field", message: "sync_intervals: \(error.message)")
             }
-            guard let connection = try await connections.update(
-                tenantID: tenant.id, id: id, name: body.name, description: body.description, enabled: body.enabled)
-            else { throw APIError.notFound("no such connection") }
+            guard let connection = updated else { throw APIError.notFound("no such connection") }
             return JSONResponse(ConnectionJSON(connection))
         }
         router.delete("/v1/tenants/:tenant/connections/:id") { request, context in

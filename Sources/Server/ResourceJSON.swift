@@ -53,6 +53,12 @@ struct ConnectionJSON: Encodable, Sendable {
         let permitted: Bool
         let missing_scopes: [String]
         let last_run_at: Nullable<Date>
+        let next_sync_at: Nullable<Date>
+        /// Set per connection with PATCH; null means the stream's default (hourly, daily for reports).
+        let interval_seconds: Nullable<Int>
+        /// Windowed streams: the last day fetched completely.
+        let watermark: Nullable<String>
+        let last_error: Nullable<String>
     }
 
     let id: String
@@ -67,6 +73,7 @@ struct ConnectionJSON: Encodable, Sendable {
     let external_account_id: String
     let authorized_by: AuthorizedBy
     let granted_scopes: [String]
+    let rate_limit_plan: String
     let streams: [Stream]
     let created_at: Date
     let updated_at: Date
@@ -86,8 +93,12 @@ struct ConnectionJSON: Encodable, Sendable {
             email: Nullable(connection.authorizedByEmail), remote_user_id: Nullable(connection.authorizedByRemoteUserID),
             role: Nullable(connection.authorizedByRole))
         granted_scopes = connection.grantedScopes
+        rate_limit_plan = connection.rateLimitPlan
         streams = connection.streams.map {
-            Stream(name: $0.name, state: $0.state, permitted: $0.permitted, missing_scopes: $0.missingScopes, last_run_at: Nullable($0.lastRunAt))
+            Stream(
+                name: $0.name, state: $0.state, permitted: $0.permitted, missing_scopes: $0.missingScopes,
+                last_run_at: Nullable($0.lastRunAt), next_sync_at: Nullable($0.nextSyncAt), interval_seconds: Nullable($0.intervalSeconds),
+                watermark: Nullable($0.watermark), last_error: Nullable($0.lastError))
         }
         created_at = connection.createdAt
         updated_at = connection.updatedAt

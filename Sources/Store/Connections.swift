@@ -156,22 +156,35 @@ public struct Connections: Sendable {
         try await pool.withTenant(tenantID) { try Self.fetch($0, tenantID: tenantID, id: id) }
     }
 
-    /// Changes the fields an API caller may change. Disabling keeps the credentials but stops syncs;
-    /// enabling again restores `active` (a connection that needs re-authorization stays so).
-    public func update(tenantID: UUID, id: UUID, name: String?, description: String?, enabled: Bool?) async throws -> Connection? {
+    /// Changes the fields an API caller may change, all in one transaction: a stream name the connection
+    /// does not have fails the whole change with ``StoreError/Kind/invalid`` and writes nothing.
+    /// Disabling keeps the credentials but stops syncs; enabling again restores `active` (a connection that
+    /// needs re-authorization stays so). A new interval takes effect from the stream's last run; going back to the default, from the next.
+    public func update(tenantID: UUID, id: UUID, changes: ConnectionChanges) async throws -> Connection? {
         try await pool.withTenant(tenantID) { connection in
             let changed = try connection.execute("""
                 UPDATE connections SET
-                    name = coalesce(\(name), name), description = coalesce(\(description), description),
-                    enabled = coalesce(\(enabled), enabled),
+                    name = coalesce(\(changes.name), name), description = coalesce(\(changes.description), description),
+                    enabled = coalesce(\(changes.enabled), enabled),
+                    rate_limit_plan = coalesce(\(changes.rateLimitPlan), rate_limit_plan),
                     status = CASE
-                        WHEN \(enabled) IS false AND status = 'active' THEN 'disabled'
-                        WHEN \(enabled) IS true AND status = 'disabled' THEN 'active'
+                        WHEN \(changes.enabled) IS false AND status = 'active' THEN 'disabled'
+                        WHEN \(changes.enabled) IS true AND status = 'disabled' THEN 'active'
                         ELSE status END,
                     updated_at = now()
                 WHERE tenant_id = \(tenantID) AND id = \(id)
                 """)
-            return changed == 0 ? nil : try Self.fetch(connection, tenantID: tenantID, id: id)
+            if changed == 0 { return nil }
+            for (stream, seconds) in changes.syncIntervals.sorted(by: { $0.key < $1.key }) {
+                let found = try connection.execute("""
+                    UPDATE connection_streams SET interval_seconds = \(seconds),
+                        next_sync_at = CASE WHEN last_run_at IS NULL OR \(seconds)::integer IS NULL THEN next_sync_at
+                                            ELSE last_run_at + make_interval(secs => \(seconds)) END
+                    WHERE tenant_id = \(tenantID) AND connection_id = \(id) AND name = \(stream)
+                    """)
+                guard found == 1 else { throw StoreError(.invalid, "the connection has no stream \(String(stream.prefix(64)).debugDescription)") }
+            }
+            return try Self.fetch(connection, tenantID: tenantID, id: id)
         }
     }
 

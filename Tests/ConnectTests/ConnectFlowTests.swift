@@ -217,4 +217,46 @@ struct ConnectFlowTests {
             #expect(try await h.connectionRowCounts() == [0, 0, 0])
         }
     }
+
+    @Test("PATCH sets the rate-limit plan and per-stream sync intervals; a bad plan, interval or stream changes nothing")
+    func syncSettings() async throws {
+        try await withHarness { h in
+            let (_, key) = try await h.makeTenant("acme")
+            var browser = Browser(h)
+            let id = try #require(try await browser.connect(try await h.connectURL("acme", key: key)).locationParameters["connection_id"])
+            let path = "/v1/tenants/acme/connections/\(id)"
+            func stream(_ connection: [String: Any], _ name: String) -> [String: Any]? {
+                (connection["streams"] as? [[String: Any]])?.first { $0["name"] as? String == name }
+            }
+            let initial = try h.object(try await h.api("GET", path, key: key))
+            #expect(initial["rate_limit_plan"] as? String == "pro")
+            #expect(stream(initial, "users")?["interval_seconds"] is NSNull)
+
+            let patched = try h.object(try await h.api(
+                "PATCH", path, key: key, json: ["rate_limit_plan": "business", "sync_intervals": ["users": 900, "report_daily": 43_200]]))
+            #expect(patched["rate_limit_plan"] as? String == "business")
+            #expect(stream(patched, "users")?["interval_seconds"] as? Int == 900)
+            #expect(stream(patched, "report_daily")?["interval_seconds"] as? Int == 43_200)
+
+            let refusals: [([String: Any], String)] = [
+                (["rate_limit_plan": "enterprise"], "rate_limit_plan must be one of free, pro, business"),
+                (["sync_intervals": ["users": 10]], "sync_intervals.users must be null or between 60 and"),
+                (["sync_intervals": ["users": "hourly"]], "sync_intervals.users has the wrong type"),
+                (["name": "renamed", "sync_intervals": ["users": 600, "meetings": 600]], #"the connection has no stream \"meetings\""#),
+            ]
+            for (body, message) in refusals {
+                let response = try await h.api("PATCH", path, key: key, json: body)
+                #expect(response.status == 400)
+                #expect(response.bodyText.contains(message), "\(body): \(response.bodyText)")
+            }
+            let after = try h.object(try await h.api("GET", path, key: key))
+            #expect(after["name"] as? String == patched["name"] as? String)
+            #expect(after["rate_limit_plan"] as? String == "business")
+            #expect(stream(after, "users")?["interval_seconds"] as? Int == 900)
+
+            let reset = try h.object(try await h.api("PATCH", path, key: key, json: ["sync_intervals": ["users": NSNull()]]))
+            #expect(stream(reset, "users")?["interval_seconds"] is NSNull)
+            #expect(stream(reset, "report_daily")?["interval_seconds"] as? Int == 43_200)
+        }
+    }
 }
