@@ -18,24 +18,20 @@ struct SyncRoutes: Sendable {
 
     func register<Context: RequestContext>(on router: Router<Context>) {
         router.post("/v1/tenants/:tenant/connections/:id/syncs") { request, context in
-            let (tenant, connection) = try await target(request, context)
+            let (_, connection) = try await target(request, context)
             // The body is optional: no body (or `{}`) syncs every stream of the connection.
             var body = Request(streams: nil)
             if request.headers[.contentLength].map({ $0 != "0" }) ?? (request.headers[.transferEncoding] != nil) {
                 body = try await JSONBody.decode(Request.self, from: request, allowed: ["streams"])
             }
-            let known = connection.streams.map(\.name)
-            let streams = body.streams ?? known
-            guard !streams.isEmpty, streams.count <= known.count, Set(streams).count == streams.count else {
-                throw APIError(.badRequest, code: "invalid_field", message: "streams must list distinct stream names of the connection")
+            let id: UUID
+            do {
+                id = try await runs.request(connection: connection, streams: body.streams, trigger: "manual").id
+            } catch let error as StoreError {
+                throw error.kind == .conflict
+                    ? APIError(.conflict, code: "connection_not_active", message: error.message)
+                    : APIError(.badRequest, code: "invalid_field", message: error.message)
             }
-            if let unknown = streams.first(where: { !known.contains($0) }) {
-                throw APIError(.badRequest, code: "invalid_field", message: "unknown stream \(unknown); the connection has: \(known.joined(separator: ", "))")
-            }
-            guard connection.status == "active", connection.enabled else {
-                throw APIError(.conflict, code: "connection_not_active", message: "the connection is \(connection.enabled ? connection.status : "disabled")")
-            }
-            let (id, _) = try await runs.enqueue(tenantID: tenant.id, connectionID: connection.id, streams: streams, trigger: "manual")
             return JSONResponse(.accepted, Queued(run_id: id.json))
         }
         router.get("/v1/tenants/:tenant/connections/:id/sync-runs") { request, context in

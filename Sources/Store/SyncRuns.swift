@@ -70,6 +70,24 @@ public struct SyncRuns: Sendable {
 
     // MARK: - Enqueueing
 
+    /// Queues a run someone asked for (the API, `tether sync`): `streams` must be distinct names of the
+    /// connection's streams (`nil` means all of them) and the connection must be active and enabled.
+    /// - Throws: ``StoreError`` `invalid` for bad stream names, `conflict` for a connection that cannot sync.
+    public func request(connection: Connection, streams: [String]?, trigger: String) async throws -> (id: UUID, created: Bool) {
+        let known = connection.streams.map(\.name)
+        let streams = streams ?? known
+        guard !streams.isEmpty, Set(streams).count == streams.count else {
+            throw StoreError(.invalid, "streams must list distinct stream names of the connection")
+        }
+        if let unknown = streams.first(where: { !known.contains($0) }) {
+            throw StoreError(.invalid, "unknown stream \(String(unknown.prefix(64)).debugDescription); the connection has: \(known.joined(separator: ", "))")
+        }
+        guard connection.status == "active", connection.enabled else {
+            throw StoreError(.conflict, "the connection is \(connection.enabled ? connection.status : "disabled")")
+        }
+        return try await enqueue(tenantID: connection.tenantID, connectionID: connection.id, streams: streams, trigger: trigger)
+    }
+
     /// Queues a run of `streams`; when the connection already has a queued or running run, returns that
     /// one instead (at most one run per connection at a time).
     /// - Returns: the run's id and whether it was created now.

@@ -22,6 +22,18 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Database connections in the pool.")
     var databaseConnections = 8
 
+    @Option(help: "Seconds a claimed run stays this worker's without a heartbeat; after that another worker takes it over.")
+    var leaseSeconds = 60
+
+    @Option(help: "Base of the exponential backoff between attempts of a failed or abandoned run, in seconds.")
+    var retryBackoffSeconds = 30
+
+    func validate() throws {
+        guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be 1 to 64") }
+        guard (3...3_600).contains(leaseSeconds) else { throw ValidationError("--lease-seconds must be 3 to 3600") }
+        guard (0...3_600).contains(retryBackoffSeconds) else { throw ValidationError("--retry-backoff-seconds must be 0 to 3600") }
+    }
+
     func run() async throws {
         let settings = try Runtime.loadSettings()
         let keyRing = try settings.requireKeyRing()
@@ -39,6 +51,9 @@ struct WorkerCommand: AsyncParsableCommand {
         let tokens = TokenProvider(connections: Connections(pool: pool), vault: vault, registry: registry, http: http, logger: logger)
         var sync = SyncConfiguration()
         sync.concurrency = concurrency
+        sync.lease = .seconds(leaseSeconds)
+        sync.reapInterval = min(sync.reapInterval, sync.lease / 2)
+        sync.baseRunBackoff = .seconds(retryBackoffSeconds)
         let dependencies = SyncDependencies(pool: pool, registry: registry, tokens: tokens, http: http, configuration: sync, logger: logger)
         let worker = SyncWorker(dependencies: dependencies)
         logger.info("sync worker started", metadata: ["worker_id": "\(worker.id)", "concurrency": "\(concurrency)"])
