@@ -59,7 +59,7 @@ struct SyncResilienceTests {
             #expect(finished?.attempt == 2)
             // A wakes up: every write it tries is refused.
             let zombieWrite = await #expect(throws: LeaseLost.self) {
-                try await h.app.withTenant(h.tenantID) { connection in
+                try await h.pool.withTenant(h.tenantID) { connection in
                     try SyncRuns.fence(connection, zombie)
                     try connection.execute("UPDATE users SET email = 'zombie@example.com'")
                 }

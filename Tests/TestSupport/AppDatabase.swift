@@ -49,7 +49,7 @@ extension TestDatabase {
     }
 
     /// `url` with its user replaced by `role` (the test cluster trusts loopback connections).
-    static func asRole(_ url: String, _ role: String) -> String {
+    public static func asRole(_ url: String, _ role: String) -> String {
         guard var components = URLComponents(string: url), components.scheme?.hasPrefix("postgres") == true else {
             return url + " user=\(role)"
         }
