@@ -33,6 +33,14 @@ final class SandboxEdits: Sendable {
         return user
     }
 
+    /// Indices of the users the control API added or changed.
+    func editedIndices(_ account: SandboxAccount) -> [Int] {
+        state.withLockedValue { state in
+            guard let edits = state[account.index] else { return [] }
+            return Array(edits.modified.keys) + (account.userCount..<(account.userCount + edits.added.count))
+        }
+    }
+
     /// Adds a user generated for the next index, after `edit` adjusts it.
     func add(_ account: SandboxAccount, world: SandboxWorld, _ edit: (inout SandboxUser) -> Void) -> SandboxUser {
         state.withLockedValue { state in

@@ -196,16 +196,29 @@ struct SandboxPager: Sendable {
     /// Scans forward from the page's position, keeping what `include` returns, until the page is full.
     /// Returns the items and where the next page starts (`nil` at the end).
     func scan(_ page: Page, count: Int, _ include: (Int) -> [String: Any]?) -> (items: [[String: Any]], next: Int?) {
+        scan(page, candidates: 0..<count, include)
+    }
+
+    /// The same over `candidates`, the ascending user indices that can match (a group's members, say), so
+    /// a listing costs its candidates, not the whole account.
+    func scan<Candidates: RandomAccessCollection<Int>>(
+        _ page: Page, candidates: Candidates, _ include: (Int) -> [String: Any]?
+    ) -> (items: [[String: Any]], next: Int?) where Candidates.Index == Int {
+        var low = candidates.startIndex, high = candidates.endIndex
+        while low < high {
+            let middle = (low + high) / 2
+            if candidates[middle] < page.position { low = middle + 1 } else { high = middle }
+        }
         var items: [[String: Any]] = []
-        var position = page.position
-        while position < count, items.count < page.size {
-            if let item = include(position) { items.append(item) }
-            position += 1
+        var cursor = low
+        while cursor < candidates.endIndex, items.count < page.size {
+            if let item = include(candidates[cursor]) { items.append(item) }
+            cursor += 1
         }
         // Look ahead so the last page says "" instead of handing out a token to an empty page.
-        var probe = position
-        while probe < count, include(probe) == nil { probe += 1 }
-        return (items, probe < count ? position : nil)
+        var probe = cursor
+        while probe < candidates.endIndex, include(candidates[probe]) == nil { probe += 1 }
+        return (items, probe < candidates.endIndex ? candidates[cursor] : nil)
     }
 }
 

@@ -139,7 +139,9 @@ struct SandboxRESTRoutes: Sendable {
     func listGroups(_ caller: SandboxEndpoint.Caller) -> SandboxReply {
         let account = caller.account
         let groups = sandbox.groups(account).map { group -> [String: Any] in
-            let members = sandbox.cachedCount("group|\(group.id)", account: account) { $0.groupIDs.contains(group.id) }
+            let members = sandbox.cachedCount("group|\(group.id)", account: account, candidates: sandbox.memberCandidates(account, of: group)) {
+                $0.groupIDs.contains(group.id)
+            }
             return ["id": group.id, "name": group.name, "total_members": members]
         }
         return SandboxReply(.ok, ["total_records": groups.count, "groups": groups])
@@ -147,23 +149,26 @@ struct SandboxRESTRoutes: Sendable {
 
     func groupMembers(_ request: Request, _ groupID: String, _ caller: SandboxEndpoint.Caller) throws -> SandboxReply {
         let account = caller.account
-        let exists = sandbox.groups(account).contains { $0.id == groupID }
-        guard exists else { return SandboxReply.error(.notFound, code: 4130, "Group does not exist: \(groupID).") }
-        return try members(request, scope: "group|\(groupID)", account: account) { $0.groupIDs.contains(groupID) }
+        guard let group = sandbox.groups(account).first(where: { $0.id == groupID }) else {
+            return SandboxReply.error(.notFound, code: 4130, "Group does not exist: \(groupID).")
+        }
+        return try members(request, scope: "group|\(groupID)", account: account, candidates: sandbox.memberCandidates(account, of: group)) {
+            $0.groupIDs.contains(groupID)
+        }
     }
 
     private func members(
-        _ request: Request, scope: String, account: SandboxAccount, _ matches: @escaping (SandboxUser) -> Bool
+        _ request: Request, scope: String, account: SandboxAccount, candidates: [Int]? = nil, _ matches: @escaping (SandboxUser) -> Bool
     ) throws -> SandboxReply {
         let page: SandboxPager.Page
         switch pager.page(request, scope: "\(scope)|\(account.index)", maximum: 300) {
         case .success(let value): page = value
         case .failure(let error): return error.reply
         }
-        let (members, next) = pager.scan(page, count: sandbox.userCount(account)) { index in
-            sandbox.user(account, index: index).flatMap { matches($0) ? memberJSON($0) : nil }
-        }
-        let total = sandbox.cachedCount(scope, account: account, matches)
+        let include = { (index: Int) in sandbox.user(account, index: index).flatMap { matches($0) ? memberJSON($0) : nil } }
+        let (members, next) = candidates.map { pager.scan(page, candidates: $0, include) }
+            ?? pager.scan(page, count: sandbox.userCount(account), include)
+        let total = sandbox.cachedCount(scope, account: account, candidates: candidates, matches)
         return SandboxReply(.ok, [
             "page_count": (total + page.size - 1) / page.size, "page_number": 1, "page_size": page.size,
             "total_records": total, "next_page_token": pager.token(for: page, next: next), "members": members,

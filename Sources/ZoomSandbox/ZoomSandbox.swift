@@ -55,10 +55,12 @@ public final class ZoomSandbox: Sendable {
 
     /// Counts users of `account` that `matches` accepts, once per `key`, then from a cache (the world is
     /// deterministic, so a count never changes).
-    func cachedCount(_ key: String, account: SandboxAccount, _ matches: (SandboxUser) -> Bool) -> Int {
+    func cachedCount(
+        _ key: String, account: SandboxAccount, candidates: (any Sequence<Int>)? = nil, _ matches: (SandboxUser) -> Bool
+    ) -> Int {
         let fullKey = "\(account.index)|\(key)"
         if let cached = counts.withLockedValue({ $0[fullKey] }) { return cached }
-        let count = (0..<userCount(account)).reduce(0) { $0 + (user(account, index: $1).map(matches) == true ? 1 : 0) }
+        let count = (candidates ?? 0..<userCount(account)).reduce(0) { $0 + (user(account, index: $1).map(matches) == true ? 1 : 0) }
         counts.withLockedValue { $0[fullKey] = count }
         return count
     }
@@ -73,6 +75,16 @@ public final class ZoomSandbox: Sendable {
 
     /// The groups of `account` as they are now.
     public func groups(_ account: SandboxAccount) -> [SandboxGroup] { edits.groups(account, world: world) }
+
+    /// Ascending indices of the users who can be in `group`: those generated into it and every user the
+    /// control API added or changed (the only ones whose groups can differ from the generated ones).
+    func memberCandidates(_ account: SandboxAccount, of group: SandboxGroup) -> [Int] {
+        let generatedGroups = SandboxDirectory.groupCount(account)
+        let generated = group.index < generatedGroups - 1
+            ? Array(stride(from: group.index, to: account.userCount, by: generatedGroups - 1)) : []
+        let edited = edits.editedIndices(account)
+        return edited.isEmpty ? generated : Array(Set(generated).union(edited)).sorted()
+    }
 
     /// Requests per `/v2` path, for tests and benchmarks.
     public var requestCounts: [String: Int] { requests.withLockedValue { $0.paths } }
