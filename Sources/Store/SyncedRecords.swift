@@ -84,6 +84,10 @@ public enum SyncedRecords {
         _ connection: PGConnection, tenantID: UUID, connectionID: UUID, table: String, runID: UUID, stream: String
     ) throws -> Int {
         let target = PGQuery.quoteIdentifier(table)
+        // Both tables' statistics are usually stale here (sync_seen was last analyzed empty, a new account's
+        // table too), and the planner then chose a nested loop over every pair of rows: 16 s for 10,000 users.
+        // A hash anti-join costs one pass over each side whatever the statistics say.
+        try connection.execute("SET LOCAL enable_nestloop = off")
         let deleted = try connection.execute(PGQuery(unsafeSQL: """
             UPDATE \(target) t SET deleted_at = now(), updated_at = now()
             WHERE t.tenant_id = $1 AND t.connection_id = $2 AND t.deleted_at IS NULL
@@ -91,6 +95,7 @@ public enum SyncedRecords {
                 SELECT 1 FROM sync_seen s
                 WHERE s.tenant_id = t.tenant_id AND s.run_id = $3 AND s.stream = $4 AND s.remote_id = t.remote_id)
             """, binding: [tenantID, connectionID, runID, stream]))
+        try connection.execute("SET LOCAL enable_nestloop = on")
         try forgetSeen(connection, tenantID: tenantID, runID: runID, stream: stream)
         return deleted
     }
