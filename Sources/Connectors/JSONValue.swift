@@ -30,9 +30,9 @@ public enum JSONValue: Sendable, Hashable, Decodable {
         }
     }
 
-    /// Parses `bytes`; `nil` when they are not JSON.
+    /// Parses `bytes`; `nil` when they are not exactly one JSON document.
     public static func parse(_ bytes: [UInt8]) -> JSONValue? {
-        try? JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        JSONParser.parse(bytes)
     }
 
     /// The member `key` of an object (`nil` for other values or a missing key).

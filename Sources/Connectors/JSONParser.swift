@@ -1,0 +1,199 @@
+/// A strict JSON (RFC 8259) reader straight from bytes into ``JSONValue``. Provider pages are the sync
+/// engine's hottest input: decoding them through `JSONDecoder` (which tries each type in turn and throws
+/// for every miss) cost more CPU than everything else a page goes through. Nesting is capped, so a
+/// hostile document cannot exhaust the stack.
+struct JSONParser {
+    static let maximumDepth = 256
+
+    private let bytes: [UInt8]
+    private var position = 0
+
+    private init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    /// The document in `bytes`, or `nil` when it is not exactly one JSON value (surrounding whitespace allowed).
+    static func parse(_ bytes: [UInt8]) -> JSONValue? {
+        var parser = JSONParser(bytes)
+        guard let value = parser.value(depth: 0) else { return nil }
+        parser.skipWhitespace()
+        return parser.position == bytes.count ? value : nil
+    }
+
+    private mutating func skipWhitespace() {
+        while position < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[position]) { position += 1 }
+    }
+
+    private mutating func value(depth: Int) -> JSONValue? {
+        skipWhitespace()
+        guard position < bytes.count, depth < Self.maximumDepth else { return nil }
+        switch bytes[position] {
+        case UInt8(ascii: "{"): return object(depth: depth)
+        case UInt8(ascii: "["): return array(depth: depth)
+        case UInt8(ascii: "\""): return string().map(JSONValue.string)
+        case UInt8(ascii: "t"): return literal("true", .bool(true))
+        case UInt8(ascii: "f"): return literal("false", .bool(false))
+        case UInt8(ascii: "n"): return literal("null", .null)
+        default: return number()
+        }
+    }
+
+    private mutating func literal(_ text: StaticString, _ value: JSONValue) -> JSONValue? {
+        let count = text.utf8CodeUnitCount
+        guard position + count <= bytes.count else { return nil }
+        for offset in 0..<count where bytes[position + offset] != text.utf8Start[offset] { return nil }
+        position += count
+        return value
+    }
+
+    private mutating func object(depth: Int) -> JSONValue? {
+        position += 1
+        var members: [String: JSONValue] = [:]
+        skipWhitespace()
+        if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
+            position += 1
+            return .object(members)
+        }
+        while true {
+            skipWhitespace()
+            guard position < bytes.count, bytes[position] == UInt8(ascii: "\""), let key = string() else { return nil }
+            skipWhitespace()
+            guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { return nil }
+            position += 1
+            guard let member = value(depth: depth + 1) else { return nil }
+            members[key] = member
+            skipWhitespace()
+            guard position < bytes.count else { return nil }
+            if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
+            guard bytes[position] == UInt8(ascii: "}") else { return nil }
+            position += 1
+            return .object(members)
+        }
+    }
+
+    private mutating func array(depth: Int) -> JSONValue? {
+        position += 1
+        var items: [JSONValue] = []
+        skipWhitespace()
+        if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
+            position += 1
+            return .array(items)
+        }
+        while true {
+            guard let item = value(depth: depth + 1) else { return nil }
+            items.append(item)
+            skipWhitespace()
+            guard position < bytes.count else { return nil }
+            if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
+            guard bytes[position] == UInt8(ascii: "]") else { return nil }
+            position += 1
+            return .array(items)
+        }
+    }
+
+    /// A string starting at the opening quote; escapes decoded, raw control characters and invalid UTF-8 refused.
+    private mutating func string() -> String? {
+        position += 1
+        let start = position
+        // Fast path: no escapes, all of it copied at once.
+        while position < bytes.count, bytes[position] != UInt8(ascii: "\""), bytes[position] != UInt8(ascii: "\\") {
+            guard bytes[position] >= 0x20 else { return nil }
+            position += 1
+        }
+        guard position < bytes.count else { return nil }
+        var text = bytes[start..<position].withUnsafeBufferPointer { String(validating: $0, as: UTF8.self) }
+        guard text != nil else { return nil }
+        while position < bytes.count {
+            let byte = bytes[position]
+            if byte == UInt8(ascii: "\"") {
+                position += 1
+                return text
+            }
+            if byte == UInt8(ascii: "\\") {
+                guard let scalar = escape() else { return nil }
+                text!.unicodeScalars.append(scalar)
+                continue
+            }
+            let runStart = position
+            while position < bytes.count, bytes[position] != UInt8(ascii: "\""), bytes[position] != UInt8(ascii: "\\") {
+                guard bytes[position] >= 0x20 else { return nil }
+                position += 1
+            }
+            guard let run = bytes[runStart..<position].withUnsafeBufferPointer({ String(validating: $0, as: UTF8.self) }) else { return nil }
+            text! += run
+        }
+        return nil
+    }
+
+    /// One escape sequence starting at the backslash; a `\u` surrogate pair becomes one scalar.
+    private mutating func escape() -> Unicode.Scalar? {
+        guard position + 1 < bytes.count else { return nil }
+        let kind = bytes[position + 1]
+        position += 2
+        switch kind {
+        case UInt8(ascii: "\""): return "\""
+        case UInt8(ascii: "\\"): return "\\"
+        case UInt8(ascii: "/"): return "/"
+        case UInt8(ascii: "b"): return "\u{08}"
+        case UInt8(ascii: "f"): return "\u{0C}"
+        case UInt8(ascii: "n"): return "\n"
+        case UInt8(ascii: "r"): return "\r"
+        case UInt8(ascii: "t"): return "\t"
+        case UInt8(ascii: "u"):
+            guard let unit = hex4() else { return nil }
+            if (0xD800..<0xDC00).contains(unit) {
+                guard position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u") else { return nil }
+                position += 2
+                guard let low = hex4(), (0xDC00..<0xE000).contains(low) else { return nil }
+                return Unicode.Scalar(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))
+            }
+            return Unicode.Scalar(unit)
+        default: return nil
+        }
+    }
+
+    private mutating func hex4() -> UInt32? {
+        guard position + 4 <= bytes.count else { return nil }
+        var value: UInt32 = 0
+        for byte in bytes[position..<(position + 4)] {
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+            value = value << 4 | UInt32(digit)
+        }
+        position += 4
+        return value
+    }
+
+    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`: an integer when it has neither fraction nor
+    /// exponent and fits, else a double.
+    private mutating func number() -> JSONValue? {
+        let start = position
+        func digits() -> Int {
+            let first = position
+            while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) { position += 1 }
+            return position - first
+        }
+        if position < bytes.count, bytes[position] == UInt8(ascii: "-") { position += 1 }
+        let integerStart = position
+        let integerDigits = digits()
+        guard integerDigits > 0, integerDigits == 1 || bytes[integerStart] != UInt8(ascii: "0") else { return nil }
+        var isInteger = true
+        if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
+            position += 1
+            guard digits() > 0 else { return nil }
+            isInteger = false
+        }
+        if position < bytes.count, bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E") {
+            position += 1
+            if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") { position += 1 }
+            guard digits() > 0 else { return nil }
+            isInteger = false
+        }
+        let text = String(decoding: bytes[start..<position], as: UTF8.self)
+        if isInteger, let integer = Int(text) { return .integer(integer) }
+        return Double(text).map(JSONValue.number)
+    }
+}

@@ -1,0 +1,62 @@
+import Connectors
+import Foundation
+import Testing
+
+@Suite("Reading provider JSON")
+struct JSONParserTests {
+    /// A random document of plain values, as a provider might send.
+    static func randomValue(_ random: inout some RandomNumberGenerator, depth: Int = 0) -> Any {
+        let pick = Int.random(in: 0..<(depth > 3 ? 5 : 7), using: &random)
+        switch pick {
+        case 0: return NSNull()
+        case 1: return Bool.random(using: &random)
+        case 2: return Int.random(in: -1_000_000_000_000...1_000_000_000_000, using: &random)
+        case 3: return Double(Int.random(in: -100_000...100_000, using: &random)) / 64
+        case 4:
+            let alphabet = Array("aZ09 \"\\/\n\t\u{01}é李🙂-_.")
+            return String((0..<Int.random(in: 0..<12, using: &random)).map { _ in alphabet.randomElement(using: &random)! })
+        case 5: return (0..<Int.random(in: 0..<5, using: &random)).map { _ in randomValue(&random, depth: depth + 1) }
+        default:
+            var object: [String: Any] = [:]
+            for index in 0..<Int.random(in: 0..<5, using: &random) { object["k\(index)\(Bool.random(using: &random) ? "é" : "")"] = randomValue(&random, depth: depth + 1) }
+            return object
+        }
+    }
+
+    @Test("10,000 random documents written by Foundation read back to the same value")
+    func agreesWithFoundation() throws {
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<10_000 {
+            let document = ["page": Self.randomValue(&random)]
+            let data = try JSONSerialization.data(withJSONObject: document, options: Bool.random() ? [.prettyPrinted] : [])
+            let parsed = try #require(JSONValue.parse(Array(data)), "\(String(decoding: data, as: UTF8.self))")
+            let expected = try JSONDecoder().decode(JSONValue.self, from: data)
+            #expect(parsed.canonicalText == expected.canonicalText)
+        }
+    }
+
+    @Test("escapes, surrogate pairs, numbers and whitespace read as JSON defines them")
+    func details() throws {
+        let text = #" {"a":"\u00e9\ud83d\ude42\n\"\/","b":[0,-1,2.5,1e3,-0.5E-2,9223372036854775807,9223372036854775808],"c":true,"d":null} "#
+        let value = try #require(JSONValue.parse(Array(text.utf8)))
+        #expect(value["a"]?.string == "é🙂\n\"/")
+        #expect(value["b"]?.array?.map(\.canonicalText) == ["0", "-1", "2.5", "1000.0", "-0.005", "9223372036854775807", "9.223372036854776e+18"])
+        #expect(value["c"] == .bool(true) && value["d"] == .null)
+    }
+
+    @Test("anything that is not exactly one JSON document is refused", arguments: [
+        "", " ", "{", "}", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "[1 2]", "01", "-", "1.", ".5", "1e", "+1", "NaN", "Infinity",
+        "tru", "nul", "\"open", "\"tab\there\"", "\"\\x\"", "\"\\u12\"", "\"\\ud83d\"", "\"\\ud83d\\u0041\"", "{} {}", "[1]]", "'a'",
+    ])
+    func refusals(text: String) {
+        #expect(JSONValue.parse(Array(text.utf8)) == nil)
+    }
+
+    @Test("invalid UTF-8 and nesting deeper than the cap are refused without crashing")
+    func hostileInput() {
+        #expect(JSONValue.parse([0x22, 0xC3, 0x28, 0x22]) == nil)
+        #expect(JSONValue.parse(Array(String(repeating: "[", count: 100_000).utf8)) == nil)
+        let deep = String(repeating: "[", count: 200) + String(repeating: "]", count: 200)
+        #expect(JSONValue.parse(Array(deep.utf8)) != nil)
+    }
+}
