@@ -21,8 +21,10 @@ enum ZoomResponse {
         switch (status, code) {
         case (401, _):
             return ConnectorError(.unauthorized, "Zoom refused the access token")
-        case (_, 4711?), (_, 4700?) where message.contains("scope"):
-            return ConnectorError(.missingScope, "the token lacks a scope this call needs (Zoom code \(code!))")
+        case (_, 4711?):
+            return ConnectorError(.missingScope, "the token lacks a scope this call needs (Zoom code 4711)")
+        case (_, 4700?) where message.contains("scope"):
+            return ConnectorError(.missingScope, "the token lacks a scope this call needs (Zoom code 4700)")
         case (429, _):
             return ConnectorError(.rateLimited, "Zoom's rate limit was reached", retryAfter: retryAfter)
         case (500..., _):
@@ -31,8 +33,10 @@ enum ZoomResponse {
             return ConnectorError(.notAvailable, "the account's plan or subscriptions lack this feature (Zoom code 200)")
         case (400, 300?) where message.contains("next page token"):
             return ConnectorError(.expiredCursor, "Zoom no longer accepts the page token")
-        case (404, _), (_, _) where code.map(goneCodes.contains) == true:
-            return ConnectorError(.notFound, "Zoom answered \(status)\(code.map { " (code \($0))" } ?? "")")
+        case (404, _):
+            return ConnectorError(.notFound, "Zoom answered 404\(code.map { " (code \($0))" } ?? "")")
+        case (_, let code?) where goneCodes.contains(code):
+            return ConnectorError(.notFound, "Zoom answered \(status) (code \(code))")
         default:
             return ConnectorError(.rejected, "Zoom answered \(status)\(code.map { " (code \($0))" } ?? "")")
         }
