@@ -28,6 +28,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Base of the exponential backoff between attempts of a failed or abandoned run, in seconds.")
     var retryBackoffSeconds = 30
 
+    @Flag(help: "Do not pace requests to the provider's rate limits: only against `tether sandbox --no-rate-limits` (benchmarks).")
+    var noRateLimits = false
+
     func validate() throws {
         guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be 1 to 64") }
         guard (3...3_600).contains(leaseSeconds) else { throw ValidationError("--lease-seconds must be 3 to 3600") }
@@ -54,6 +57,7 @@ struct WorkerCommand: AsyncParsableCommand {
         sync.lease = .seconds(leaseSeconds)
         sync.reapInterval = min(sync.reapInterval, sync.lease / 2)
         sync.baseRunBackoff = .seconds(retryBackoffSeconds)
+        sync.enforceRateLimits = !noRateLimits
         let dependencies = SyncDependencies(pool: pool, registry: registry, tokens: tokens, http: http, configuration: sync, logger: logger)
         let worker = SyncWorker(dependencies: dependencies)
         logger.info("sync worker started", metadata: ["worker_id": "\(worker.id)", "concurrency": "\(concurrency)"])

@@ -1,0 +1,151 @@
+# Sourced by scripts/bench: the sync engine measured as operators run it. Each scenario starts from an empty
+# database and a fresh `tether sandbox`, connects its Pro account with server-to-server credentials through
+# the API, then `tether sync --tenant bench --stream users --stream groups --stream group_members --wait`
+# while one `tether worker` (concurrency 1) does the work.
+
+sync_users="${BENCH_SYNC_USERS:-100000}"
+large_users="${BENCH_SYNC_LARGE_USERS:-1000000}"
+rate_users="${BENCH_RATE_USERS:-20000}"
+streams=(--stream users --stream groups --stream group_members)
+
+sync_psql() { psql_super "$dir" "$port" -d tether_sync -v ON_ERROR_STOP=1 -Atq "$@"; }
+
+# A fresh database for one scenario: an owner role that migrates, a runtime role that cannot bypass RLS.
+fresh_sync_database() {
+    psql_super "$dir" "$port" >/dev/null <<'SQL'
+DROP DATABASE IF EXISTS tether_sync WITH (FORCE);
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'bench_owner') THEN CREATE ROLE bench_owner LOGIN; END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'bench_app') THEN CREATE ROLE bench_app LOGIN NOSUPERUSER NOBYPASSRLS; END IF;
+END $$;
+CREATE DATABASE tether_sync OWNER bench_owner;
+\c tether_sync
+ALTER DEFAULT PRIVILEGES FOR ROLE bench_owner IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO bench_app;
+ALTER DEFAULT PRIVILEGES FOR ROLE bench_owner IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO bench_app;
+SQL
+    DATABASE_MIGRATION_URL="postgresql://bench_owner@127.0.0.1:$port/tether_sync" "$tether" migrate up >/dev/null
+}
+
+# sync_scenario USERS on|off: runs one sync; sets run_seconds, records, peak_kib, rate_limited and
+# minimum_seconds (the least time the requests it made need at Zoom's Pro limits).
+sync_scenario() {
+    local users="$1" limits="$2" sandbox_port api_port sandbox_pid serve_pid worker_pid key account credentials
+    fresh_sync_database
+    sandbox_port="$(free_port 18090)"
+    local sandbox_flags=(--port "$sandbox_port" --users "$users" --control-api)
+    [ "$limits" = on ] || sandbox_flags+=(--no-rate-limits)
+    "$tether" sandbox "${sandbox_flags[@]}" > "$work/sandbox.out" 2> "$work/sandbox.log" &
+    sandbox_pid=$!
+    for _ in $(seq 1 100); do grep -q '^Redirect URIs:' "$work/sandbox.out" 2>/dev/null && break; sleep 0.2; done
+    account="$(sed -n 's/^  Sandbox Pro Inc\.: id \([^,]*\),.*/\1/p' "$work/sandbox.out")"
+    credentials="$(sed -n 's/^  Sandbox Pro Inc\. server-to-server app: //p' "$work/sandbox.out")"
+    [ -n "$account" ] && [ -n "$credentials" ] || die "the sandbox did not start: $(cat "$work/sandbox.log")"
+
+    api_port="$(free_port 18080)"
+    export DATABASE_URL="postgresql://bench_app@127.0.0.1:$port/tether_sync" TETHER_LISTEN="127.0.0.1:$api_port"
+    export ZOOM_OAUTH_BASE_URL="http://127.0.0.1:$sandbox_port" ZOOM_API_BASE_URL="http://127.0.0.1:$sandbox_port/v2"
+    export TETHER_VAULT_KEYS="${bench_vault_keys:=$("$tether" vault generate-key --id bench)}"
+    "$tether" tenants create bench >/dev/null
+    key="$("$tether" api-keys create --tenant bench | tail -n 1)"
+
+    # Connect through the API, as a backend would; then keep only the run this scenario measures.
+    "$tether" serve --no-workers 2> "$work/serve.log" &
+    serve_pid=$!
+    for _ in $(seq 1 100); do curl -fsS "http://$TETHER_LISTEN/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+    curl -fsS -X POST "http://$TETHER_LISTEN/v1/tenants/bench/connections" -H "Authorization: Bearer $key" \
+        -H 'Content-Type: application/json' \
+        -d "{\"provider\":\"zoom\",\"mode\":\"server_to_server\",\"account_id\":\"$account\",\"client_id\":\"${credentials%% / *}\",\"client_secret\":\"${credentials##* / }\"}" \
+        >/dev/null || die "connecting the sandbox account failed: $(tail -n 5 "$work/serve.log")"
+    kill -TERM "$serve_pid"; wait "$serve_pid" || true
+    sync_psql -c "DELETE FROM sync_runs; UPDATE connection_streams SET next_sync_at = now() + interval '1 day'"
+
+    local worker_flags=(--concurrency 1)
+    [ "$limits" = on ] || worker_flags+=(--no-rate-limits)
+    "$tether" worker "${worker_flags[@]}" 2> "$work/worker.log" &
+    worker_pid=$!
+    "$tether" sync --tenant bench "${streams[@]}" --wait > "$work/sync.out" || die "the sync did not succeed: $(tail -n 20 "$work/sync.out")"
+    peak_kib="$(awk '/^VmHWM/ { print $2 }' "/proc/$worker_pid/status")"
+    local counters
+    counters="$(curl -fsS "http://127.0.0.1:$sandbox_port/_sandbox/counters")"
+    kill -TERM "$worker_pid" "$sandbox_pid"; wait "$worker_pid" "$sandbox_pid" 2>/dev/null || true
+
+    run_seconds="$(sync_psql -c "SELECT extract(epoch FROM finished_at - started_at) FROM sync_runs")"
+    records="$(sync_psql -c "SELECT sum(fetched) FROM sync_run_streams")"
+    # Requests of one run go out one at a time, so each category's requests need count / rate seconds at
+    # Zoom's Pro limits (Light 30/s, Medium 20/s, Heavy 10/s, Resource-intensive 10/min), one after another.
+    minimum_seconds="$(sync_psql -v counters="$counters" <<'SQL'
+SELECT round(coalesce(sum(value::numeric / CASE key WHEN 'Light' THEN 30 WHEN 'Medium' THEN 20 WHEN 'Heavy' THEN 10
+    ELSE 10.0 / 60 END), 0), 3)
+FROM json_each_text((:'counters')::json -> 'requests_by_category');
+SQL
+)"
+    rate_limited="$(sync_psql -v counters="$counters" <<< "SELECT (:'counters')::json ->> 'rate_limited';")"
+}
+
+# The raw COPY rate of the rows a sync stored: the same rows, exported, copied into empty tables with the
+# same columns, indexes and constraints. Prints seconds.
+copy_stored_rows() {
+    local started ended table
+    for table in users groups group_members; do
+        sync_psql -c "DROP TABLE IF EXISTS copy_$table; CREATE TABLE copy_$table (LIKE $table INCLUDING ALL)"
+        sync_psql -c "CHECKPOINT"
+    done
+    started="$(date +%s.%N)"
+    for table in users groups group_members; do
+        psql -X -q -v ON_ERROR_STOP=1 "postgresql://postgres@127.0.0.1:$port/tether_sync" -c "\\copy copy_$table FROM '$work/$table.copy'"
+    done
+    ended="$(date +%s.%N)"
+    echo "$ended - $started" | bc -l
+}
+
+say "sync, rate limits off: $sync_users users"
+sync_scenario "$sync_users" off
+sync_seconds="$run_seconds"; sync_records="$records"; sync_peak="$peak_kib"
+for table in users groups group_members; do
+    psql -X -q -v ON_ERROR_STOP=1 "postgresql://postgres@127.0.0.1:$port/tether_sync" -c "\\copy (SELECT * FROM $table) TO '$work/$table.copy'"
+done
+copy_records="$(cat "$work/users.copy" "$work/groups.copy" "$work/group_members.copy" | wc -l)"
+[ "$copy_records" = "$sync_records" ] || say "note: the sync fetched $sync_records records and stored $copy_records rows"
+say "psql \\copy of the same rows (baseline, two runs)"
+copy1="$(copy_stored_rows)"; copy2="$(copy_stored_rows)"
+
+say "sync, rate limits off: $large_users users (peak memory)"
+sync_scenario "$large_users" off
+large_seconds="$run_seconds"; large_records="$records"; large_peak="$peak_kib"
+
+say "sync, Zoom's Pro rate limits on: $rate_users users"
+sync_scenario "$rate_users" on
+limited_seconds="$run_seconds"; limited_records="$records"; limited_minimum="$minimum_seconds"; limited_429="$rate_limited"
+
+copy_seconds="$(echo "($copy1 + $copy2) / 2" | bc -l)"
+per_second() { echo "$1 / $2" | bc -l; }
+echo
+echo "Syncing users, groups and group members ($(date -u +%Y-%m-%d), $(nproc) cores; one worker, concurrency 1)"
+echo
+printf '| %-52s | %9s | %9s | %10s | %19s |\n' "what" "records" "seconds" "records/s" "ratio vs psql \\copy"
+printf '|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..54})" "$(printf -- '-%.0s' {1..11})" "$(printf -- '-%.0s' {1..11})" \
+    "$(printf -- '-%.0s' {1..12})" "$(printf -- '-%.0s' {1..21})"
+copy_rate="$(per_second "$copy_records" "$copy_seconds")"
+printf '| %-52s | %9d | %9.2f | %10.0f | %19.2f |\n' "psql \\copy of the stored rows (baseline, mean of 2)" "$copy_records" "$copy_seconds" "$copy_rate" 1
+for entry in "sync of $sync_users users, rate limits off|$sync_records|$sync_seconds" \
+    "sync of $large_users users, rate limits off|$large_records|$large_seconds"; do
+    IFS='|' read -r label count secs <<< "$entry"
+    rate="$(per_second "$count" "$secs")"
+    printf '| %-52s | %9d | %9.2f | %10.0f | %19.2f |\n' "$label" "$count" "$secs" "$rate" "$(echo "$rate / $copy_rate" | bc -l)"
+done
+echo
+printf 'baseline runs: %.2f s and %.2f s (their spread shows the noise)\n' "$copy1" "$copy2"
+echo
+printf '| %-40s | %14s |\n' "peak memory of the worker (VmHWM)" "MiB"
+printf '|%s|%s|\n' "$(printf -- '-%.0s' {1..42})" "$(printf -- '-%.0s' {1..16})"
+printf '| %-40s | %14.1f |\n' "$sync_users users" "$(echo "$sync_peak / 1024" | bc -l)"
+printf '| %-40s | %14.1f |\n' "$large_users users" "$(echo "$large_peak / 1024" | bc -l)"
+echo
+echo "Rate-limit efficiency: $rate_users users, $limited_records records, Zoom's Pro limits in the sandbox and the worker"
+echo
+printf '| %-58s | %9s |\n' "figure" "value"
+printf '|%s|%s|\n' "$(printf -- '-%.0s' {1..60})" "$(printf -- '-%.0s' {1..11})"
+printf '| %-58s | %9.2f |\n' "wall time of the run (s)" "$limited_seconds"
+printf '| %-58s | %9.2f |\n' "least time its requests need at Pro limits (s)" "$limited_minimum"
+printf '| %-58s | %9.2f |\n' "efficiency (least time / wall time; the limiter aims at 0.90)" "$(echo "$limited_minimum / $limited_seconds" | bc -l)"
+printf '| %-58s | %9d |\n' "429 responses received" "$limited_429"
