@@ -71,7 +71,7 @@ struct WorkerProcessTests {
             #expect(await follower.exitStatus(within: .seconds(30)) == 0, "\(follower.standardError)")
             let output = follower.standardOutput
             #expect(output.contains("queued run \(id.uuidString.lowercased())"), "\(output)")
-            #expect(output.contains("run running"))
+            #expect(output.contains("run status: running"))
             #expect(output.range(of: #"users +succeeded +pages \d+  fetched \#(run.stream("users")?.fetched ?? -1)"#, options: .regularExpression) != nil, "\(output)")
             #expect(output.contains("run \(id.uuidString.lowercased()) succeeded in"))
         }
