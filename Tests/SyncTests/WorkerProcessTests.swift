@@ -19,7 +19,7 @@ struct WorkerProcessTests {
                 "DATABASE_URL": h.databaseURL, "TETHER_VAULT_KEYS": h.vaultKeys, "TETHER_LOG_LEVEL": "info",
                 "ZOOM_OAUTH_BASE_URL": h.sandboxBase, "ZOOM_API_BASE_URL": h.sandboxBase + "/v2",
             ]
-            let workerArguments = ["worker", "--concurrency", "2", "--lease-seconds", "5", "--retry-backoff-seconds", "1"]
+            let workerArguments = ["worker", "--concurrency", "2", "--database-connections", "3", "--lease-seconds", "8", "--retry-backoff-seconds", "1"]
             let workers = [try TetherProcess(workerArguments, environment: environment), try TetherProcess(workerArguments, environment: environment)]
             defer { workers.forEach { $0.killHard() } }
             let follower = try TetherProcess(
@@ -74,6 +74,14 @@ struct WorkerProcessTests {
             #expect(output.contains("run status: running"))
             #expect(output.range(of: #"users +succeeded +pages \d+  fetched \#(run.stream("users")?.fetched ?? -1)"#, options: .regularExpression) != nil, "\(output)")
             #expect(output.contains("run \(id.uuidString.lowercased()) succeeded in"))
+
+            // SIGTERM mid-run (W10): the survivor drains and exits 0, and no run is left `running`.
+            let survivor = try #require(workers.first { $0 !== victim })
+            let (next, _) = try await h.runs.enqueue(tenantID: h.tenantID, connectionID: h.connectionID, streams: ["users"], trigger: "manual")
+            _ = try await h.waitFor(next) { $0.status == "running" }
+            survivor.process.terminate()  // SIGTERM
+            #expect(await survivor.exitStatus(within: .seconds(60)) == 0, "\(survivor.standardError)")
+            #expect(try await h.count("SELECT count(*) FROM sync_runs WHERE status = 'running'") == 0)
         }
     }
 }

@@ -97,7 +97,7 @@ start_cluster() {
     port_is_free "$port" || die "port $port is taken; set a free one (see README)"
     say "starting PostgreSQL on 127.0.0.1:$port"
     as_pg "$bindir/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 \
-        -o "-p $port -c listen_addresses=127.0.0.1 -k $dir -c max_connections=200" start >/dev/null
+        -o "-p $port -c listen_addresses=127.0.0.1 -k $dir -c max_connections=500" start >/dev/null
 }
 
 # cluster_port DIR: the port a running cluster listens on (from its postmaster.pid).
