@@ -1,0 +1,154 @@
+import Connectors
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import Store
+
+/// `GET /v1/tenants/{tenant}/…`: the synced data, one list route per normalized table (DESIGN §3 "Data").
+/// Lists page by keyset on `(updated_at, id)`; every query parameter is checked, and an unknown one is an
+/// error rather than silently ignored (a typo in a filter must not return everything).
+struct DataRoutes: Sendable {
+    let auth: Authentication
+    let data: SyncedData
+
+    /// A list route: its path under the tenant, its table, and the filters it adds to the common ones.
+    struct Listing: Sendable {
+        let path: String
+        let table: RecordTable
+        var filters: [String: FilterKind] = [:]
+    }
+
+    enum FilterKind: Sendable {
+        /// Equal to one of `allowed` (any value when empty).
+        case equals(column: String, allowed: [String])
+        case equalsIgnoringCase(column: String)
+        case contains(column: String)
+        case before(column: String)
+    }
+
+    static let listings: [Listing] = [
+        Listing(path: "users", table: .users, filters: [
+            "email": .equalsIgnoringCase(column: "email"),
+            "status": .equals(column: "status", allowed: ["active", "inactive", "pending"]),
+            "license_type": .equals(column: "license_type", allowed: ["basic", "licensed", "none", "other"]),
+            "group_id": .contains(column: "group_ids"),
+            "role_id": .equals(column: "role_id", allowed: []),
+            "last_login_before": .before(column: "last_login_at"),
+        ]),
+        Listing(path: "groups", table: .groups),
+        Listing(path: "roles", table: .roles),
+        Listing(path: "sub-accounts", table: .subAccounts),
+        Listing(path: "billing/plan-usage", table: .planUsage),
+        Listing(path: "billing/plans", table: .plans),
+        Listing(path: "billing/invoices", table: .invoices),
+        Listing(path: "reports/daily-usage", table: .dailyUsage),
+        Listing(path: "reports/active-hosts", table: .activeHosts),
+        Listing(path: "reports/sign-ins", table: .signIns),
+        Listing(path: "reports/operation-logs", table: .operationLogs),
+        Listing(path: "reports/billing", table: .billingReports),
+        Listing(path: "reports/telephone", table: .telephone),
+        Listing(path: "phone/users", table: .phoneUsers),
+        Listing(path: "phone/calling-plans", table: .callingPlans),
+        Listing(path: "phone/call-logs", table: .callLogs),
+        Listing(path: "rooms", table: .rooms),
+        Listing(path: "rooms/devices", table: .roomDevices),
+        Listing(path: "rooms/locations", table: .roomLocations),
+    ]
+
+    static let commonParameters: Set<String> = ["limit", "cursor", "updated_since", "include_deleted", "connection_id", "include"]
+
+    func register<Context: RequestContext>(on router: Router<Context>) {
+        for listing in Self.listings {
+            router.get("/v1/tenants/:tenant/\(listing.path)") { request, context in
+                let tenant = try await auth.tenant(request, try context.parameters.require("tenant"))
+                let query = try Self.query(for: listing, request.uri.queryParameters)
+                let (rows, next) = try await data.list(tenantID: tenant.id, query)
+                return Self.page(rows, next: next)
+            }
+        }
+    }
+
+    /// The checked query: every refusal names the parameter and what it accepts.
+    static func query(for listing: Listing, _ parameters: FlatDictionary<Substring, Substring>) throws -> RecordListQuery {
+        var query = RecordListQuery(table: listing.table.name, columns: listing.table.columns.map(ListedColumn.init))
+        var seen: Set<String> = []
+        for (key, _) in parameters {
+            let name = String(key)
+            guard commonParameters.contains(name) || listing.filters[name] != nil else {
+                throw invalid("unknown query parameter \(String(name.prefix(64)).debugDescription)")
+            }
+            guard seen.insert(name).inserted else { throw invalid("\(name) is given more than once") }
+        }
+        if let text = parameters.get("limit") {
+            guard let limit = Int(text), (1...1000).contains(limit) else { throw invalid("limit must be a number from 1 to 1000") }
+            query.limit = limit
+        }
+        if let text = parameters.get("cursor") {
+            guard let cursor = RecordCursor(text: text) else { throw invalid("cursor is not one this API returned") }
+            query.after = cursor
+        }
+        if let text = parameters.get("updated_since") { query.updatedSince = try date(text, name: "updated_since") }
+        switch parameters.get("include_deleted") {
+        case nil, "false": break
+        case "true": query.includeDeleted = true
+        default: throw invalid("include_deleted must be true or false")
+        }
+        if let text = parameters.get("connection_id") {
+            guard let id = UUID(uuidString: text) else { throw invalid("connection_id must be a connection's id") }
+            query.connectionID = id
+        }
+        switch parameters.get("include") {
+        case nil: break
+        case "raw": query.includeRaw = true
+        default: throw invalid("include accepts only raw")
+        }
+        for (name, kind) in listing.filters.sorted(by: { $0.key < $1.key }) {
+            guard let value = parameters.get(name) else { continue }
+            guard !value.isEmpty, value.count <= 320 else { throw invalid("\(name) must be 1 to 320 characters") }
+            switch kind {
+            case .equals(let column, let allowed):
+                guard allowed.isEmpty || allowed.contains(value) else { throw invalid("\(name) must be one of \(allowed.joined(separator: ", "))") }
+                query.filters.append(.equals(column: column, value: value))
+            case .equalsIgnoringCase(let column): query.filters.append(.equalsIgnoringCase(column: column, value: value))
+            case .contains(let column): query.filters.append(.contains(column: column, value: value))
+            case .before(let column): query.filters.append(.before(column: column, date: try date(value, name: name)))
+            }
+        }
+        return query
+    }
+
+    /// `{"data": [...], "next_cursor": …}` around rows PostgreSQL already rendered as JSON objects.
+    static func page(_ rows: [String], next: RecordCursor?) -> Response {
+        var body = "{\"data\":[" + rows.joined(separator: ",") + "],\"next_cursor\":"
+        body += next.map { "\"\($0.text)\"" } ?? "null"
+        body += "}"
+        return Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    static func date(_ text: String, name: String) throws -> Date {
+        let formatter = ISO8601DateFormatter()
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        guard let date = formatter.date(from: text) else { throw invalid("\(name) must be an ISO 8601 time such as 2026-11-25T10:00:00Z") }
+        return date
+    }
+
+    static func invalid(_ message: String) -> APIError {
+        APIError(.badRequest, code: "invalid_request", message: message)
+    }
+}
+
+extension ListedColumn {
+    /// How a connector's column type reads as JSON.
+    init(_ column: RecordTable.Column) {
+        let form: Form = switch column.type {
+        case .text, .integer, .json: .plain
+        case .decimal: .decimal
+        case .timestamp: .timestamp
+        case .date: .date
+        case .textArray: .textArray
+        }
+        self.init(column.name, form)
+    }
+}

@@ -1,0 +1,164 @@
+public import Foundation
+public import Postgres
+
+/// Where a list stopped: the `(updated_at, id)` of its last row, exact to the microsecond. Opaque to API
+/// callers (`v1.` + microseconds + `.` + id); a cursor that does not parse is refused, never guessed at.
+public struct RecordCursor: Sendable, Hashable {
+    public let updatedAtMicroseconds: Int64
+    public let id: UUID
+
+    public init(updatedAtMicroseconds: Int64, id: UUID) {
+        self.updatedAtMicroseconds = updatedAtMicroseconds
+        self.id = id
+    }
+
+    public init?(text: String) {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == "v1", let micros = Int64(parts[1]), let id = UUID(uuidString: String(parts[2])) else { return nil }
+        self.init(updatedAtMicroseconds: micros, id: id)
+    }
+
+    public var text: String { "v1.\(updatedAtMicroseconds).\(id.uuidString.lowercased())" }
+}
+
+/// A condition on one normalized column, beyond the filters every list has.
+public enum RecordFilter: Sendable, Hashable {
+    case equals(column: String, value: String)
+    case equalsIgnoringCase(column: String, value: String)
+    /// A text-array column holds `value`.
+    case contains(column: String, value: String)
+    /// A timestamp column is set and earlier than `date`.
+    case before(column: String, date: Date)
+}
+
+/// A column of a synced table, and how it reads as JSON.
+public struct ListedColumn: Sendable, Hashable {
+    public enum Form: Sendable, Hashable {
+        /// Text, integers, booleans and JSON: as they are.
+        case plain
+        /// Exact decimals, as strings.
+        case decimal
+        /// UTC ISO 8601 to the second.
+        case timestamp
+        /// `yyyy-mm-dd`.
+        case date
+        /// A JSON array of strings.
+        case textArray
+    }
+
+    public let name: String
+    public let form: Form
+
+    public init(_ name: String, _ form: Form) {
+        self.name = name
+        self.form = form
+    }
+}
+
+/// One page of a synced table as the data API asks for it.
+public struct RecordListQuery: Sendable {
+    /// The table and its columns beyond the frame, as the connectors declare them (never input).
+    public var table: String
+    public var columns: [ListedColumn]
+    public var limit = 100
+    public var after: RecordCursor?
+    public var updatedSince: Date?
+    public var includeDeleted = false
+    public var connectionID: UUID?
+    public var includeRaw = false
+    public var filters: [RecordFilter] = []
+
+    public init(table: String, columns: [ListedColumn]) {
+        self.table = table
+        self.columns = columns
+    }
+}
+
+/// Reads synced records page by page in `(updated_at, id)` order, each row rendered as JSON by PostgreSQL
+/// (no per-column decoding in Swift): `id`, `connection_id`, `remote_id`, the table's columns, `deleted`,
+/// `deleted_at`, `updated_at`, and `raw` on request. Decimals come as strings (money stays exact),
+/// timestamps as UTC ISO 8601, days as `yyyy-mm-dd`.
+public struct SyncedData: Sendable {
+    let pool: PGPool
+
+    public init(pool: PGPool) { self.pool = pool }
+
+    /// The page after `query.after`, and the cursor of the next one when more rows follow.
+    public func list(tenantID: UUID, _ query: RecordListQuery) async throws -> (rows: [String], next: RecordCursor?) {
+        let sql = try Self.listSQL(tenantID: tenantID, query)
+        let rows = try await pool.withTenant(tenantID) { connection in
+            try connection.query(sql).map { try $0.decode((String, Int64, UUID).self) }
+        }
+        let page = rows.prefix(query.limit)
+        let next = rows.count > query.limit ? page.last.map { RecordCursor(updatedAtMicroseconds: $0.1, id: $0.2) } : nil
+        return (page.map(\.0), next)
+    }
+
+    static func listSQL(tenantID: UUID, _ query: RecordListQuery) throws -> PGQuery {
+        var fields = ["'id', id", "'connection_id', connection_id", "'remote_id', remote_id"]
+        // Column names are the connectors' static declarations, never input.
+        fields += query.columns.map { "'\($0.name)', \(render(PGQuery.quoteIdentifier($0.name), $0.form))" }
+        fields += ["'deleted', deleted_at IS NOT NULL", "'deleted_at', \(render("deleted_at", .timestamp))", "'updated_at', \(render("updated_at", .timestamp))"]
+        if query.includeRaw { fields.append("'raw', raw") }
+        var sql = PGQuery(unsafeSQL: """
+            SELECT json_build_object(\(fields.joined(separator: ", ")))::text,
+                (extract(epoch FROM updated_at) * 1000000)::bigint, id
+            FROM \(PGQuery.quoteIdentifier(query.table)) WHERE tenant_id = 
+            """)
+        sql.appendBind(tenantID)
+        if !query.includeDeleted { sql.appendSQL(" AND deleted_at IS NULL") }
+        if let connectionID = query.connectionID {
+            sql.appendSQL(" AND connection_id = ")
+            sql.appendBind(connectionID)
+        }
+        if let since = query.updatedSince {
+            sql.appendSQL(" AND updated_at >= ")
+            sql.appendBind(since)
+        }
+        if let after = query.after {
+            sql.appendSQL(" AND (updated_at, id) > (timestamptz 'epoch' + ")
+            sql.appendBind(after.updatedAtMicroseconds)
+            sql.appendSQL(" * interval '1 microsecond', ")
+            sql.appendBind(after.id)
+            sql.appendSQL(")")
+        }
+        for filter in query.filters {
+            switch filter {
+            case .equals(let column, let value):
+                sql.appendSQL(" AND \(try Self.quoted(column, in: query)) = ")
+                sql.appendBind(value)
+            case .equalsIgnoringCase(let column, let value):
+                sql.appendSQL(" AND lower(\(try Self.quoted(column, in: query))) = lower(")
+                sql.appendBind(value)
+                sql.appendSQL(")")
+            case .contains(let column, let value):
+                sql.appendSQL(" AND \(try Self.quoted(column, in: query)) @> ARRAY[")
+                sql.appendBind(value)
+                sql.appendSQL("]::text[]")
+            case .before(let column, let date):
+                sql.appendSQL(" AND \(try Self.quoted(column, in: query)) < ")
+                sql.appendBind(date)
+            }
+        }
+        sql.appendSQL(" ORDER BY updated_at, id LIMIT ")
+        sql.appendBind(query.limit + 1)
+        return sql
+    }
+
+    /// `name` quoted, when `table` has such a column.
+    private static func quoted(_ name: String, in query: RecordListQuery) throws -> String {
+        guard query.columns.contains(where: { $0.name == name }) else { throw StoreError(.invalid, "\(query.table) has no column \(name)") }
+        return PGQuery.quoteIdentifier(name)
+    }
+
+    /// The JSON form of a column of `type`.
+    static func render(_ column: String, _ form: ListedColumn.Form) -> String {
+        switch form {
+        case .plain: column
+        case .decimal: "\(column)::text"
+        case .timestamp: "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+        case .date: "to_char(\(column), 'YYYY-MM-DD')"
+        case .textArray: "to_jsonb(\(column))"
+        }
+    }
+}
