@@ -56,6 +56,13 @@ struct DataRoutes: Sendable {
     ]
 
     static let commonParameters: Set<String> = ["limit", "cursor", "updated_since", "include_deleted", "connection_id", "include"]
+    static let pagingParameters: Set<String> = ["limit", "cursor", "include_deleted"]
+
+    /// Member lists: path, parent table, the member table and its column holding the parent's remote id.
+    static let memberships = [
+        ("groups", "groups", "group_members", "group_remote_id"),
+        ("roles", "roles", "role_members", "role_remote_id"),
+    ]
 
     func register<Context: RequestContext>(on router: Router<Context>) {
         for listing in Self.listings {
@@ -66,33 +73,52 @@ struct DataRoutes: Sendable {
                 return Self.page(rows, next: next)
             }
         }
+        for (path, parentTable, memberTable, parentColumn) in Self.memberships {
+            router.get("/v1/tenants/:tenant/\(path)/:id/members") { request, context in
+                let tenant = try await auth.tenant(request, try context.parameters.require("tenant"))
+                let paging = try Self.paging(request.uri.queryParameters, allowed: Self.pagingParameters)
+                guard let id = UUID(uuidString: try context.parameters.require("id")),
+                    let (rows, next) = try await data.members(
+                        tenantID: tenant.id, parentTable: parentTable, parentColumn: parentColumn, memberTable: memberTable, parent: id,
+                        limit: paging.limit, after: paging.after, includeDeleted: paging.includeDeleted)
+                else { throw APIError.notFound("no such \(path.dropLast())") }
+                return Self.page(rows, next: next)
+            }
+        }
+    }
+
+    /// Checks that every parameter is `allowed` and given once, and reads `limit`, `cursor` and `include_deleted`.
+    static func paging(
+        _ parameters: FlatDictionary<Substring, Substring>, allowed: Set<String>
+    ) throws -> (limit: Int, after: RecordCursor?, includeDeleted: Bool) {
+        var seen: Set<String> = []
+        for (key, _) in parameters {
+            let name = String(key)
+            guard allowed.contains(name) else { throw invalid("unknown query parameter \(String(name.prefix(64)).debugDescription)") }
+            guard seen.insert(name).inserted else { throw invalid("\(name) is given more than once") }
+        }
+        var limit = 100
+        if let text = parameters.get("limit") {
+            guard let value = Int(text), (1...1000).contains(value) else { throw invalid("limit must be a number from 1 to 1000") }
+            limit = value
+        }
+        var after: RecordCursor?
+        if let text = parameters.get("cursor") {
+            guard let cursor = RecordCursor(text: text) else { throw invalid("cursor is not one this API returned") }
+            after = cursor
+        }
+        switch parameters.get("include_deleted") {
+        case nil, "false": return (limit, after, false)
+        case "true": return (limit, after, true)
+        default: throw invalid("include_deleted must be true or false")
+        }
     }
 
     /// The checked query: every refusal names the parameter and what it accepts.
     static func query(for listing: Listing, _ parameters: FlatDictionary<Substring, Substring>) throws -> RecordListQuery {
         var query = RecordListQuery(table: listing.table.name, columns: listing.table.columns.map(ListedColumn.init))
-        var seen: Set<String> = []
-        for (key, _) in parameters {
-            let name = String(key)
-            guard commonParameters.contains(name) || listing.filters[name] != nil else {
-                throw invalid("unknown query parameter \(String(name.prefix(64)).debugDescription)")
-            }
-            guard seen.insert(name).inserted else { throw invalid("\(name) is given more than once") }
-        }
-        if let text = parameters.get("limit") {
-            guard let limit = Int(text), (1...1000).contains(limit) else { throw invalid("limit must be a number from 1 to 1000") }
-            query.limit = limit
-        }
-        if let text = parameters.get("cursor") {
-            guard let cursor = RecordCursor(text: text) else { throw invalid("cursor is not one this API returned") }
-            query.after = cursor
-        }
+        (query.limit, query.after, query.includeDeleted) = try paging(parameters, allowed: commonParameters.union(listing.filters.keys))
         if let text = parameters.get("updated_since") { query.updatedSince = try date(text, name: "updated_since") }
-        switch parameters.get("include_deleted") {
-        case nil, "false": break
-        case "true": query.includeDeleted = true
-        default: throw invalid("include_deleted must be true or false")
-        }
         if let text = parameters.get("connection_id") {
             guard let id = UUID(uuidString: text) else { throw invalid("connection_id must be a connection's id") }
             query.connectionID = id

@@ -89,8 +89,55 @@ public struct SyncedData: Sendable {
         let rows = try await pool.withTenant(tenantID) { connection in
             try connection.query(sql).map { try $0.decode((String, Int64, UUID).self) }
         }
-        let page = rows.prefix(query.limit)
-        let next = rows.count > query.limit ? page.last.map { RecordCursor(updatedAtMicroseconds: $0.1, id: $0.2) } : nil
+        return Self.page(rows, limit: query.limit)
+    }
+
+    /// Who belongs to a group or role: `parent` is Tether's id of a row of `parentTable`, whose members
+    /// are the rows of `memberTable` with its `remote_id` in `parentColumn`. Each member is
+    /// `{user_id, remote_user_id, email, first_name, last_name, deleted}` (`user_id` is Tether's id of the
+    /// synced user, null until the user is synced). Pages like ``list(tenantID:_:)``.
+    /// - Returns: `nil` when the tenant has no such parent.
+    public func members(
+        tenantID: UUID, parentTable: String, parentColumn: String, memberTable: String, parent: UUID, limit: Int, after: RecordCursor?,
+        includeDeleted: Bool
+    ) async throws -> (rows: [String], next: RecordCursor?)? {
+        // Table and column names are the routes' constants, never input.
+        var sql = PGQuery(unsafeSQL: """
+            SELECT json_build_object('user_id', u.id, 'remote_user_id', m.user_remote_id, 'email', m.email,
+                    'first_name', m.first_name, 'last_name', m.last_name, 'deleted', m.deleted_at IS NOT NULL)::text,
+                (extract(epoch FROM m.updated_at) * 1000000)::bigint, m.id
+            FROM \(PGQuery.quoteIdentifier(parentTable)) p
+            JOIN \(PGQuery.quoteIdentifier(memberTable)) m
+              ON m.tenant_id = p.tenant_id AND m.connection_id = p.connection_id AND m.\(PGQuery.quoteIdentifier(parentColumn)) = p.remote_id
+            LEFT JOIN users u ON u.tenant_id = m.tenant_id AND u.connection_id = m.connection_id AND u.remote_id = m.user_remote_id
+            WHERE p.tenant_id = $1 AND p.id = $2
+            """, binding: [tenantID, parent])
+        if !includeDeleted { sql.appendSQL(" AND m.deleted_at IS NULL") }
+        if let after { Self.appendKeyset(after, to: &sql, qualifier: "m.") }
+        sql.appendSQL(" ORDER BY m.updated_at, m.id LIMIT ")
+        sql.appendBind(limit + 1)
+        let membersQuery = sql
+        let parentQuery = PGQuery(unsafeSQL: "SELECT count(*)::bigint FROM \(PGQuery.quoteIdentifier(parentTable)) WHERE tenant_id = $1 AND id = $2", binding: [tenantID, parent])
+        let result = try await pool.withTenant(tenantID) { connection -> [(String, Int64, UUID)]? in
+            guard try connection.query(parentQuery)[0].decode(Int.self, at: 0) == 1 else { return nil }
+            return try connection.query(membersQuery).map { try $0.decode((String, Int64, UUID).self) }
+        }
+        guard let rows = result else { return nil }
+        return Self.page(rows, limit: limit)
+    }
+
+    /// ` AND (updated_at, id) > cursor`, in integer microseconds so no precision is lost on the way.
+    static func appendKeyset(_ after: RecordCursor, to sql: inout PGQuery, qualifier: String) {
+        sql.appendSQL(" AND (\(qualifier)updated_at, \(qualifier)id) > (timestamptz 'epoch' + ")
+        sql.appendBind(after.updatedAtMicroseconds)
+        sql.appendSQL(" * interval '1 microsecond', ")
+        sql.appendBind(after.id)
+        sql.appendSQL(")")
+    }
+
+    static func page(_ rows: [(String, Int64, UUID)], limit: Int) -> (rows: [String], next: RecordCursor?) {
+        let page = rows.prefix(limit)
+        let next = rows.count > limit ? page.last.map { RecordCursor(updatedAtMicroseconds: $0.1, id: $0.2) } : nil
         return (page.map(\.0), next)
     }
 
@@ -115,13 +162,7 @@ public struct SyncedData: Sendable {
             sql.appendSQL(" AND updated_at >= ")
             sql.appendBind(since)
         }
-        if let after = query.after {
-            sql.appendSQL(" AND (updated_at, id) > (timestamptz 'epoch' + ")
-            sql.appendBind(after.updatedAtMicroseconds)
-            sql.appendSQL(" * interval '1 microsecond', ")
-            sql.appendBind(after.id)
-            sql.appendSQL(")")
-        }
+        if let after = query.after { Self.appendKeyset(after, to: &sql, qualifier: "") }
         for filter in query.filters {
             switch filter {
             case .equals(let column, let value):

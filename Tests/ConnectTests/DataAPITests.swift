@@ -123,4 +123,51 @@ struct DataAPITests {
             }
         }
     }
+
+    @Test("group members: Tether's group id, users resolved to Tether's ids, pages, deleted members on request, 404 elsewhere")
+    func groupMembers() async throws {
+        try await withHarness { h in
+            let (tenant, key) = try await h.makeTenant("acme")
+            let connection = try await Self.seedUsers(h, tenant: tenant, count: 12)
+            let (otherTenant, otherKey) = try await h.makeTenant("globex")
+            _ = try await Self.seedUsers(h, tenant: otherTenant, count: 1)
+            try await h.owner.withConnection { sql in
+                let tenantID = UUID(uuidString: tenant)!, connectionID = UUID(uuidString: connection)!
+                try sql.execute("""
+                    INSERT INTO groups (tenant_id, connection_id, remote_id, name, raw, content_hash)
+                    VALUES (\(tenantID), \(connectionID), 'g1', 'Sales', '{}', '\\x00')
+                    """)
+                // Users 1…12 (user 12 never synced as a user: 'u99'), member 3 removed from the group.
+                try sql.execute("""
+                    INSERT INTO group_members (tenant_id, connection_id, remote_id, group_remote_id, user_remote_id, email, raw, content_hash, deleted_at)
+                    SELECT \(tenantID), \(connectionID), 'g1:' || u, 'g1', u, u || '@example.com', '{}', '\\x00', CASE WHEN u = 'u3' THEN now() END
+                    FROM unnest(ARRAY['u1','u2','u3','u4','u5','u6','u7','u8','u9','u10','u11','u99']) AS u
+                    """)
+            }
+            let groups = try await page(h, "/v1/tenants/acme/groups", key: key).rows
+            let groupID = try #require(groups.first?["id"] as? String)
+            #expect(groups.first?["name"] as? String == "Sales")
+            var members: [[String: Any]] = []
+            var cursor: String?
+            repeat {
+                let (rows, next) = try await page(h, "/v1/tenants/acme/groups/\(groupID)/members?limit=5" + (cursor.map { "&cursor=\($0)" } ?? ""), key: key)
+                members += rows
+                cursor = next
+            } while cursor != nil && members.count < 50
+            #expect(members.count == 11)
+            #expect(Set(members.compactMap { $0["remote_user_id"] as? String }).count == 11)
+            #expect(!members.contains { $0["remote_user_id"] as? String == "u3" })
+            #expect(members.first { $0["remote_user_id"] as? String == "u99" }?["user_id"] is NSNull)
+            let u1 = try #require(members.first { $0["remote_user_id"] as? String == "u1" })
+            #expect(Set(u1.keys) == ["user_id", "remote_user_id", "email", "first_name", "last_name", "deleted"])
+            let users = try await page(h, "/v1/tenants/acme/users?email=user1@example.com", key: key).rows
+            #expect(u1["user_id"] as? String == users.first?["id"] as? String)
+            #expect(try await page(h, "/v1/tenants/acme/groups/\(groupID)/members?include_deleted=true&limit=100", key: key).rows.count == 12)
+            #expect(try await h.api("GET", "/v1/tenants/acme/groups/\(UUID())/members", key: key).status == 404)
+            #expect(try await h.api("GET", "/v1/tenants/acme/groups/not-an-id/members", key: key).status == 404)
+            #expect(try await h.api("GET", "/v1/tenants/globex/groups/\(groupID)/members", key: otherKey).status == 404)
+            #expect(try await h.api("GET", "/v1/tenants/acme/groups/\(groupID)/members?status=active", key: key).status == 400)
+            #expect(try await h.api("GET", "/v1/tenants/acme/roles/\(groupID)/members", key: key).status == 404)
+        }
+    }
 }
