@@ -51,7 +51,7 @@ public final class CurlHTTPClient: Service, Sendable {
         let handle = idleHandles.withLockedValue { $0.popLast() } ?? EasyHandle()
         do {
             let response = try await withTaskCancellationHandler {
-                try await threads.runIfActive { try transfer.perform(on: handle) }
+                try await threads.runHandingOff { try transfer.perform(on: handle) }
             } onCancel: {
                 transfer.cancel()
             }

@@ -14,7 +14,7 @@ public struct PGLease: Sendable {
         let connection = self.connection
         do {
             return try await withTaskCancellationHandler {
-                try await pool.threads.runIfActive { try body(connection) }
+                try await pool.threads.runHandingOff { try body(connection) }
             } onCancel: {
                 connection.markCancelled()
                 pool.cancelThread.submit { _ in connection.sendCancelRequest() }

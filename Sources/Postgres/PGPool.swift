@@ -98,7 +98,7 @@ public final class PGPool: Service, Sendable {
         let connection = try await acquire(timeout: timeout)
         do {
             let result = try await withTaskCancellationHandler {
-                try await threads.runIfActive { try body(connection) }
+                try await threads.runHandingOff { try body(connection) }
             } onCancel: {
                 // The flag is set before this handler returns, so `release` below always sees it.
                 connection.markCancelled()
@@ -185,7 +185,7 @@ public final class PGPool: Service, Sendable {
     private func openConnection() async throws -> PGConnection {
         let configuration = self.configuration
         do {
-            return try await threads.runIfActive {
+            return try await threads.runHandingOff {
                 try PGConnection.connect(
                     connectionString: configuration.connectionString,
                     connectTimeoutSeconds: configuration.connectTimeoutSeconds,
