@@ -105,7 +105,8 @@ struct SandboxDataTests {
         let before = residentBytes()
         try await withSandbox({ $0.users = 1_000_000; $0.rateLimits = false }) { sandbox, zoom in
             let token = try await zoom.connect(app: zoom.platformApp)["access_token"] as? String
-            let page = try zoom.json(try await zoom.get("/v2/users?page_size=300", token: token))
+            // The first page counts a million generated users once: seconds alone, far more on a loaded CI machine.
+            let page = try zoom.json(try await zoom.get("/v2/users?page_size=300", token: token, timeout: .seconds(300)))
             #expect((page["users"] as? [Any])?.count == 300)
             let last = sandbox.world.user(of: sandbox.world.accounts[0], index: 999_999)
             #expect(try zoom.json(try await zoom.get("/v2/users/\(last.id)", token: token))["email"] as? String == last.email)

@@ -84,10 +84,10 @@ struct SandboxDriver: Sendable {
             body: Array(body.utf8)))
     }
 
-    /// GET a REST path with a bearer token.
-    func get(_ path: String, token: String?) async throws -> HTTPClientResponse {
+    /// GET a REST path with a bearer token (and, for slow requests, a longer timeout than the client's).
+    func get(_ path: String, token: String?, timeout: Duration? = nil) async throws -> HTTPClientResponse {
         let headers = token.map { [HTTPHeader("Authorization", "Bearer \($0)")] } ?? []
-        return try await sandboxClient.execute(HTTPClientRequest(url: base + path, headers: headers))
+        return try await sandboxClient.execute(HTTPClientRequest(url: base + path, headers: headers, timeout: timeout))
     }
 
     func json(_ response: HTTPClientResponse) throws -> [String: Any] {
