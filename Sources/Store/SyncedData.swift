@@ -87,7 +87,8 @@ public struct SyncedData: Sendable {
     public func list(tenantID: UUID, _ query: RecordListQuery) async throws -> (rows: [String], next: RecordCursor?) {
         let sql = try Self.listSQL(tenantID: tenantID, query)
         let rows = try await pool.withTenant(tenantID) { connection in
-            try connection.query(sql).map { try $0.decode((String, Int64, UUID).self) }
+            try connection.awaitOrderedChanges(of: tenantID)
+            return try connection.query(sql).map { try $0.decode((String, Int64, UUID).self) }
         }
         return Self.page(rows, limit: query.limit)
     }
@@ -120,6 +121,7 @@ public struct SyncedData: Sendable {
         let parentQuery = PGQuery(unsafeSQL: "SELECT count(*)::bigint FROM \(PGQuery.quoteIdentifier(parentTable)) WHERE tenant_id = $1 AND id = $2", binding: [tenantID, parent])
         let result = try await pool.withTenant(tenantID) { connection -> [(String, Int64, UUID)]? in
             guard try connection.query(parentQuery)[0].decode(Int.self, at: 0) == 1 else { return nil }
+            try connection.awaitOrderedChanges(of: tenantID)
             return try connection.query(membersQuery).map { try $0.decode((String, Int64, UUID).self) }
         }
         guard let rows = result else { return nil }

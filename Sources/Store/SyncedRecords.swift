@@ -27,7 +27,8 @@ public struct PageCounts: Sendable, Hashable {
 /// Writes synced records into their normalized table (migration 0003's frame). A page goes through COPY
 /// into a staging table that lives for the transaction (safe behind PgBouncer in transaction mode), then
 /// one upsert: a new record is inserted, a changed one (other content hash) or a deleted one that came back
-/// is updated, and an unchanged one is not written at all.
+/// is updated, and an unchanged one is not written at all. Rows are stamped under the tenant's change
+/// order (``PGConnection/orderChanges(of:)``), so keyset pages over them stay exact.
 public enum SyncedRecords {
     /// Writes `rows` of one page inside the caller's transaction. With `seen`, the page belongs to a
     /// snapshot and its ids are remembered for deletion detection.
@@ -54,11 +55,13 @@ public enum SyncedRecords {
             }
         }
         let assignments = (normalized + ["raw", "content_hash"]).map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+        try connection.orderChanges(of: tenantID)
         let counts = try connection.query(PGQuery(unsafeSQL: """
             WITH written AS (
-                INSERT INTO \(target) AS t (\(copied))
-                SELECT DISTINCT ON (remote_id) \(copied) FROM \(stage) ORDER BY remote_id
-                ON CONFLICT (tenant_id, connection_id, remote_id) DO UPDATE SET \(assignments), updated_at = now(), deleted_at = NULL
+                INSERT INTO \(target) AS t (\(copied), updated_at)
+                SELECT DISTINCT ON (remote_id) \(copied), statement_timestamp() FROM \(stage) ORDER BY remote_id
+                ON CONFLICT (tenant_id, connection_id, remote_id) DO UPDATE SET \(assignments), updated_at = excluded.updated_at,
+                    deleted_at = NULL
                 WHERE t.content_hash <> excluded.content_hash OR t.deleted_at IS NOT NULL
                 RETURNING (xmax = 0) AS inserted)
             SELECT (SELECT count(DISTINCT remote_id) FROM \(stage)), count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)
@@ -88,8 +91,9 @@ public enum SyncedRecords {
         // table too), and the planner then chose a nested loop over every pair of rows: 16 s for 10,000 users.
         // A hash anti-join costs one pass over each side whatever the statistics say.
         try connection.execute("SET LOCAL enable_nestloop = off")
+        try connection.orderChanges(of: tenantID)
         let deleted = try connection.execute(PGQuery(unsafeSQL: """
-            UPDATE \(target) t SET deleted_at = now(), updated_at = now()
+            UPDATE \(target) t SET deleted_at = now(), updated_at = statement_timestamp()
             WHERE t.tenant_id = $1 AND t.connection_id = $2 AND t.deleted_at IS NULL
               AND NOT EXISTS (
                 SELECT 1 FROM sync_seen s

@@ -1,0 +1,77 @@
+import Dispatch
+import Foundation
+import Postgres
+import Store
+import TestSupport
+import Testing
+
+/// Keyset pages and `updated_since` stay lossless while syncs write: a row committed after a reader was
+/// served a page is always stamped after every row of that page.
+@Suite("Change order under concurrent writes", .enabled(if: TestDatabase.isAvailableOrRequired))
+struct ChangeOrderTests {
+    static let columns = ["name", "member_count"]
+
+    static func group(_ name: String) -> RecordRow {
+        RecordRow(remoteID: name, values: [name.pgBind, 1.pgBind], raw: #"{"id":"\#(name)"}"#)
+    }
+
+    @Test("a page write that began first but commits last is stamped after every row a reader was already served")
+    func lateCommitLandsAfterServedPage() async throws {
+        try await TestDatabase.withMigratedDatabase { app, owner, _ in
+            let tenant = try await Tenants(pool: app).create(slug: "order", name: "order").id
+            let (slowConnection, fastConnection) = (UUID(), UUID())
+            try await owner.withConnection { sql in
+                for (connection, account) in [(slowConnection, "slow"), (fastConnection, "fast")] {
+                    try sql.execute("""
+                        INSERT INTO connections (tenant_id, id, provider, mode, status, external_account_id, client_id)
+                        VALUES (\(tenant), \(connection), 'zoom', 'server_to_server', 'active', \(account), 'client')
+                        """)
+                }
+            }
+            let (written, signalWritten) = AsyncStream.makeStream(of: Void.self)
+            let release = DispatchSemaphore(value: 0)
+            // The slow page write stamps its row, then holds its transaction open.
+            async let slow = app.withTenant(tenant) { sql in
+                let counts = try SyncedRecords.writePage(
+                    sql, tenantID: tenant, connectionID: slowConnection, table: "groups", columns: Self.columns,
+                    rows: [Self.group("slow-row")], seen: nil)
+                signalWritten.yield()
+                _ = release.wait(timeout: .now() + 30)
+                return counts
+            }
+            var iterator = written.makeAsyncIterator()
+            _ = await iterator.next()
+            // A later write of another connection, given time to commit if nothing holds it back, then a
+            // reader, both while the slow write is open.
+            let fast = Task {
+                try await app.withTenant(tenant) { sql in
+                    try SyncedRecords.writePage(
+                        sql, tenantID: tenant, connectionID: fastConnection, table: "groups", columns: Self.columns,
+                        rows: [Self.group("fast-row")], seen: nil)
+                }
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            let page = Task {
+                try await SyncedData(pool: app).list(
+                    tenantID: tenant, RecordListQuery(table: "groups", columns: [ListedColumn("name", .plain)]))
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            release.signal()
+            _ = try await (slow, fast.value)
+            let served = try await page.value.rows.map { row in
+                try #require(JSONSerialization.jsonObject(with: Data(row.utf8)) as? [String: Any])["name"] as? String
+            }
+            let stamps = try await owner.withConnection { sql in
+                try sql.query("SELECT name, (extract(epoch FROM updated_at) * 1000000)::bigint FROM groups")
+                    .map { try $0.decode((String, Int64).self) }
+            }
+            let stamp = Dictionary(uniqueKeysWithValues: stamps)
+            let servedUpTo = try #require(served.compactMap { $0.flatMap { stamp[$0] } }.max())
+            #expect(!served.isEmpty)
+            for (name, stamped) in stamps where !served.contains(name) {
+                #expect(stamped > servedUpTo, "\(name) committed behind a page already served")
+            }
+            #expect(served.contains("slow-row"), "the reader waited for the open write instead of passing it")
+        }
+    }
+}
