@@ -14,6 +14,10 @@ public struct ServerConfiguration: Sendable {
     public var port: Int = 8080
     /// How long `/readyz` waits for the database before answering 503. Default 2 s.
     public var readinessTimeout: Duration = .seconds(2)
+    /// Size caps and the header-read timeout.
+    public var limits = RequestLimits()
+    /// Per-key and per-address request rates.
+    public var rateLimits = RateLimits.standard
 
     public init(host: String = "127.0.0.1", port: Int = 8080) {
         self.host = host
@@ -45,9 +49,11 @@ public func buildApplication(
     logger: Logger,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let router = Router(context: BasicRequestContext.self)
+    let router = Router(context: TetherRequestContext.self)
     router.add(middleware: AccessLogMiddleware())
     router.add(middleware: ErrorMiddleware())
+    router.add(middleware: RequestLimitsMiddleware(limits: configuration.limits))
+    router.add(middleware: RateLimitMiddleware(configuration.rateLimits))
     HealthRoutes(migrator: migrator, readinessTimeout: configuration.readinessTimeout).register(on: router)
     if let connect {
         let tenants = Tenants(pool: pool)
@@ -62,6 +68,7 @@ public func buildApplication(
     }
     return Application(
         router: router,
+        server: .http1(configuration: configuration.limits.channelConfiguration),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tether"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)

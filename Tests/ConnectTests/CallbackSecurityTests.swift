@@ -48,7 +48,12 @@ struct CallbackSecurityTests {
             try await Self.expectRejected(h, &browser, query: "state=\(state)", "code missing")
             try await Self.expectRejected(h, &browser, query: "code=\(String(repeating: "c", count: 513))&state=\(state)", "code over 512 bytes")
             try await Self.expectRejected(h, &browser, query: "code=a%00b&state=\(state)", "NUL in code")
-            try await Self.expectRejected(h, &browser, query: String(repeating: "x=1&", count: 3000), "a huge query")
+            try await Self.expectRejected(h, &browser, query: String(repeating: "x=1&", count: 1800), "a long query")
+            let tokenRequests = h.sandbox.tokenRequests
+            let huge = try await browser.send("GET", h.base + "/oauth/callback/zoom?" + String(repeating: "x=1&", count: 3000))
+            #expect(huge.status == 414, "a query over the 8 KiB request-target cap is refused before the callback runs")
+            #expect(try await h.connectionRowCounts() == [0, 0, 0])
+            #expect(h.sandbox.tokenRequests == tokenRequests)
             // None of the above consumed the state (they were refused before it was looked up), so the
             // iss check below sees a live flow; it burns the state.
             try await Self.expectRejected(h, &browser, query: "code=abc&state=\(state)&iss=https%3A%2F%2Fevil.example", "iss mismatch")

@@ -84,6 +84,7 @@ func withHarness<Result: Sendable>(
     oauthBaseURL: String? = nil,
     keyRing: KeyRing? = nil,
     webhookSecret: String? = Harness.webhookSecret,
+    rateLimits: RateLimits = .unlimited,
     _ body: @Sendable (Harness) async throws -> Result
 ) async throws -> Result {
     var configuration = SandboxConfiguration()
@@ -110,8 +111,10 @@ func withHarness<Result: Sendable>(
             let tokens = TokenProvider(connections: Connections(pool: app), vault: vault, registry: registry, http: outbound, logger: logger)
             let migrator = Migrator(pool: app, migrations: try Migration.load(from: TestDatabase.migrationsDirectory), logger: logger)
             let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+            var serverConfiguration = ServerConfiguration(host: "127.0.0.1", port: 0)
+            serverConfiguration.rateLimits = rateLimits
             let server = buildApplication(
-                configuration: ServerConfiguration(host: "127.0.0.1", port: 0), pool: app, migrator: migrator,
+                configuration: serverConfiguration, pool: app, migrator: migrator,
                 connect: ConnectRoutesDependencies(connect: connect, webhookSecrets: webhookSecret.map { ["zoom": Secret($0)] } ?? [:]),
                 logger: logger, onServerRunning: { continuation.yield($0) })
             let adminKey = try await APIKeys(pool: app).create(tenantID: nil, name: "test admin").key.unsafeValue

@@ -13,6 +13,7 @@ import Testing
 @discardableResult
 func withServer<Result: Sendable>(
     pool: PGPool,
+    configure: (inout ServerConfiguration) -> Void = { _ in },
     _ body: @Sendable (_ baseURL: String, _ migrator: Migrator) async throws -> Result
 ) async throws -> Result {
     let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../migrations").standardized
@@ -20,6 +21,7 @@ func withServer<Result: Sendable>(
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
     var configuration = ServerConfiguration(host: "127.0.0.1", port: 0)
     configuration.readinessTimeout = .seconds(2)
+    configure(&configuration)
     let app = buildApplication(
         configuration: configuration, pool: pool, migrator: migrator, logger: TestDatabase.logger,
         onServerRunning: { continuation.yield($0) })

@@ -1,0 +1,110 @@
+import CurlHTTP
+import Foundation
+import Postgres
+import Sensitive
+import Server
+import TestSupport
+import Testing
+
+/// The HTTP limits of SECURITY.md B5, B6 and B9, sent over raw loopback sockets where a client library
+/// would refuse to send them. None of these need the database: every limit acts before a route runs.
+@Suite("HTTP request limits and rate limits")
+struct RequestLimitsTests {
+    /// A pool that never reaches a database: these requests must be decided before any query.
+    static func unreachablePool() -> PGPool {
+        var configuration = PGPool.Configuration(connectionString: Secret("postgresql://nobody@127.0.0.1:1/none"))
+        configuration.connectTimeoutSeconds = 1
+        return PGPool(configuration: configuration, logger: TestDatabase.logger)
+    }
+
+    static func exchange(_ base: String, _ request: String) async throws -> (status: Int, head: String, body: String)? {
+        let connection = try RawHTTPConnection(port: RawHTTPConnection.port(of: base))
+        await connection.send(request)
+        return await connection.readResponse()
+    }
+
+    static func get(_ target: String, headers: [String] = []) -> String {
+        (["GET \(target) HTTP/1.1", "Host: 127.0.0.1"] + headers).joined(separator: "\r\n") + "\r\n\r\n"
+    }
+
+    @Test("a header block over 64 KiB or over 100 header fields answers 431 with a JSON error; 90 fields pass")
+    func headerLimits() async throws {
+        try await withServer(pool: Self.unreachablePool()) { base, _ in
+            let large = try #require(try await Self.exchange(base, Self.get("/healthz", headers: ["X-Big: " + String(repeating: "a", count: 70_000)])))
+            #expect(large.status == 431)
+            #expect(large.body.contains(#""code":"request_header_fields_too_large""#))
+            #expect(large.head.lowercased().contains("x-content-type-options: nosniff"))
+            let many = try #require(try await Self.exchange(base, Self.get("/healthz", headers: (1...101).map { "X-H\($0): v" })))
+            #expect(many.status == 431)
+            let fine = try #require(try await Self.exchange(base, Self.get("/healthz", headers: (1...90).map { "X-H\($0): v" })))
+            #expect(fine.status == 200)
+            let justUnder = try #require(try await Self.exchange(base, Self.get("/healthz", headers: ["X-Big: " + String(repeating: "a", count: 60_000)])))
+            #expect(justUnder.status == 200)
+        }
+    }
+
+    @Test("a request target over 8 KiB answers 414; one under it is served")
+    func uriLimit() async throws {
+        try await withServer(pool: Self.unreachablePool()) { base, _ in
+            let long = try #require(try await Self.exchange(base, Self.get("/healthz?pad=" + String(repeating: "a", count: 9000))))
+            #expect(long.status == 414)
+            #expect(long.body.contains(#""code":"uri_too_long""#))
+            let short = try #require(try await Self.exchange(base, Self.get("/healthz?pad=" + String(repeating: "a", count: 7000))))
+            #expect(short.status == 200)
+        }
+    }
+
+    @Test("a declared body over 1 MiB answers 413 at once, before a byte of it is sent")
+    func bodyLimit() async throws {
+        try await withServer(pool: Self.unreachablePool()) { base, _ in
+            let head = "POST /v1/tenants HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 2000000\r\n\r\n"
+            let refused = try #require(try await Self.exchange(base, head))
+            #expect(refused.status == 413)
+            #expect(refused.body.contains(#""code":"content_too_large""#))
+        }
+    }
+
+    @Test("a client that drips its header block is disconnected after the header timeout while other requests are served")
+    func slowHeaders() async throws {
+        try await withServer(pool: Self.unreachablePool(), configure: { $0.limits.headerTimeout = .seconds(2) }) { base, _ in
+            let connection = try RawHTTPConnection(port: RawHTTPConnection.port(of: base))
+            let started = ContinuousClock.now
+            var closedAfter: Duration?
+            await connection.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            for _ in 0..<20 {
+                try await Task.sleep(for: .milliseconds(500))
+                let other = try await HealthTests.sharedClient.execute(HTTPClientRequest(url: base + "/healthz"))
+                #expect(other.status == 200)
+                guard await connection.send("X") else {
+                    closedAfter = ContinuousClock.now - started
+                    break
+                }
+            }
+            // A closed socket may take one more send to notice: read to be sure.
+            if closedAfter == nil, await connection.readToEnd().isEmpty { closedAfter = ContinuousClock.now - started }
+            let after = try #require(closedAfter, "the dripping connection was never closed")
+            #expect(after < .seconds(10))
+        }
+    }
+
+    @Test("past its burst an API key gets 429 with Retry-After while another key and /healthz are still served")
+    func perKeyRateLimit() async throws {
+        let limits = RateLimits(perAPIKey: RateLimit(perSecond: 0.2, burst: 3), perAddress: RateLimit(perSecond: 0.2, burst: 2))
+        try await withServer(pool: Self.unreachablePool(), configure: { $0.rateLimits = limits }) { base, _ in
+            func call(_ path: String, key: String?) async throws -> HTTPClientResponse {
+                let headers = key.map { [HTTPHeader("Authorization", "Bearer \($0)")] } ?? []
+                return try await HealthTests.sharedClient.execute(HTTPClientRequest(url: base + path, headers: headers))
+            }
+            for _ in 0..<3 { #expect(try await call("/v1/tenants/t/users", key: "first").status != 429) }
+            let limited = try await call("/v1/tenants/t/users", key: "first")
+            #expect(limited.status == 429)
+            #expect(limited.header("Retry-After").flatMap { Int($0) }.map { (1...5).contains($0) } == true)
+            #expect(limited.bodyText.contains(#""code":"rate_limited""#))
+            #expect(try await call("/v1/tenants/t/users", key: "second").status != 429)
+            for _ in 0..<10 { #expect(try await call("/healthz", key: "first").status == 200) }
+            // Browser routes count per address.
+            for _ in 0..<2 { #expect(try await call("/connect/some-token", key: nil).status != 429) }
+            #expect(try await call("/oauth/callback/zoom?state=x", key: nil).status == 429)
+        }
+    }
+}
