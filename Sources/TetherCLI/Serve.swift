@@ -49,8 +49,12 @@ struct Serve: AsyncParsableCommand {
             pool: pool, vault: vault, registry: registry, http: http,
             configuration: ConnectConfiguration(publicURL: settings.publicURL, returnURLOrigins: settings.returnURLOrigins), logger: logger)
         let tokens = TokenProvider(connections: Connections(pool: pool), vault: vault, registry: registry, http: http, logger: logger)
+        var serverConfiguration = ServerConfiguration(host: settings.listenHost, port: settings.listenPort)
+        serverConfiguration.rateLimits = RateLimits(
+            perAPIKey: settings.apiRateLimit.map { RateLimit(perSecond: $0.perSecond, burst: $0.burst) },
+            perAddress: settings.browserRateLimit.map { RateLimit(perSecond: $0.perSecond, burst: $0.burst) })
         let app = buildApplication(
-            configuration: ServerConfiguration(host: settings.listenHost, port: settings.listenPort),
+            configuration: serverConfiguration,
             pool: pool, migrator: migrator,
             connect: ConnectRoutesDependencies(
                 connect: connect, webhookSecrets: settings.zoomWebhookSecretToken.map { ["zoom": $0] } ?? [:]),

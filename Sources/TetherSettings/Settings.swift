@@ -34,6 +34,11 @@ public struct Settings: Sendable {
     public var logLevel: String
     /// The folder of SQL migrations (`TETHER_MIGRATIONS_DIR`, default `migrations`).
     public var migrationsDirectory: String
+    /// Requests per second per API key on `/v1` (`TETHER_API_RATE_LIMIT`, default `50/100`); nil turns it off.
+    public var apiRateLimit: RequestRate?
+    /// Requests per second per client address on the connect pages and the OAuth callback
+    /// (`TETHER_BROWSER_RATE_LIMIT`, default `5/20`); nil turns it off.
+    public var browserRateLimit: RequestRate?
 
     /// The key ring, or an error saying how to provide one.
     public func requireKeyRing() throws -> KeyRing {
@@ -111,10 +116,26 @@ public struct Settings: Sendable {
             zoomOAuthBaseURL: try parseBaseURL(value("ZOOM_OAUTH_BASE_URL") ?? "https://zoom.us", variable: "ZOOM_OAUTH_BASE_URL"),
             zoomAPIBaseURL: try parseBaseURL(value("ZOOM_API_BASE_URL") ?? "https://api.zoom.us/v2", variable: "ZOOM_API_BASE_URL"),
             logLevel: level,
-            migrationsDirectory: value("TETHER_MIGRATIONS_DIR") ?? "migrations")
+            migrationsDirectory: value("TETHER_MIGRATIONS_DIR") ?? "migrations",
+            apiRateLimit: try parseRate(value("TETHER_API_RATE_LIMIT") ?? "50/100", variable: "TETHER_API_RATE_LIMIT"),
+            browserRateLimit: try parseRate(value("TETHER_BROWSER_RATE_LIMIT") ?? "5/20", variable: "TETHER_BROWSER_RATE_LIMIT"))
     }
 
     // MARK: - Parsers
+
+    /// `RATE` or `RATE/BURST` (requests per second, and how many may come at once; the burst defaults to
+    /// twice the rate), or `0` / `off` for no limit.
+    static func parseRate(_ text: String, variable: String) throws -> RequestRate? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+        if trimmed == "0" || trimmed == "off" { return nil }
+        let parts = trimmed.split(separator: "/", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), let rate = Double(parts[0]), rate.isFinite, rate > 0,
+            let burst = parts.count == 2 ? Double(parts[1]) : max(1, rate * 2), burst.isFinite, burst >= 1
+        else {
+            throw SettingsError(variable: variable, problem: "must be requests per second, optionally /burst (e.g. 50/100), or 0 for no limit")
+        }
+        return RequestRate(perSecond: rate, burst: burst)
+    }
 
     static func parseListen(_ text: String) throws -> (String, Int) {
         let problem = "must be host:port, e.g. 127.0.0.1:8080 or [::1]:8080"
@@ -167,5 +188,16 @@ public struct Settings: Sendable {
             throw SettingsError(variable: "TETHER_VAULT_KEYS_FILE", problem: "the file cannot be read as UTF-8")
         }
         return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+/// A sustained request rate and the burst allowed on top of it.
+public struct RequestRate: Sendable, Hashable {
+    public let perSecond: Double
+    public let burst: Double
+
+    public init(perSecond: Double, burst: Double) {
+        self.perSecond = perSecond
+        self.burst = burst
     }
 }

@@ -20,7 +20,18 @@ struct SettingsTests {
         #expect(settings.keyRing == nil)
         #expect(settings.zoomClientID == nil)
         #expect(settings.logLevel == "info")
+        #expect(settings.apiRateLimit == RequestRate(perSecond: 50, burst: 100))
+        #expect(settings.browserRateLimit == RequestRate(perSecond: 5, burst: 20))
         #expect(throws: SettingsError.self) { try settings.requireKeyRing() }
+    }
+
+    @Test("rate limits take RATE or RATE/BURST, and 0 or off turns them off")
+    func rateLimits() throws {
+        let settings = try Settings.load(environment: ["TETHER_API_RATE_LIMIT": "10", "TETHER_BROWSER_RATE_LIMIT": "off"])
+        #expect(settings.apiRateLimit == RequestRate(perSecond: 10, burst: 20))
+        #expect(settings.browserRateLimit == nil)
+        #expect(try Settings.load(environment: ["TETHER_API_RATE_LIMIT": "0.5/3"]).apiRateLimit == RequestRate(perSecond: 0.5, burst: 3))
+        #expect(try Settings.load(environment: ["TETHER_API_RATE_LIMIT": "0"]).apiRateLimit == nil)
     }
 
     @Test("DATABASE_MIGRATION_URL defaults to DATABASE_URL; both stay redacted")
@@ -83,6 +94,10 @@ struct SettingsTests {
             ("TETHER_VAULT_KEYS", "k1:c2VjcmV0LXNob3J0LWtleQ=="),
             ("TETHER_VAULT_KEYS", "k1:!!notbase64-secretvalue"),
             ("TETHER_LOG_LEVEL", "loud"),
+            ("TETHER_API_RATE_LIMIT", "fast"),
+            ("TETHER_API_RATE_LIMIT", "-5"),
+            ("TETHER_BROWSER_RATE_LIMIT", "5/0.5"),
+            ("TETHER_BROWSER_RATE_LIMIT", "5/10/20"),
         ])
     func refusesMalformedValues(variable: String, value: String) {
         let error = #expect(throws: SettingsError.self) { try Settings.load(environment: [variable: value]) }
