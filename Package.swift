@@ -19,6 +19,8 @@ let unixSignals: Target.Dependency = .product(name: "UnixSignals", package: "swi
 let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
 let hummingbirdCore: Target.Dependency = .product(name: "HummingbirdCore", package: "hummingbird")  // the HTTP/1 channel's limits
 let httpTypes: Target.Dependency = .product(name: "HTTPTypes", package: "swift-http-types")
+let coreMetrics: Target.Dependency = .product(name: "CoreMetrics", package: "swift-metrics")
+let prometheus: Target.Dependency = .product(name: "Prometheus", package: "swift-prometheus")
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 
 let package = Package(
@@ -32,6 +34,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
@@ -64,21 +68,23 @@ let package = Package(
         ),
         .target(
             name: "Credentials",
-            dependencies: ["Store", "Postgres", "Vault", "OAuth", "Connectors", "CurlHTTP", "Sensitive", logging, nioConcurrency, lifecycle],
+            dependencies: ["Store", "Postgres", "Vault", "OAuth", "Connectors", "CurlHTTP", "Sensitive", logging, nioConcurrency, lifecycle, coreMetrics],
             swiftSettings: swiftSettings
         ),
         .target(name: "TetherSettings", dependencies: ["Vault", "Sensitive", "CurlHTTP"], swiftSettings: swiftSettings),
         .target(name: "ZoomSandbox", dependencies: ["Vault", "CurlHTTP", hummingbird, httpTypes, logging, nioConcurrency], swiftSettings: swiftSettings),
         .target(
             name: "Sync",
-            dependencies: ["Store", "Postgres", "Credentials", "Connectors", "CurlHTTP", "Sensitive", logging, nioConcurrency, lifecycle],
+            dependencies: [
+                "Store", "Postgres", "Credentials", "Connectors", "CurlHTTP", "Sensitive", logging, nioConcurrency, lifecycle, coreMetrics,
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "Server",
             dependencies: [
                 "Store", "Postgres", "Credentials", "Connectors", "OAuth", "Vault", "Sensitive", hummingbird, hummingbirdCore, httpTypes, logging,
-                nioCore, nioHTTP1, nioHTTPTypes, nioConcurrency,
+                nioCore, nioHTTP1, nioHTTPTypes, nioConcurrency, coreMetrics, prometheus,
             ],
             swiftSettings: swiftSettings
         ),
@@ -86,7 +92,7 @@ let package = Package(
             name: "TetherCLI",
             dependencies: [
                 "Server", "Store", "Postgres", "Vault", "TetherSettings", "Sensitive", "ZoomSandbox",
-                "ZoomConnector", "Connectors", "Credentials", "Sync", "OAuth", "CurlHTTP",
+                "ZoomConnector", "Connectors", "Credentials", "Sync", "OAuth", "CurlHTTP", coreMetrics, prometheus,
                 hummingbird, argumentParser, logging, lifecycle, unixSignals,
             ],
             swiftSettings: swiftSettings

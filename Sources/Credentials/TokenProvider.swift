@@ -1,4 +1,5 @@
 import Connectors
+import CoreMetrics
 public import CurlHTTP
 public import Foundation
 public import Logging
@@ -161,16 +162,19 @@ public final class TokenProvider: Sendable {
                 refreshToken: refreshToken, clientSecret: connection.mode == "platform" ? nil : client.clientSecret)
             sealed.version = credentials.version
             logger.info("refreshed access token", metadata: ["tenant": "\(tenantID)", "connection": "\(id)"])
+            Self.countRefresh("succeeded")
             return (.replace(sealed), .success(tokens.accessToken))
         } catch let error as OAuthError where error.code == .invalidGrant || error.code == .invalidClient {
             let reason = error.code == .invalidGrant
                 ? "the provider rejected the refresh token (invalid_grant); an admin must reconnect"
                 : "the provider rejected the client credentials (invalid_client); an admin must reconnect"
             logger.warning("connection needs re-authorization", metadata: ["tenant": "\(tenantID)", "connection": "\(id)", "reason": "\(error.code)"])
+            Self.countRefresh("needs_reauth")
             return (.needsReauthorization(reason: reason), .failure(TokenError(.needsReauthorization, reason)))
         } catch let error as OAuthError {
             let delay = min(3600, 30 * pow(2, Double(min(credentials.refreshFailures, 7))))
             logger.warning("token refresh failed", metadata: ["tenant": "\(tenantID)", "connection": "\(id)", "error": "\(error)"])
+            Self.countRefresh("failed")
             // The old token still works until it expires: hand it out and try again later.
             if let expiresAt = credentials.accessTokenExpiresAt, expiresAt > now(),
                 let token = try vault.open(credentials.accessToken, column: "access_token", tenantID: tenantID, connectionID: id)
@@ -179,5 +183,10 @@ public final class TokenProvider: Sendable {
             }
             return (.failed(retryAt: now().addingTimeInterval(delay)), .failure(TokenError(.transient, error.reason)))
         }
+    }
+
+    /// Counts a refresh by outcome (`succeeded`, `needs_reauth`, `failed`) as `tether_token_refreshes_total`.
+    private static func countRefresh(_ outcome: String) {
+        Counter(label: "tether_token_refreshes_total", dimensions: [("outcome", outcome)]).increment()
     }
 }

@@ -5,6 +5,7 @@ public import Postgres
 public import Store
 public import Credentials
 public import Sensitive
+public import Prometheus
 
 /// Where and how the HTTP server listens.
 public struct ServerConfiguration: Sendable {
@@ -18,6 +19,9 @@ public struct ServerConfiguration: Sendable {
     public var limits = RequestLimits()
     /// Per-key and per-address request rates.
     public var rateLimits = RateLimits.standard
+    /// Where `/metrics` reads from and HTTP metrics go. `tether serve` bootstraps swift-metrics with the same
+    /// registry, so sync and token-refresh counters appear beside them.
+    public var metrics = PrometheusCollectorRegistry()
 
     public init(host: String = "127.0.0.1", port: Int = 8080) {
         self.host = host
@@ -51,10 +55,12 @@ public func buildApplication(
 ) -> some ApplicationProtocol {
     let router = Router(context: TetherRequestContext.self)
     router.add(middleware: AccessLogMiddleware())
+    router.add(middleware: HTTPMetricsMiddleware(registry: configuration.metrics))
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: RequestLimitsMiddleware(limits: configuration.limits))
     router.add(middleware: RateLimitMiddleware(configuration.rateLimits))
     HealthRoutes(migrator: migrator, readinessTimeout: configuration.readinessTimeout).register(on: router)
+    MetricsRoutes(registry: configuration.metrics, runs: SyncRuns(pool: pool), queryTimeout: configuration.readinessTimeout).register(on: router)
     if let connect {
         let tenants = Tenants(pool: pool)
         let apiKeys = APIKeys(pool: pool)

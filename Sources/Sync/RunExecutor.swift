@@ -50,6 +50,7 @@ struct RunExecutor {
     }
 
     private func executeStreams() async throws {
+        let started = ContinuousClock.now
         guard let connection = try await Connections(pool: dependencies.pool).find(tenantID: run.tenantID, id: run.connectionID),
             connection.status == "active", connection.enabled,
             let connector = dependencies.registry.connector(connection.provider)
@@ -86,6 +87,7 @@ struct RunExecutor {
                 try await abort(because: reason)
                 return
             }
+            if streams[index].isFinished { SyncMetrics.streamFinished(streams[index]) }
         }
         if attemptFailed, run.attempt < run.maxAttempts {
             try await runs.finish(run, status: nil, retryAt: Date().addingTimeInterval(configuration.runBackoff(run.attempt).seconds),
@@ -94,6 +96,7 @@ struct RunExecutor {
         }
         let outcome = Self.outcome(of: streams)
         try await runs.finish(run, status: outcome, error: outcome == "succeeded" ? nil : "some streams failed")
+        SyncMetrics.runFinished(status: outcome, attemptStarted: started)
         logger.info("sync run finished", metadata: ["status": "\(outcome)"])
     }
 

@@ -1,3 +1,5 @@
+import CoreMetrics
+import Prometheus
 import ArgumentParser
 import Credentials
 import CurlHTTP
@@ -50,6 +52,7 @@ struct Serve: AsyncParsableCommand {
             configuration: ConnectConfiguration(publicURL: settings.publicURL, returnURLOrigins: settings.returnURLOrigins), logger: logger)
         let tokens = TokenProvider(connections: Connections(pool: pool), vault: vault, registry: registry, http: http, logger: logger)
         var serverConfiguration = ServerConfiguration(host: settings.listenHost, port: settings.listenPort)
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: serverConfiguration.metrics))
         serverConfiguration.rateLimits = RateLimits(
             perAPIKey: settings.apiRateLimit.map { RateLimit(perSecond: $0.perSecond, burst: $0.burst) },
             perAddress: settings.browserRateLimit.map { RateLimit(perSecond: $0.perSecond, burst: $0.burst) })

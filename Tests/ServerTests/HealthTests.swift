@@ -64,6 +64,12 @@ struct HealthTests {
             #expect(response.bodyText.contains(#""database":"unreachable""#))
             // Not a latency figure (that is scripts/bench's); it proves the probe does not hang on the database.
             #expect(ContinuousClock.now - started < .seconds(15))
+
+            let metrics = try await client.execute(HTTPClientRequest(url: base + "/metrics"))
+            #expect(metrics.status == 200)
+            #expect(metrics.header("content-type")?.hasPrefix("text/plain; version=0.0.4") == true)
+            #expect(metrics.bodyText.contains("tether_sync_queue_up 0"), "\(metrics.bodyText)")
+            #expect(metrics.bodyText.contains(#"tether_http_requests_total{method="GET",route="/readyz",status="503"} 1"#), "\(metrics.bodyText)")
         }
         await pool.close()
     }
