@@ -13,7 +13,10 @@ struct Tether: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tether",
         abstract: "Tether: a multi-tenant SaaS connector service (Zoom first).",
-        subcommands: [Serve.self, WorkerCommand.self, SyncCommand.self, Migrate.self, TenantsCommand.self, APIKeysCommand.self, VaultCommand.self, SandboxCommand.self])
+        subcommands: [
+            Serve.self, WorkerCommand.self, SyncCommand.self, Migrate.self, TenantsCommand.self, APIKeysCommand.self, VaultCommand.self,
+            SQLAccessCommand.self, SandboxCommand.self,
+        ])
 
     static func main() async {
         // NIO suppresses SIGPIPE per socket, libpq and libcurl do not: a closed peer must not kill the process.
