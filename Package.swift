@@ -81,9 +81,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "EventDelivery",
+            dependencies: ["Store", "Postgres", "Credentials", "CurlHTTP", "Vault", "Sensitive", logging, lifecycle],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Server",
             dependencies: [
-                "Store", "Postgres", "Credentials", "Connectors", "OAuth", "Vault", "Sensitive", hummingbird, hummingbirdCore, httpTypes, logging,
+                "Store", "Postgres", "Credentials", "Connectors", "OAuth", "Vault", "Sensitive", "EventDelivery", "CurlHTTP", hummingbird,
+                hummingbirdCore, httpTypes, logging,
                 nioCore, nioHTTP1, nioHTTPTypes, nioConcurrency, coreMetrics, prometheus,
             ],
             swiftSettings: swiftSettings
@@ -92,7 +98,7 @@ let package = Package(
             name: "TetherCLI",
             dependencies: [
                 "Server", "Store", "Postgres", "Vault", "TetherSettings", "Sensitive", "ZoomSandbox",
-                "ZoomConnector", "Connectors", "Credentials", "Sync", "OAuth", "CurlHTTP", coreMetrics, prometheus,
+                "ZoomConnector", "Connectors", "Credentials", "Sync", "EventDelivery", "OAuth", "CurlHTTP", coreMetrics, prometheus,
                 hummingbird, argumentParser, logging, lifecycle, unixSignals,
             ],
             swiftSettings: swiftSettings
@@ -133,7 +139,7 @@ let package = Package(
             name: "ConnectTests",
             dependencies: [
                 "Credentials", "Server", "Store", "Postgres", "ZoomConnector", "ZoomSandbox", "Connectors", "OAuth", "CurlHTTP", "Vault",
-                "Sensitive", "TestSupport", hummingbird, logging, nioConcurrency,
+                "Sensitive", "TestSupport", "EventDelivery", hummingbird, logging, nioConcurrency,
             ],
             swiftSettings: swiftSettings
         ),

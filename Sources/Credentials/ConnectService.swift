@@ -46,7 +46,8 @@ public final class ConnectService: Sendable {
     let connections: Connections
     let deliveries: WebhookDeliveries
     let runs: SyncRuns
-    let vault: CredentialVault
+    /// The vault that seals this service's secrets; the API seals webhook secrets with it too.
+    public let vault: CredentialVault
     let http: CurlHTTPClient
     let logger: Logger
 

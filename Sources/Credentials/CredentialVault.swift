@@ -55,6 +55,21 @@ public struct CredentialVault: Sendable {
         return out
     }
 
+    /// Seals a tenant's webhook signing secret, bound to the tenant.
+    public func sealWebhookSecret(_ secret: Secret, tenantID: UUID) throws -> (sealed: Data, keyID: String) {
+        (Data(try sealer.seal(secret.unsafeValue, for: Self.webhookContext(tenantID))), primaryKeyID)
+    }
+
+    /// Opens what ``sealWebhookSecret(_:tenantID:)`` sealed.
+    public func openWebhookSecret(_ sealed: Data, tenantID: UUID) throws -> Secret {
+        Secret(try sealer.openString(Array(sealed), for: Self.webhookContext(tenantID)))
+    }
+
+    static func webhookContext(_ tenantID: UUID) -> SealContext {
+        // A webhook secret belongs to the tenant alone: the tenant id stands in for the owning row.
+        SealContext(table: "tenant_webhooks", column: "secret", tenantID: tenantID, connectionID: tenantID)
+    }
+
     static func credentialContext(_ column: String, _ tenantID: UUID, _ connectionID: UUID) -> SealContext {
         SealContext(table: "connection_credentials", column: column, tenantID: tenantID, connectionID: connectionID)
     }

@@ -69,6 +69,7 @@ public func buildApplication(
         ConnectionRoutes(auth: auth, connect: connect.connect, connections: Connections(pool: pool)).register(on: router)
         SyncRoutes(auth: auth, connections: Connections(pool: pool), runs: SyncRuns(pool: pool)).register(on: router)
         DataRoutes(auth: auth, data: SyncedData(pool: pool)).register(on: router)
+        EventRoutes(auth: auth, events: Events(pool: pool), vault: connect.connect.vault).register(on: router)
         ConnectPages(connect: connect.connect).register(on: router)
         WebhookRoutes(connect: connect.connect, secrets: connect.webhookSecrets).register(on: router)
     }

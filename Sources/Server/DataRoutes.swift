@@ -70,7 +70,7 @@ struct DataRoutes: Sendable {
                 let tenant = try await auth.tenant(request, try context.parameters.require("tenant"))
                 let query = try Self.query(for: listing, request.uri.queryParameters)
                 let (rows, next) = try await data.list(tenantID: tenant.id, query)
-                return Self.page(rows, next: next)
+                return Self.page(rows, next: next?.text)
             }
         }
         for (path, parentTable, memberTable, parentColumn) in Self.memberships {
@@ -82,7 +82,7 @@ struct DataRoutes: Sendable {
                         tenantID: tenant.id, parentTable: parentTable, parentColumn: parentColumn, memberTable: memberTable, parent: id,
                         limit: paging.limit, after: paging.after, includeDeleted: paging.includeDeleted)
                 else { throw APIError.notFound("no such \(path.dropLast())") }
-                return Self.page(rows, next: next)
+                return Self.page(rows, next: next?.text)
             }
         }
     }
@@ -144,9 +144,9 @@ struct DataRoutes: Sendable {
     }
 
     /// `{"data": [...], "next_cursor": …}` around rows PostgreSQL already rendered as JSON objects.
-    static func page(_ rows: [String], next: RecordCursor?) -> Response {
+    static func page(_ rows: [String], next: String?) -> Response {
         var body = "{\"data\":[" + rows.joined(separator: ",") + "],\"next_cursor\":"
-        body += next.map { "\"\($0.text)\"" } ?? "null"
+        body += next.map { "\"\($0)\"" } ?? "null"
         body += "}"
         return Response(
             status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: body)))

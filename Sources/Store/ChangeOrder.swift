@@ -11,7 +11,8 @@ public import Postgres
 /// scoped (it never outlives a transaction, also behind PgBouncer) and keyed in its own class of advisory
 /// locks so it cannot collide with the migrator's.
 extension PGConnection {
-    /// The advisory lock class of tenant change ordering ("TeCh").
+    /// The advisory lock class of tenant change ordering ("TeCh"; migration 0006's `record_event` takes the
+    /// same lock, as 1415922536).
     static let changeOrderLockClass: Int32 = 0x5465_4368
 
     /// Waits until no other transaction is stamping `tenantID`'s rows, then stops others until commit.

@@ -200,7 +200,10 @@ public struct SyncRuns: Sendable {
             try Self.asQueue(connection)
             let expired = try connection.query("""
                 SELECT tenant_id, id, attempt, max_attempts FROM sync_runs
-                WHERE status = 'running' AND locked_until < now() FOR UPDATE SKIP LOCKED
+                WHERE status = 'running' AND locked_until < now()
+                -- In tenant order: failing a run records an event under its tenant's lock, and two reapers
+                -- taking tenants' locks in opposite orders could deadlock.
+                ORDER BY tenant_id FOR UPDATE SKIP LOCKED
                 """).map { try $0.decode((UUID, UUID, Int, Int).self) }
             var requeued = 0
             for (tenantID, id, attempt, maxAttempts) in expired {

@@ -12,7 +12,7 @@ public struct VaultRows: Sendable {
     public struct SealedRow: Sendable {
         public let table: String
         public let tenantID: UUID
-        /// The connection (credentials) or flow (OAuth flows) the values are bound to.
+        /// The connection (credentials), flow (OAuth flows) or tenant (webhook secret) the values are bound to.
         public let ownerID: UUID
         public let keyID: String
         public let values: [String: Data]
@@ -20,7 +20,7 @@ public struct VaultRows: Sendable {
         let version: Int
     }
 
-    /// Rows per key id in one tenant, over both tables that hold sealed values.
+    /// Rows per key id in one tenant, over every table that holds sealed values.
     public func countsByKey(tenantID: UUID) async throws -> [String: Int] {
         try await pool.withTenant(tenantID) { connection in
             var counts: [String: Int] = [:]
@@ -29,6 +29,8 @@ public struct VaultRows: Sendable {
                     SELECT key_id FROM connection_credentials WHERE tenant_id = \(tenantID)
                     UNION ALL
                     SELECT key_id FROM oauth_flows WHERE tenant_id = \(tenantID) AND code_verifier IS NOT NULL
+                    UNION ALL
+                    SELECT key_id FROM tenant_webhooks WHERE tenant_id = \(tenantID)
                 ) sealed GROUP BY key_id
                 """) {
                 let (key, count) = try row.decode((String, Int).self)
@@ -57,6 +59,12 @@ public struct VaultRows: Sendable {
                 let values = ["code_verifier": v.2, "client_secret": v.3].compactMapValues { $0 }
                 return SealedRow(table: "oauth_flows", tenantID: tenantID, ownerID: v.0, keyID: v.1, values: values, version: 0)
             }
+            rows += try connection.query("""
+                SELECT key_id, secret FROM tenant_webhooks WHERE tenant_id = \(tenantID) AND key_id <> \(keyID)
+                """).map { row in
+                let (key, secret) = try row.decode((String, Data).self)
+                return SealedRow(table: "tenant_webhooks", tenantID: tenantID, ownerID: tenantID, keyID: key, values: ["secret": secret], version: 0)
+            }
             return rows
         }
     }
@@ -71,6 +79,11 @@ public struct VaultRows: Sendable {
                     UPDATE connection_credentials SET access_token = \(resealed["access_token"]), refresh_token = \(resealed["refresh_token"]),
                         client_secret = \(resealed["client_secret"]), key_id = \(keyID), version = version + 1, updated_at = now()
                     WHERE tenant_id = \(row.tenantID) AND connection_id = \(row.ownerID) AND version = \(row.version)
+                    """) == 1
+            case "tenant_webhooks":
+                return try connection.execute("""
+                    UPDATE tenant_webhooks SET secret = \(resealed["secret"]), key_id = \(keyID)
+                    WHERE tenant_id = \(row.tenantID) AND key_id = \(row.keyID) AND secret = \(row.values["secret"])
                     """) == 1
             default:
                 return try connection.execute("""

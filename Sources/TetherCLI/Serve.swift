@@ -1,12 +1,13 @@
-import CoreMetrics
-import Prometheus
 import ArgumentParser
+import CoreMetrics
 import Credentials
 import CurlHTTP
+import EventDelivery
 import Foundation
 import Hummingbird
 import Logging
 import Postgres
+import Prometheus
 import Server
 import ServiceLifecycle
 import Store
@@ -69,7 +70,10 @@ struct Serve: AsyncParsableCommand {
             var sync = SyncConfiguration()
             sync.concurrency = syncConcurrency
             let dependencies = SyncDependencies(pool: pool, registry: registry, tokens: tokens, http: http, configuration: sync, logger: logger)
-            services += [SyncScheduler(dependencies: dependencies), SyncWorker(dependencies: dependencies)]
+            services += [
+                SyncScheduler(dependencies: dependencies), SyncWorker(dependencies: dependencies),
+                EventDeliverer(pool: pool, vault: vault, http: http, logger: logger),
+            ]
         }
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Credentials
 import CurlHTTP
+import EventDelivery
 import Foundation
 import Logging
 import Postgres
@@ -62,7 +63,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let worker = SyncWorker(dependencies: dependencies)
         logger.info("sync worker started", metadata: ["worker_id": "\(worker.id)", "concurrency": "\(concurrency)"])
         let group = ServiceGroup(configuration: .init(
-            services: [pool, http, SyncScheduler(dependencies: dependencies), worker], gracefulShutdownSignals: [.sigterm, .sigint],
+            services: [pool, http, SyncScheduler(dependencies: dependencies), worker, EventDeliverer(pool: pool, vault: vault, http: http, logger: logger)], gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
     }

@@ -1,0 +1,114 @@
+public import Credentials
+public import CurlHTTP
+import Foundation
+public import Logging
+public import Postgres
+public import ServiceLifecycle
+import Store
+
+/// How the deliverer paces itself.
+public struct EventDeliveryConfiguration: Sendable {
+    /// Pause between polls when nothing is due.
+    public var pollInterval: Duration = .seconds(1)
+    /// Deliveries claimed (and sent concurrently) per poll.
+    public var batchSize = 20
+    /// Total time allowed for one request to the endpoint.
+    public var requestTimeout: Duration = .seconds(10)
+    /// How long a claimed attempt is held before another process may take it over.
+    public var lease: Duration = .seconds(60)
+    /// The first retry waits this long; each next one twice as long, up to `retryCap`, with ±20 % jitter.
+    public var retryBase: Duration = .seconds(30)
+    public var retryCap: Duration = .seconds(3600)
+    /// An event not delivered this long after it happened is given up (it stays in the feed).
+    public var giveUpAfter: Duration = .seconds(24 * 3600)
+
+    public init() {}
+
+    /// The wait before attempt `attempt + 1`, jittered.
+    func retryDelay(after attempt: Int) -> Duration {
+        let doubled = retryBase * Int(min(1 << min(attempt - 1, 20), Int(Int32.max)))
+        return min(retryCap, doubled) * Double.random(in: 0.8...1.2)
+    }
+}
+
+/// Pushes every tenant's events to its webhook URL, signed (``WebhookSigning``), retrying failures with
+/// exponential backoff for 24 hours. Runs inside `tether serve` and `tether worker`; any number of
+/// processes share the work through the events table.
+public struct EventDeliverer: Service {
+    let deliveries: EventDeliveries
+    let vault: CredentialVault
+    let http: CurlHTTPClient
+    let configuration: EventDeliveryConfiguration
+    let logger: Logger
+
+    public init(pool: PGPool, vault: CredentialVault, http: CurlHTTPClient, configuration: EventDeliveryConfiguration = .init(), logger: Logger) {
+        self.deliveries = EventDeliveries(pool: pool)
+        self.vault = vault
+        self.http = http
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            var claimed = 0
+            do {
+                claimed = try await deliverDue()
+            } catch {
+                logger.warning("event delivery pass failed", metadata: ["error": "\(error)"])
+            }
+            if claimed < configuration.batchSize {
+                try? await cancelWhenGracefulShutdown { [configuration] in try await Task.sleep(for: configuration.pollInterval) }
+            }
+        }
+    }
+
+    /// Claims one batch of due deliveries and attempts each. Returns how many were claimed.
+    @discardableResult
+    public func deliverDue() async throws -> Int {
+        let batch = try await deliveries.claim(limit: configuration.batchSize, lease: configuration.lease)
+        await withTaskGroup(of: Void.self) { group in
+            for delivery in batch {
+                group.addTask { await attempt(delivery) }
+            }
+        }
+        return batch.count
+    }
+
+    private func attempt(_ delivery: EventDelivery) async {
+        let outcome: String?
+        do {
+            let secret = try vault.openWebhookSecret(delivery.sealedSecret, tenantID: delivery.tenantID)
+            let body = Array(delivery.body.utf8)
+            let signature = try WebhookSigning.headers(secret: secret, id: delivery.eventID, timestamp: Date(), body: body)
+            let response = try await http.execute(HTTPClientRequest(
+                method: "POST", url: delivery.url,
+                headers: [HTTPHeader("Content-Type", "application/json"), HTTPHeader("User-Agent", "Tether-Webhooks/1")]
+                    + signature.map { HTTPHeader($0.0, $0.1) },
+                body: body, timeout: configuration.requestTimeout, maximumResponseBytes: 64 * 1024))
+            outcome = (200..<300).contains(response.status) ? nil : "the endpoint answered \(response.status)"
+        } catch {
+            outcome = "\(error)"
+        }
+        do {
+            guard let error = outcome else {
+                try await deliveries.delivered(delivery)
+                return
+            }
+            let retryAt = Date().addingTimeInterval(Self.seconds(configuration.retryDelay(after: delivery.attempt)))
+            let deadline = delivery.createdAt.addingTimeInterval(Self.seconds(configuration.giveUpAfter))
+            try await deliveries.failed(delivery, error: error, retryAt: retryAt < deadline ? retryAt : nil)
+            logger.info(
+                "webhook delivery failed", metadata: [
+                    "tenant": "\(delivery.tenantID)", "event": "\(delivery.eventID)", "attempt": "\(delivery.attempt)",
+                    "error": "\(error)", "final": "\(retryAt >= deadline)",
+                ])
+        } catch {
+            logger.warning("could not record a webhook delivery; its lease will expire and it is tried again", metadata: ["error": "\(error)"])
+        }
+    }
+
+    static func seconds(_ duration: Duration) -> TimeInterval {
+        Double(duration / .milliseconds(1)) / 1000
+    }
+}
