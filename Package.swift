@@ -92,6 +92,7 @@ let package = Package(
                 hummingbirdCore, httpTypes, logging,
                 nioCore, nioHTTP1, nioHTTPTypes, nioConcurrency, coreMetrics, prometheus,
             ],
+            resources: [.copy("Resources/openapi.json")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -139,7 +140,7 @@ let package = Package(
             name: "ConnectTests",
             dependencies: [
                 "Credentials", "Server", "Store", "Postgres", "ZoomConnector", "ZoomSandbox", "Connectors", "OAuth", "CurlHTTP", "Vault",
-                "Sensitive", "TestSupport", "EventDelivery", hummingbird, logging, nioConcurrency,
+                "Sensitive", "TestSupport", "EventDelivery", "Sync", hummingbird, logging, nioConcurrency,
             ],
             swiftSettings: swiftSettings
         ),

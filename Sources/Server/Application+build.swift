@@ -60,6 +60,7 @@ public func buildApplication(
     router.add(middleware: RequestLimitsMiddleware(limits: configuration.limits))
     router.add(middleware: RateLimitMiddleware(configuration.rateLimits))
     HealthRoutes(migrator: migrator, readinessTimeout: configuration.readinessTimeout).register(on: router)
+    OpenAPIRoute().register(on: router)
     MetricsRoutes(registry: configuration.metrics, runs: SyncRuns(pool: pool), queryTimeout: configuration.readinessTimeout).register(on: router)
     if let connect {
         let tenants = Tenants(pool: pool)

@@ -1,0 +1,187 @@
+import Connectors
+import Credentials
+import CurlHTTP
+import Foundation
+import Logging
+import Postgres
+import Store
+import Sync
+import TestSupport
+import Testing
+import ZoomSandbox
+
+/// The OpenAPI document against the running server: every operation it lists is called over real HTTP
+/// (after a real sync filled every table), each answer's status must be documented for that operation and
+/// its body must validate against the documented schema; every operation is also called without a key
+/// and for a tenant that does not exist, and every route the server answered must be in the document.
+@Suite("OpenAPI conformance", .enabled(if: TestDatabase.isAvailableOrRequired))
+struct OpenAPIConformanceTests {
+    /// Checks one answer against the document; returns the parsed body.
+    struct Checker {
+        let document: OpenAPIDocument
+        var exercised: Set<String> = []
+
+        @discardableResult
+        mutating func check(
+            _ response: HTTPClientResponse, _ method: String, _ template: String, _ comment: String = ""
+        ) -> JSONValue? {
+            guard let operation = document.operations.first(where: { $0.method == method && $0.path == template })?.operation else {
+                Issue.record("\(method) \(template) is not in the document")
+                return nil
+            }
+            exercised.insert("\(method) \(template)")
+            let label = "\(method) \(template) → \(response.status) \(comment)"
+            guard let documented = operation["responses"]?["\(response.status)"] else {
+                Issue.record("\(label): status not documented; body \(response.bodyText.prefix(300))")
+                return nil
+            }
+            guard let content = documented["content"]?.object else {
+                #expect(response.body.isEmpty, "\(label): a body where none is documented")
+                return nil
+            }
+            let mediaType = (response.header("content-type") ?? "").split(separator: ";").first.map(String.init) ?? ""
+            guard let media = content[mediaType] else {
+                Issue.record("\(label): content type \(mediaType) is not documented (\(content.keys.sorted()))")
+                return nil
+            }
+            guard mediaType == "application/json" else { return nil }
+            guard let body = JSONValue.parse(response.body) else {
+                Issue.record("\(label): the body is not JSON")
+                return nil
+            }
+            if let schema = media["schema"] {
+                let problems = document.problems(body, against: schema)
+                #expect(problems.isEmpty, "\(label): \(problems.prefix(5))")
+            }
+            return body
+        }
+    }
+
+    @Test("every documented operation answers as documented, with and without a key, and no undocumented route answers")
+    func everyOperation() async throws {
+        let document = try OpenAPIDocument.load()
+        try await withHarness(sandbox: { $0.rateLimits = false }) { h in
+            var checker = Checker(document: document)
+            func call(_ method: String, _ template: String, _ path: String, key: String?, json: [String: Any]? = nil) async throws -> JSONValue? {
+                checker.check(try await h.api(method, path, key: key, json: json), method, template)
+            }
+            // Public routes.
+            for path in ["/healthz", "/readyz", "/metrics", "/openapi.json"] { _ = try await call("GET", path, path, key: nil) }
+            let served = try #require(JSONValue.parse(try await h.api("GET", "/openapi.json", key: nil).body))
+            #expect(served == document.root, "/openapi.json serves the repository's document")
+
+            // Tenants and keys.
+            let admin = h.adminKey
+            _ = try await call("POST", "/v1/tenants", "/v1/tenants", key: admin, json: ["slug": "acme", "name": "Acme"])
+            _ = try await call("POST", "/v1/tenants", "/v1/tenants", key: admin, json: ["slug": "acme"])
+            _ = try await call("GET", "/v1/tenants/{tenant}", "/v1/tenants/acme", key: admin)
+            let created = try #require(try await call("POST", "/v1/tenants/{tenant}/api-keys", "/v1/tenants/acme/api-keys", key: admin, json: [:]))
+            let key = try #require(created["key"]?.string)
+
+            // Browser routes.
+            let session = try #require(try await call(
+                "POST", "/v1/tenants/{tenant}/connect-sessions", "/v1/tenants/acme/connect-sessions", key: key,
+                json: ["provider": "zoom", "mode": "platform"]))
+            let token = try #require(session["url"]?.string?.split(separator: "/").last.map(String.init))
+            checker.check(try await h.http.execute(HTTPClientRequest(url: h.base + "/connect/\(token)")), "GET", "/connect/{token}")
+            checker.check(try await h.http.execute(HTTPClientRequest(method: "POST", url: h.base + "/connect/\(token)")), "POST", "/connect/{token}")
+            checker.check(try await h.http.execute(HTTPClientRequest(url: h.base + "/connect/\(token)")), "GET", "/connect/{token}", "used")
+            checker.check(try await h.http.execute(HTTPClientRequest(url: h.base + "/connect/result")), "GET", "/connect/result")
+            checker.check(try await h.http.execute(HTTPClientRequest(url: h.base + "/oauth/callback/zoom?code=x&state=y")), "GET", "/oauth/callback/zoom")
+            checker.check(
+                try await h.http.execute(HTTPClientRequest(
+                    method: "POST", url: h.base + "/webhooks/zoom", headers: [HTTPHeader("Content-Type", "application/json")],
+                    body: Array(#"{"event":"app_deauthorized","payload":{}}"#.utf8))),
+                "POST", "/webhooks/zoom", "unsigned")
+
+            // A server-to-server connection to the Business account (it has rooms), synced for real so every table has rows.
+            let app = h.serverToServerApp(account: 2)
+            let connection = try #require(try await call(
+                "POST", "/v1/tenants/{tenant}/connections", "/v1/tenants/acme/connections", key: key,
+                json: ["provider": "zoom", "mode": "server_to_server", "account_id": h.sandbox.world.accounts[2].id,
+                       "client_id": app.clientID, "client_secret": app.clientSecret, "name": "Main"]))
+            let connectionID = try #require(connection["id"]?.string)
+            let connectionPath = "/v1/tenants/acme/connections/\(connectionID)"
+            _ = try await call("GET", "/v1/tenants/{tenant}/connections", "/v1/tenants/acme/connections", key: key)
+            _ = try await call("GET", "/v1/tenants/{tenant}/connections/{id}", connectionPath, key: key)
+            _ = try await call("PATCH", "/v1/tenants/{tenant}/connections/{id}", connectionPath, key: key, json: ["description": "conformance"])
+            _ = try await call("PATCH", "/v1/tenants/{tenant}/connections/{id}", connectionPath, key: key, json: ["sync_intervals": ["nope": 60]])
+            let queued = try #require(try await call("POST", "/v1/tenants/{tenant}/connections/{id}/syncs", connectionPath + "/syncs", key: key))
+            let runID = try #require(queued["run_id"]?.string)
+            try await Self.runWorker(h) {
+                let run = try await h.api("GET", "\(connectionPath)/sync-runs/\(runID)", key: key)
+                return ["succeeded", "partial", "failed"].contains(JSONValue.parse(run.body)?["status"]?.string ?? "")
+            }
+            _ = try await call("GET", "/v1/tenants/{tenant}/connections/{id}/sync-runs", connectionPath + "/sync-runs", key: key)
+            let run = try await call("GET", "/v1/tenants/{tenant}/connections/{id}/sync-runs/{run}", "\(connectionPath)/sync-runs/\(runID)", key: key)
+            #expect(run?["status"]?.string == "succeeded")
+
+            // Every data list, with raw JSON, and the member lists of the first group and role.
+            var firstIDs: [String: String] = [:]
+            for (template, _) in document.operations.map({ ($0.path, $0.method) }) where template.hasPrefix("/v1/tenants/{tenant}/")
+                && !template.contains("{id}") && !["connections", "events", "webhook", "connect-sessions", "api-keys"].contains(where: { template.hasSuffix($0) })
+            {
+                let path = template.replacingOccurrences(of: "{tenant}", with: "acme")
+                let page = try await call("GET", template, path + "?limit=3&include=raw&include_deleted=true", key: key)
+                let rows = page?["data"]?.array ?? []
+                #expect(!rows.isEmpty, "\(template) has rows after a full sync")
+                firstIDs[template] = rows.first?["id"]?.string
+            }
+            _ = try await call("GET", "/v1/tenants/{tenant}/users", "/v1/tenants/acme/users?status=active&license_type=licensed&limit=2", key: key)
+            _ = try await call("GET", "/v1/tenants/{tenant}/users", "/v1/tenants/acme/users?status=asleep", key: key)
+            for parent in ["groups", "roles"] {
+                let id = try #require(firstIDs["/v1/tenants/{tenant}/\(parent)"])
+                _ = try await call("GET", "/v1/tenants/{tenant}/\(parent)/{id}/members", "/v1/tenants/acme/\(parent)/\(id)/members", key: key)
+            }
+
+            // Events and the webhook.
+            _ = try await call("PUT", "/v1/tenants/{tenant}/webhook", "/v1/tenants/acme/webhook", key: key, json: ["url": "https://hooks.example.com/t"])
+            _ = try await call("PUT", "/v1/tenants/{tenant}/webhook", "/v1/tenants/acme/webhook", key: key, json: ["url": "http://hooks.example.com/t"])
+            _ = try await call("GET", "/v1/tenants/{tenant}/webhook", "/v1/tenants/acme/webhook", key: key)
+            let events = try await call("GET", "/v1/tenants/{tenant}/events", "/v1/tenants/acme/events", key: key)
+            #expect((events?["data"]?.array?.count ?? 0) >= 2)
+            _ = try await call("DELETE", "/v1/tenants/{tenant}/webhook", "/v1/tenants/acme/webhook", key: key)
+            _ = try await call("DELETE", "/v1/tenants/{tenant}/connections/{id}", connectionPath, key: key)
+
+            // Every /v1 operation without a key (401), and for a tenant that does not exist (404).
+            for (method, template, operation) in document.operations where template.hasPrefix("/v1/") {
+                let path = template.replacingOccurrences(of: "{tenant}", with: "acme").replacingOccurrences(of: "{id}", with: connectionID)
+                    .replacingOccurrences(of: "{run}", with: runID)
+                let anonymous = try await h.api(method, path, key: nil)
+                #expect(anonymous.status == 401, "\(method) \(template) without a key")
+                checker.check(anonymous, method, template, "without a key")
+                if template.contains("{tenant}"), operation["responses"]?["404"] != nil {
+                    let missing = try await h.api(method, path.replacingOccurrences(of: "/acme", with: "/no-such-tenant"), key: admin)
+                    #expect(missing.status == 404, "\(method) \(template) for a missing tenant")
+                    checker.check(missing, method, template, "missing tenant")
+                }
+            }
+
+            let all = Set(document.operations.map { "\($0.method) \($0.path)" })
+            #expect(all.subtracting(checker.exercised).isEmpty, "never called: \(all.subtracting(checker.exercised).sorted())")
+
+            // The reverse: every route pattern the server answered is documented.
+            let metrics = try await h.http.execute(HTTPClientRequest(url: h.base + "/metrics")).bodyText
+            let answered = Set(metrics.matches(of: /tether_http_requests_total\{method="(\w+)",route="([^"]+)"/).map { "\($0.1) \($0.2)" })
+            let undocumented = answered.filter { !all.contains($0.replacingOccurrences(of: "{provider}", with: "zoom")) && !$0.hasSuffix(" NotFound") }
+            #expect(undocumented.isEmpty, "routes missing from the document: \(undocumented.sorted())")
+        }
+    }
+
+    /// Runs a sync worker over the harness until `done` says so (at most two minutes).
+    static func runWorker(_ h: Harness, until done: @Sendable () async throws -> Bool) async throws {
+        var configuration = SyncConfiguration()
+        configuration.pollInterval = .milliseconds(20)
+        var logger = Logger(label: "tether.tests.conformance")
+        logger.logLevel = .error
+        let worker = SyncWorker(dependencies: SyncDependencies(
+            pool: h.app, registry: h.connect.registry, tokens: h.tokens, http: h.outbound, configuration: configuration, logger: logger))
+        let running = Task { try await worker.run() }
+        defer { running.cancel() }
+        let deadline = ContinuousClock.now + .seconds(120)
+        while try await !done() {
+            guard ContinuousClock.now < deadline else { throw CancellationError() }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+}
