@@ -1,4 +1,5 @@
 public import Hummingbird
+import Postgres
 import Logging
 
 /// Turns every error into Tether's JSON error body. Hummingbird's own errors (unknown route, wrong method,
@@ -15,6 +16,13 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as HTTPError {
             return try APIError(error.status, code: Self.code(for: error.status), message: Self.message(for: error))
                 .response(from: request, context: context)
+        } catch let error as PGError where databaseUnavailable.contains(error.code) {
+            // The database is down or saturated: say so at once (the caller may retry), rather than a 500.
+            context.logger.warning("database unavailable", metadata: ["error": "\(error)"])
+            return try APIError(
+                .serviceUnavailable, code: "database_unavailable", message: "the database is not reachable; retry shortly",
+                headers: [.retryAfter: "5"]
+            ).response(from: request, context: context)
         } catch let error as any HTTPResponseError where error.status.code < 500 {
             return try APIError(error.status, code: Self.code(for: error.status), message: error.status.reasonPhrase)
                 .response(from: request, context: context)
@@ -35,3 +43,6 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         return body
     }
 }
+
+/// Failures that mean the database cannot be reached now, not that the request or Tether is wrong.
+private let databaseUnavailable: Set<PGError.Code> = [.connectionFailed, .connectionLost, .poolTimeout, .poolClosed]

@@ -48,6 +48,16 @@ public final class TestCluster: Sendable {
         try Self.runAsServerUser(binaries + "/pg_ctl", ["-D", directory + "/data", "-m", "fast", "-w", "restart"])
     }
 
+    /// `pg_ctl stop -m fast`: the server is down (connections refused) until ``startAgain()``.
+    public func stop() throws {
+        try Self.runAsServerUser(binaries + "/pg_ctl", ["-D", directory + "/data", "-m", "fast", "-w", "stop"])
+    }
+
+    /// Starts the server again after ``stop()``, on the same port.
+    public func startAgain() throws {
+        try startServer()
+    }
+
     /// Stops the server and deletes its files.
     public func destroy() {
         _ = try? Self.runAsServerUser(binaries + "/pg_ctl", ["-D", directory + "/data", "-m", "immediate", "-w", "stop"])
