@@ -2,10 +2,8 @@ import Connectors
 import Credentials
 import CurlHTTP
 import Foundation
-import Logging
 import Postgres
 import Store
-import Sync
 import TestSupport
 import Testing
 import ZoomSandbox
@@ -108,7 +106,7 @@ struct OpenAPIConformanceTests {
             _ = try await call("PATCH", "/v1/tenants/{tenant}/connections/{id}", connectionPath, key: key, json: ["sync_intervals": ["nope": 60]])
             let queued = try #require(try await call("POST", "/v1/tenants/{tenant}/connections/{id}/syncs", connectionPath + "/syncs", key: key))
             let runID = try #require(queued["run_id"]?.string)
-            try await Self.runWorker(h) {
+            try await h.runSyncWorker {
                 let run = try await h.api("GET", "\(connectionPath)/sync-runs/\(runID)", key: key)
                 return ["succeeded", "partial", "failed"].contains(JSONValue.parse(run.body)?["status"]?.string ?? "")
             }
@@ -165,23 +163,6 @@ struct OpenAPIConformanceTests {
             let answered = Set(metrics.matches(of: /tether_http_requests_total\{method="(\w+)",route="([^"]+)"/).map { "\($0.1) \($0.2)" })
             let undocumented = answered.filter { !all.contains($0.replacingOccurrences(of: "{provider}", with: "zoom")) && !$0.hasSuffix(" NotFound") }
             #expect(undocumented.isEmpty, "routes missing from the document: \(undocumented.sorted())")
-        }
-    }
-
-    /// Runs a sync worker over the harness until `done` says so (at most two minutes).
-    static func runWorker(_ h: Harness, until done: @Sendable () async throws -> Bool) async throws {
-        var configuration = SyncConfiguration()
-        configuration.pollInterval = .milliseconds(20)
-        var logger = Logger(label: "tether.tests.conformance")
-        logger.logLevel = .error
-        let worker = SyncWorker(dependencies: SyncDependencies(
-            pool: h.app, registry: h.connect.registry, tokens: h.tokens, http: h.outbound, configuration: configuration, logger: logger))
-        let running = Task { try await worker.run() }
-        defer { running.cancel() }
-        let deadline = ContinuousClock.now + .seconds(120)
-        while try await !done() {
-            guard ContinuousClock.now < deadline else { throw CancellationError() }
-            try await Task.sleep(for: .milliseconds(100))
         }
     }
 }
