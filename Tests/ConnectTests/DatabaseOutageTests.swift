@@ -13,14 +13,13 @@ import Vault
 /// /readyz says not ready, and everything works again once the database is back, without a restart.
 @Suite("API during a database outage", .enabled(if: TestDatabase.isAvailableOrRequired))
 struct DatabaseOutageTests {
-    @Test("with the database stopped the API answers 503 database_unavailable within 2 s and /readyz 503; after it restarts both recover by themselves")
+    @Test("with the database stopped the API answers 503 database_unavailable at once and /readyz 503; after it restarts both recover by themselves")
     func outageAndRecovery() async throws {
         let cluster = try TestCluster.start()
         defer { cluster.destroy() }
-        var configuration = PGPool.Configuration(connectionString: Secret(cluster.connectionString))
-        configuration.connectTimeoutSeconds = 2
-        configuration.acquireTimeout = .seconds(2)
-        let pool = PGPool(configuration: configuration, logger: TestDatabase.logger)
+        // The pool's defaults (10 s to wait for a connection, 5 s to connect): a request that waited on the
+        // database instead of failing fast would take at least 5 s.
+        let pool = PGPool(configuration: .init(connectionString: Secret(cluster.connectionString)), logger: TestDatabase.logger)
         let migrator = Migrator(pool: pool, migrations: try Migration.load(from: TestDatabase.migrationsDirectory), logger: TestDatabase.logger)
         try await migrator.migrate()
         let tenant = try await Tenants(pool: pool).create(slug: "acme", name: "Acme")
@@ -53,7 +52,9 @@ struct DatabaseOutageTests {
                 #expect(down.status == 503, "\(down.bodyText)")
                 #expect(down.bodyText.contains(#""code":"database_unavailable""#))
                 #expect(down.header("retry-after") == "5")
-                #expect(took < .seconds(2), "answered in \(took)")
+                // Typically milliseconds; the bound only separates failing fast from waiting on the pool's
+                // timeouts on a loaded machine (the figure itself belongs to the fault suite).
+                #expect(took < .seconds(5), "answered in \(took)")
             }
             let readiness = try await http.execute(HTTPClientRequest(url: base + "/readyz"))
             #expect(readiness.status == 503)
