@@ -36,7 +36,7 @@ struct Serve: AsyncParsableCommand {
         let migrations = try Migration.load(from: URL(fileURLWithPath: settings.migrationsDirectory))
         let pool = Runtime.makePool(settings.databaseURL, maximumConnections: databaseConnections, logger: logger)
         do {
-            try await RuntimeRole.check(pool)
+            try await RuntimeRole.check(pool, logger: logger)
         } catch {
             await pool.close()
             throw error
@@ -82,12 +82,21 @@ struct Serve: AsyncParsableCommand {
 }
 
 /// The runtime database role must be subject to row-level security: a superuser or a BYPASSRLS role
-/// would silently see every tenant's rows, so Tether refuses to serve with one.
+/// would silently see every tenant's rows, so Tether refuses to serve with one. A role that owns tables is
+/// still confined (every tenant table forces RLS, DESIGN §5) but could lift that, so it gets a warning.
 enum RuntimeRole {
-    static func check(_ pool: PGPool) async throws {
-        let (user, superuser, bypassesRLS) = try await pool.withConnection { connection in
-            try connection.query("SELECT current_user::text, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")[0]
-                .decode((String, Bool, Bool).self)
+    static func check(_ pool: PGPool, logger: Logger) async throws {
+        let (user, superuser, bypassesRLS, owned) = try await pool.withConnection { connection in
+            try connection.query("""
+                SELECT current_user::text, rolsuper, rolbypassrls,
+                       (SELECT count(*) FROM pg_class WHERE relowner = r.oid AND relkind = 'r' AND relnamespace = 'public'::regnamespace)
+                FROM pg_roles r WHERE rolname = current_user
+                """)[0].decode((String, Bool, Bool, Int).self)
+        }
+        if owned > 0, !superuser {
+            logger.warning(
+                "DATABASE_URL's role owns Tether's tables: row-level security still applies, but the role could turn it off; use a separate DATABASE_MIGRATION_URL role",
+                metadata: ["role": "\(user)", "tables": "\(owned)"])
         }
         if superuser || bypassesRLS {
             throw ValidationError(

@@ -44,7 +44,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let logger = Runtime.makeLogger(settings)
         let pool = Runtime.makePool(settings.databaseURL, maximumConnections: databaseConnections, logger: logger)
         do {
-            try await RuntimeRole.check(pool)
+            try await RuntimeRole.check(pool, logger: logger)
         } catch {
             await pool.close()
             throw error

@@ -103,7 +103,7 @@ struct SQLAccessTests {
         }
     }
 
-    @Test("the reader sees no row without a tenant set, only B's with B set, and is refused tokens, keys, the queue and every write")
+    @Test("the reader sees no row without a tenant set, only B's with B set, and is refused tokens (T8), keys, the queue and every write")
     func readerIsConfined() async throws {
         try await Self.withReader { reader, _, _, b in
             let unscoped = try await reader.withTransaction { sql in
@@ -130,7 +130,7 @@ struct SQLAccessTests {
         }
     }
 
-    @Test("every view runs with the caller's rights (security_invoker), and grant refuses a role that bypasses row-level security")
+    @Test("T1 catalog lint: every view runs with the caller's rights, no definer function floats its search_path, no policy is true; grant refuses a role that bypasses RLS")
     func viewsAndGrantsCannotBypass() async throws {
         try await Self.withReader { _, owner, _, _ in
             let definerViews = try await owner.withConnection { sql in
@@ -141,6 +141,23 @@ struct SQLAccessTests {
                     """)
             }
             #expect(definerViews.isEmpty, "views that would bypass RLS: \(definerViews)")
+            // T1's other lints: no SECURITY DEFINER function without a pinned search_path, no policy that is
+            // simply true.
+            let (unpinned, alwaysTrue) = try await owner.withConnection { sql in
+                (
+                    try Self.strings(sql, """
+                        SELECT proname::text FROM pg_proc
+                        WHERE pronamespace = 'public'::regnamespace AND prosecdef
+                          AND NOT coalesce(array_to_string(proconfig, ',') LIKE '%search_path=%', false)
+                        """),
+                    try Self.strings(sql, """
+                        SELECT polname::text FROM pg_policy
+                        WHERE pg_get_expr(polqual, polrelid) = 'true' OR pg_get_expr(polwithcheck, polrelid) = 'true'
+                        """)
+                )
+            }
+            #expect(unpinned.isEmpty, "SECURITY DEFINER functions without a pinned search_path: \(unpinned)")
+            #expect(alwaysTrue.isEmpty, "policies that let every row through: \(alwaysTrue)")
             let views = try await owner.withConnection { sql in
                 try Self.strings(sql, "SELECT relname::text FROM pg_class WHERE relkind = 'v' AND relnamespace = 'public'::regnamespace ORDER BY 1")
             }

@@ -10,27 +10,11 @@ streams=(--stream users --stream groups --stream group_members)
 
 sync_psql() { psql_super "$dir" "$port" -d tether_sync -v ON_ERROR_STOP=1 -Atq "$@"; }
 
-# A fresh database for one scenario: an owner role that migrates, a runtime role that cannot bypass RLS.
-fresh_sync_database() {
-    psql_super "$dir" "$port" >/dev/null <<'SQL'
-DROP DATABASE IF EXISTS tether_sync WITH (FORCE);
-DO $$ BEGIN
-  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'bench_owner') THEN CREATE ROLE bench_owner LOGIN; END IF;
-  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'bench_app') THEN CREATE ROLE bench_app LOGIN NOSUPERUSER NOBYPASSRLS; END IF;
-END $$;
-CREATE DATABASE tether_sync OWNER bench_owner;
-\c tether_sync
-ALTER DEFAULT PRIVILEGES FOR ROLE bench_owner IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO bench_app;
-ALTER DEFAULT PRIVILEGES FOR ROLE bench_owner IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO bench_app;
-SQL
-    DATABASE_MIGRATION_URL="postgresql://bench_owner@127.0.0.1:$port/tether_sync" "$tether" migrate up >/dev/null
-}
-
 # sync_scenario USERS on|off: runs one sync; sets run_seconds, records, peak_kib, rate_limited and
 # minimum_seconds (the least time the requests it made need at Zoom's Pro limits).
 sync_scenario() {
     local users="$1" limits="$2" sandbox_port api_port sandbox_pid serve_pid worker_pid key account credentials
-    fresh_sync_database
+    fresh_bench_database tether_sync
     sandbox_port="$(free_port 18090)"
     local sandbox_flags=(--port "$sandbox_port" --users "$users" --control-api)
     [ "$limits" = on ] || sandbox_flags+=(--no-rate-limits)
