@@ -43,7 +43,7 @@ struct TenantPropertyTests {
     func randomCalls() async throws {
         try await withHarness { h in
             let world = try await Self.build(h)
-            let calls = 10_000
+            let calls = TestScale.cases(10_000)
             let violations = try await withThrowingTaskGroup(of: [String].self) { group in
                 for worker in 0..<8 {
                     group.addTask {

@@ -1,0 +1,10 @@
+import Foundation
+
+/// How many cases a heavy property test runs. The full count in the normal run; a tenth under
+/// ThreadSanitizer (`scripts/test` sets `TETHER_TEST_REDUCED=1` there), where each case costs ten times
+/// as much, the point is interleavings rather than volume, and the load would starve timing-bound tests.
+public enum TestScale {
+    public static func cases(_ full: Int) -> Int {
+        ProcessInfo.processInfo.environment["TETHER_TEST_REDUCED"] == "1" ? max(1, full / 10) : full
+    }
+}
