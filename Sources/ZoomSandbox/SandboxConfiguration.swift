@@ -15,6 +15,9 @@ public struct SandboxConfiguration: Sendable {
     public var rateLimits: Bool = true
     /// Serve the control API under `/_sandbox/` (changing data, faults, clock, counters). Off by default.
     public var controlAPI: Bool = false
+    /// How soon an endpoint must answer Zoom's URL validation: 3 s, as Zoom requires. Tests that check the
+    /// answer's content rather than its speed raise it, so a loaded machine cannot fail them.
+    public var urlValidationDeadline: Duration = .seconds(3)
 
     /// The defaults above.
     public init() {}

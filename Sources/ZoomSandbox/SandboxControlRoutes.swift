@@ -221,7 +221,7 @@ struct SandboxControlRoutes: Sendable {
         let reply = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
         let expected = Hex.encode(HMACSHA256.authenticationCode(key: Array(hook.secretToken.utf8), message: Array(plainToken.utf8)))
         let valid = response.status == 200 && reply?["plainToken"] as? String == plainToken
-            && reply?["encryptedToken"] as? String == expected && elapsed < .seconds(3)
+            && reply?["encryptedToken"] as? String == expected && elapsed < sandbox.configuration.urlValidationDeadline
         return SandboxHTTP.json(.ok, ["valid": valid, "status": response.status])
     }
 

@@ -13,7 +13,7 @@ struct SandboxControlTests {
     static func withControl<Result: Sendable>(
         _ body: @Sendable (ZoomSandbox, SandboxDriver, String) async throws -> Result
     ) async throws -> Result {
-        try await withSandbox({ $0.controlAPI = true; $0.rateLimits = false; $0.users = 40 }) { sandbox, zoom in
+        try await withSandbox({ $0.controlAPI = true; $0.rateLimits = false; $0.users = 40; $0.urlValidationDeadline = .seconds(60) }) { sandbox, zoom in
             let token = try await zoom.connect(app: zoom.platformApp)["access_token"] as! String
             return try await body(sandbox, zoom, token)
         }
@@ -173,10 +173,10 @@ struct SandboxControlTests {
         }
     }
 
-    @Test("URL validation succeeds only when the endpoint answers with HMAC(secret, plainToken)")
+    @Test("URL validation succeeds only when the endpoint answers with HMAC(secret, plainToken), in time")
     func urlValidation() async throws {
-        let router = Router()
-        router.post("/hook") { request, _ in
+        /// The right answer to a validation request.
+        @Sendable func answer(_ request: Request) async throws -> Response {
             let body = try await request.body.collect(upTo: 1 << 20)
             let event = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
             let plain = (event?["payload"] as? [String: Any])?["plainToken"] as? String ?? ""
@@ -184,12 +184,24 @@ struct SandboxControlTests {
             let reply = try JSONSerialization.data(withJSONObject: ["plainToken": plain, "encryptedToken": encrypted])
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: reply)))
         }
+        let router = Router()
+        router.post("/hook") { request, _ in try await answer(request) }
+        router.post("/slow-hook") { request, _ in
+            try await Task.sleep(for: .seconds(1))
+            return try await answer(request)
+        }
         try await withLoopbackRouter(router) { hookBase in
             try await Self.withControl { _, zoom, _ in
                 let good = try zoom.json(try await zoom.control("POST", "/webhooks/validate", ["url": hookBase + "/hook", "secret_token": "right-secret"]))
                 #expect(good["valid"] as? Bool == true)
                 let bad = try zoom.json(try await zoom.control("POST", "/webhooks/validate", ["url": hookBase + "/hook", "secret_token": "wrong-secret"]))
                 #expect(bad["valid"] as? Bool == false)
+            }
+            // A right answer after the deadline (Zoom's is 3 s; shortened here) fails validation too.
+            try await withSandbox({ $0.controlAPI = true; $0.urlValidationDeadline = .milliseconds(200) }) { _, zoom in
+                let late = try zoom.json(try await zoom.control(
+                    "POST", "/webhooks/validate", ["url": hookBase + "/slow-hook", "secret_token": "right-secret"]))
+                #expect(late["valid"] as? Bool == false)
             }
         }
     }
