@@ -15,9 +15,7 @@ command -v pgbench >/dev/null || PATH="$(pg_bindir):$PATH"
 api_psql() { psql_super "$dir" "$port" -d tether_api -v ON_ERROR_STOP=1 -Atq "$@"; }
 
 say "data API: a database with $api_users users"
-fresh_bench_database tether_api
-export DATABASE_URL="postgresql://bench_app@127.0.0.1:$port/tether_api"
-export TETHER_VAULT_KEYS="${bench_vault_keys:=$("$tether" vault generate-key --id bench)}"
+fresh_database tether_api
 "$tether" tenants create bench >/dev/null
 api_key="$("$tether" api-keys create --tenant bench | tail -n 1)"
 tenant_id="$(api_psql -c "SELECT id FROM tenants WHERE slug = 'bench'")"
@@ -35,7 +33,7 @@ FROM connections c, generate_series(1, $api_users) i;
 -- 1,000 page starts spread over the table, for both clients to pick from.
 CREATE TABLE bench_cursors AS
 SELECT row_number() OVER () AS n, updated_at, id FROM (SELECT updated_at, id FROM users ORDER BY random() LIMIT 1000) s;
-GRANT SELECT ON bench_cursors TO bench_app;
+GRANT SELECT ON bench_cursors TO fleet_app;
 VACUUM ANALYZE;
 SQL
 api_psql -c "SELECT 'v1.' || (extract(epoch FROM updated_at) * 1000000)::bigint || '.' || id FROM bench_cursors ORDER BY n" > "$work/cursors.txt"
@@ -78,7 +76,7 @@ pgbench_p99() {
 run_pgbench() {
     rm -f "$work"/pgb.*
     pgbench -n -M simple -c "$api_clients" -j 2 -T "$api_seconds" -f "$work/page.sql" -l --log-prefix="$work/pgb" \
-        "postgresql://bench_app@127.0.0.1:$port/tether_api" > "$work/pgbench.out" 2>&1 || die "pgbench failed: $(tail -n 5 "$work/pgbench.out")"
+        "$DATABASE_URL" > "$work/pgbench.out" 2>&1 || die "pgbench failed: $(tail -n 5 "$work/pgbench.out")"
     pgbench_tps="$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$work/pgbench.out" | head -n 1)"
     pgbench_p99="$(pgbench_p99 "$work/pgb")"
 }

@@ -1,6 +1,6 @@
 # Sourced by scripts/bench: the sync engine measured as operators run it. Each scenario starts from an empty
 # database and a fresh `tether sandbox`, connects its Pro account with server-to-server credentials through
-# the API, then `tether sync --tenant bench --stream users --stream groups --stream group_members --wait`
+# the API (scripts/lib/fleet.sh), then `tether sync --tenant bench --stream users --stream groups --stream group_members --wait`
 # while one `tether worker` (concurrency 1) does the work.
 
 sync_users="${BENCH_SYNC_USERS:-100000}"
@@ -13,35 +13,12 @@ sync_psql() { psql_super "$dir" "$port" -d tether_sync -v ON_ERROR_STOP=1 -Atq "
 # sync_scenario USERS on|off: runs one sync; sets run_seconds, records, peak_kib, rate_limited and
 # minimum_seconds (the least time the requests it made need at Zoom's Pro limits).
 sync_scenario() {
-    local users="$1" limits="$2" sandbox_port api_port sandbox_pid serve_pid worker_pid key account credentials
-    fresh_bench_database tether_sync
-    sandbox_port="$(free_port 18090)"
-    local sandbox_flags=(--port "$sandbox_port" --users "$users" --control-api)
+    local users="$1" limits="$2" worker_pid
+    fresh_database tether_sync
+    local sandbox_flags=()
     [ "$limits" = on ] || sandbox_flags+=(--no-rate-limits)
-    "$tether" sandbox "${sandbox_flags[@]}" > "$work/sandbox.out" 2> "$work/sandbox.log" &
-    sandbox_pid=$!
-    for _ in $(seq 1 100); do grep -q '^Redirect URIs:' "$work/sandbox.out" 2>/dev/null && break; sleep 0.2; done
-    account="$(sed -n 's/^  Sandbox Pro Inc\.: id \([^,]*\),.*/\1/p' "$work/sandbox.out")"
-    credentials="$(sed -n 's/^  Sandbox Pro Inc\. server-to-server app: //p' "$work/sandbox.out")"
-    [ -n "$account" ] && [ -n "$credentials" ] || die "the sandbox did not start: $(cat "$work/sandbox.log")"
-
-    api_port="$(free_port 18080)"
-    export DATABASE_URL="postgresql://bench_app@127.0.0.1:$port/tether_sync" TETHER_LISTEN="127.0.0.1:$api_port"
-    export ZOOM_OAUTH_BASE_URL="http://127.0.0.1:$sandbox_port" ZOOM_API_BASE_URL="http://127.0.0.1:$sandbox_port/v2"
-    export TETHER_VAULT_KEYS="${bench_vault_keys:=$("$tether" vault generate-key --id bench)}"
-    "$tether" tenants create bench >/dev/null
-    key="$("$tether" api-keys create --tenant bench | tail -n 1)"
-
-    # Connect through the API, as a backend would; then keep only the run this scenario measures.
-    "$tether" serve --no-workers 2> "$work/serve.log" &
-    serve_pid=$!
-    for _ in $(seq 1 100); do curl -fsS "http://$TETHER_LISTEN/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
-    curl -fsS -X POST "http://$TETHER_LISTEN/v1/tenants/bench/connections" -H "Authorization: Bearer $key" \
-        -H 'Content-Type: application/json' \
-        -d "{\"provider\":\"zoom\",\"mode\":\"server_to_server\",\"account_id\":\"$account\",\"client_id\":\"${credentials%% / *}\",\"client_secret\":\"${credentials##* / }\"}" \
-        >/dev/null || die "connecting the sandbox account failed: $(tail -n 5 "$work/serve.log")"
-    kill -TERM "$serve_pid"; wait "$serve_pid" || true
-    sync_psql -c "DELETE FROM sync_runs; UPDATE connection_streams SET next_sync_at = now() + interval '1 day'"
+    start_sandbox "$users" ${sandbox_flags[@]+"${sandbox_flags[@]}"}
+    connect_account bench
 
     local worker_flags=(--concurrency 1)
     [ "$limits" = on ] || worker_flags+=(--no-rate-limits)
