@@ -9,7 +9,7 @@ api_users="${BENCH_API_USERS:-1000000}"
 api_seconds="${BENCH_API_SECONDS:-20}"
 api_clients="${BENCH_API_CLIENTS:-16}"
 
-command -v wrk >/dev/null || { say "installing wrk"; as_root apt-get install -y -qq --no-install-recommends wrk >/dev/null; }
+ensure_wrk
 command -v pgbench >/dev/null || PATH="$(pg_bindir):$PATH"
 
 api_psql() { psql_super "$dir" "$port" -d tether_api -v ON_ERROR_STOP=1 -Atq "$@"; }
@@ -98,9 +98,8 @@ BENCH_CURSORS="$work/cursors.txt" BENCH_KEY="$api_key" \
     wrk -t2 -c "$api_clients" -d "${api_seconds}s" --latency -s "$work/pages.lua" "http://127.0.0.1:$api_port" > "$work/wrk.out"
 kill -TERM "$api_pid"; wait "$api_pid" 2>/dev/null || true
 api_rps="$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$work/wrk.out")"
-api_p99="$(awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 } printf "%.2f", v }' "$work/wrk.out")"
-api_errors="$(sed -n 's/^ *Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p' "$work/wrk.out")"
-api_socket_errors="$(sed -n 's/^ *Socket errors: \(.*\)$/\1/p' "$work/wrk.out")"
+api_p99="$(wrk_p99 "$work/wrk.out")"
+api_errors="$(wrk_errors "$work/wrk.out")"
 
 say "pgbench again (baseline after)"
 run_pgbench
@@ -118,5 +117,5 @@ printf '| %-58s | %10.0f | %12.2f | %16.2f | %14.2f |\n' "pgbench, the page's SQ
 printf '| %-58s | %10.0f | %12.2f | %16.2f | %14.2f |\n' "GET /v1/tenants/bench/users?limit=100 over HTTP (wrk)" "$api_rps" "$api_p99" \
     "$(echo "$api_rps / $base_tps" | bc -l)" "$(echo "$api_p99 / $base_p99" | bc -l)"
 echo
-printf 'baseline runs: %.0f and %.0f pages/s, p99 %.2f and %.2f ms; API errors: %s non-2xx%s\n' "$pgbench_tps1" "$pgbench_tps2" \
-    "$pgbench_p991" "$pgbench_p992" "${api_errors:-0}" "${api_socket_errors:+, socket errors: $api_socket_errors}"
+printf 'baseline runs: %.0f and %.0f pages/s, p99 %.2f and %.2f ms; API errors (non-2xx and socket): %s\n' "$pgbench_tps1" "$pgbench_tps2" \
+    "$pgbench_p991" "$pgbench_p992" "$api_errors"

@@ -54,3 +54,21 @@ connect_account() {
     psql_super "$dir" "$port" -d "${DATABASE_URL##*/}" -Atq -c \
         "DELETE FROM sync_runs; UPDATE connection_streams SET next_sync_at = now() + interval '1 day'"
 }
+
+# ensure_wrk: installs the wrk load generator if it is missing.
+ensure_wrk() {
+    command -v wrk >/dev/null || { say "installing wrk"; as_root apt-get install -y -qq --no-install-recommends wrk >/dev/null; }
+}
+
+# wrk_p99 FILE: the 99th-percentile latency of a `wrk --latency` report, in ms.
+wrk_p99() {
+    awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 } printf "%.2f", v }' "$1"
+}
+
+# wrk_errors FILE: non-2xx answers plus socket errors (connect, read, write, timeout) in a wrk report.
+wrk_errors() {
+    local non2xx socket
+    non2xx="$(sed -n 's/^ *Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p' "$1")"
+    socket="$(sed -n 's/^ *Socket errors: connect \([0-9]*\), read \([0-9]*\), write \([0-9]*\), timeout \([0-9]*\).*/\1 + \2 + \3 + \4/p' "$1")"
+    echo "${non2xx:-0} + ${socket:-0}" | bc
+}
