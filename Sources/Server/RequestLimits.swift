@@ -29,9 +29,7 @@ public struct RequestLimits: Sendable {
             additionalChannelHandlers: [HeaderOverflowResponder()],
             idleTimeout: .nanoseconds(nanoseconds),
             httpDecoderConfiguration: .init(
-                // SwiftNIO counts the request target as a field too: one more than the headers allowed.
-                maxHeaderFieldSize: maximumHeaderBytes, maxHeaderListSize: maximumHeaderBytes,
-                maxHeaderFieldCount: maximumHeaderCount + 1))
+                maxHeaderFieldSize: maximumHeaderBytes, maxHeaderListSize: maximumHeaderBytes, maxHeaderFieldCount: maximumHeaderCount))
     }
 }
 

@@ -27,16 +27,17 @@ struct RequestLimitsTests {
         (["GET \(target) HTTP/1.1", "Host: 127.0.0.1"] + headers).joined(separator: "\r\n") + "\r\n\r\n"
     }
 
-    @Test("a header block over 64 KiB or over 100 header fields answers 431 with a JSON error; 90 fields pass")
+    @Test("a header block over 64 KiB or over 100 header fields answers 431 with a JSON error; 100 fields pass")
     func headerLimits() async throws {
         try await withServer(pool: Self.unreachablePool()) { base, _ in
             let large = try #require(try await Self.exchange(base, Self.get("/healthz", headers: ["X-Big: " + String(repeating: "a", count: 70_000)])))
             #expect(large.status == 431)
             #expect(large.body.contains(#""code":"request_header_fields_too_large""#))
             #expect(large.head.lowercased().contains("x-content-type-options: nosniff"))
-            let many = try #require(try await Self.exchange(base, Self.get("/healthz", headers: (1...101).map { "X-H\($0): v" })))
+            // With Host, 100 fields pass and 101 do not.
+            let many = try #require(try await Self.exchange(base, Self.get("/healthz", headers: (1...100).map { "X-H\($0): v" })))
             #expect(many.status == 431)
-            let fine = try #require(try await Self.exchange(base, Self.get("/healthz", headers: (1...90).map { "X-H\($0): v" })))
+            let fine = try #require(try await Self.exchange(base, Self.get("/healthz", headers: (1...99).map { "X-H\($0): v" })))
             #expect(fine.status == 200)
             let justUnder = try #require(try await Self.exchange(base, Self.get("/healthz", headers: ["X-Big: " + String(repeating: "a", count: 60_000)])))
             #expect(justUnder.status == 200)
@@ -67,7 +68,7 @@ struct RequestLimitsTests {
     @Test("a client that drips its header block is disconnected after the header timeout while other requests are served")
     func slowHeaders() async throws {
         try await withServer(pool: Self.unreachablePool(), configure: { $0.limits.headerTimeout = .seconds(2) }) { base, _ in
-            let connection = try RawHTTPConnection(port: RawHTTPConnection.port(of: base))
+            let connection = try RawHTTPConnection(port: RawHTTPConnection.port(of: base), readTimeout: .seconds(60))
             let started = ContinuousClock.now
             await connection.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
             // The server's close is timed by a blocked read, whatever else the loaded machine is doing.
@@ -87,7 +88,9 @@ struct RequestLimitsTests {
             let after = await closed.value
             drip.cancel()
             #expect(after >= .seconds(1), "closed before the timeout")
-            #expect(after < .seconds(10))
+            // Closed by the server, not by our 60 s read timeout. The bound is loose because under
+            // ThreadSanitizer on a loaded machine timers fire late; scripts/faults measures the real figure.
+            #expect(after < .seconds(30))
         }
     }
 
