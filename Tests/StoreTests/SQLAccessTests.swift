@@ -60,12 +60,7 @@ struct SQLAccessTests {
             try await seed(owner, tenant: a, connection: UUID(), full: true)
             try await seed(owner, tenant: b, connection: UUID(), full: false)
             try await owner.withConnection { sql in
-                try sql.executeScript("""
-                    DO $$ BEGIN
-                        CREATE ROLE \(reader) LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
-                    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
-                    END $$;
-                    """)
+                try TestDatabase.ensureConfinedRole(reader, on: sql)
                 _ = try SQLAccess.grant(to: reader, on: sql)
             }
             let pool = PGPool(configuration: .init(connectionString: Secret(TestDatabase.asRole(ownerURL, reader))), logger: TestDatabase.logger)

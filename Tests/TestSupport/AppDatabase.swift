@@ -24,12 +24,8 @@ extension TestDatabase {
             let migrator = Migrator(pool: owner, migrations: try Migration.load(from: migrationsDirectory), logger: logger)
             try await migrator.migrate()
             try await owner.withConnection { connection in
-                // Roles are cluster-wide and tests run in parallel: create it once, tolerate a race.
+                try ensureConfinedRole(appRole, on: connection)
                 try connection.executeScript("""
-                    DO $$ BEGIN
-                        CREATE ROLE \(appRole) LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
-                    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
-                    END $$;
                     GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \(appRole);
                     GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO \(appRole);
                     """)
@@ -46,6 +42,17 @@ extension TestDatabase {
                 throw error
             }
         }
+    }
+
+    /// Creates login role `name`, without superuser or BYPASSRLS, unless it exists. Roles are cluster-wide
+    /// and tests run in parallel: a race to create it is tolerated.
+    public static func ensureConfinedRole(_ name: String, on connection: PGConnection) throws {
+        try connection.executeScript("""
+            DO $$ BEGIN
+                CREATE ROLE \(name) LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+            EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+            END $$;
+            """)
     }
 
     /// `url` with its user replaced by `role` (the test cluster trusts loopback connections).
