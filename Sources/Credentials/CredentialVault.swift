@@ -55,6 +55,15 @@ public struct CredentialVault: Sendable {
         return out
     }
 
+    /// Whether every value of `row` opens with the key ring (the plaintext is discarded at once): what an
+    /// operator checks before removing an old key.
+    public func opens(_ row: VaultRows.SealedRow) -> Bool {
+        row.values.allSatisfy { column, value in
+            let context = SealContext(table: row.table, column: column, tenantID: row.tenantID, connectionID: row.ownerID)
+            return (try? sealer.open(Array(value), for: context)) != nil
+        }
+    }
+
     /// Seals a tenant's webhook signing secret, bound to the tenant.
     public func sealWebhookSecret(_ secret: Secret, tenantID: UUID) throws -> (sealed: Data, keyID: String) {
         (Data(try sealer.seal(secret.unsafeValue, for: Self.webhookContext(tenantID))), primaryKeyID)

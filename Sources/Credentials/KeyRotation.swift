@@ -28,6 +28,28 @@ public struct KeyRotation: Sendable {
         return total
     }
 
+    /// What ``verify()`` found.
+    public struct Verification: Sendable, Hashable {
+        public var opened = 0
+        /// Rows a value of which did not open, as "table tenant owner" (ids only, never a value).
+        public var failed: [String] = []
+    }
+
+    /// Opens every stored secret with the key ring, over every tenant.
+    public func verify() async throws -> Verification {
+        var result = Verification()
+        for tenant in try await tenants.allIDs() {
+            for row in try await rows.all(tenantID: tenant) {
+                if vault.opens(row) {
+                    result.opened += 1
+                } else {
+                    result.failed.append("\(row.table) tenant \(row.tenantID) owner \(row.ownerID)")
+                }
+            }
+        }
+        return result
+    }
+
     /// What a rotation did.
     public struct Report: Sendable, Hashable {
         public var resealed = 0

@@ -42,10 +42,19 @@ public struct VaultRows: Sendable {
 
     /// Up to `limit` rows of a tenant whose values are not sealed with `keyID`.
     public func notSealedWith(_ keyID: String, tenantID: UUID, limit: Int) async throws -> [SealedRow] {
+        try await rows(tenantID: tenantID, excludingKey: keyID, limit: limit)
+    }
+
+    /// Every sealed row of a tenant, whatever its key (for `tether vault verify`).
+    public func all(tenantID: UUID) async throws -> [SealedRow] {
+        try await rows(tenantID: tenantID, excludingKey: nil, limit: Int(Int32.max))
+    }
+
+    private func rows(tenantID: UUID, excludingKey keyID: String?, limit: Int) async throws -> [SealedRow] {
         try await pool.withTenant(tenantID) { connection in
             var rows = try connection.query("""
                 SELECT connection_id, key_id, version, access_token, refresh_token, client_secret FROM connection_credentials
-                WHERE tenant_id = \(tenantID) AND key_id <> \(keyID) ORDER BY connection_id LIMIT \(limit)
+                WHERE tenant_id = \(tenantID) AND key_id IS DISTINCT FROM \(keyID) ORDER BY connection_id LIMIT \(limit)
                 """).map { row in
                 let v = try row.decode((UUID, String, Int, Data?, Data?, Data?).self)
                 let values = ["access_token": v.3, "refresh_token": v.4, "client_secret": v.5].compactMapValues { $0 }
@@ -53,14 +62,14 @@ public struct VaultRows: Sendable {
             }
             rows += try connection.query("""
                 SELECT id, key_id, code_verifier, client_secret FROM oauth_flows
-                WHERE tenant_id = \(tenantID) AND key_id <> \(keyID) AND code_verifier IS NOT NULL ORDER BY id LIMIT \(limit)
+                WHERE tenant_id = \(tenantID) AND key_id IS DISTINCT FROM \(keyID) AND code_verifier IS NOT NULL ORDER BY id LIMIT \(limit)
                 """).map { row in
                 let v = try row.decode((UUID, String, Data, Data?).self)
                 let values = ["code_verifier": v.2, "client_secret": v.3].compactMapValues { $0 }
                 return SealedRow(table: "oauth_flows", tenantID: tenantID, ownerID: v.0, keyID: v.1, values: values, version: 0)
             }
             rows += try connection.query("""
-                SELECT key_id, secret FROM tenant_webhooks WHERE tenant_id = \(tenantID) AND key_id <> \(keyID)
+                SELECT key_id, secret FROM tenant_webhooks WHERE tenant_id = \(tenantID) AND key_id IS DISTINCT FROM \(keyID)
                 """).map { row in
                 let (key, secret) = try row.decode((String, Data).self)
                 return SealedRow(table: "tenant_webhooks", tenantID: tenantID, ownerID: tenantID, keyID: key, values: ["secret": secret], version: 0)

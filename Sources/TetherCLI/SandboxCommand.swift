@@ -22,6 +22,12 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Users in the main (Pro) account.")
     var users = 50
 
+    @Option(help: "Further Pro accounts, each with its own custom and server-to-server app (for load tests).")
+    var fleetAccounts = 0
+
+    @Option(help: "Users in each of the --fleet-accounts.")
+    var fleetUsers = 100
+
     @Option(help: "Seed for the generated accounts, users and app credentials.")
     var seed: UInt64 = 1
 
@@ -52,6 +58,10 @@ struct SandboxCommand: AsyncParsableCommand {
             configuration.autoApprove = role
         }
         guard users > 0 else { throw ValidationError("--users must be positive") }
+        guard (0...100_000).contains(fleetAccounts) else { throw ValidationError("--fleet-accounts must be 0 to 100000") }
+        guard fleetUsers > 0 else { throw ValidationError("--fleet-users must be positive") }
+        configuration.fleetAccounts = fleetAccounts
+        configuration.fleetUsers = fleetUsers
         guard tokenLifetime > 0 else { throw ValidationError("--token-lifetime must be positive") }
         configuration.accessTokenLifetime = .seconds(tokenLifetime)
         configuration.controlAPI = controlAPI

@@ -9,7 +9,7 @@ struct VaultCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vault",
         abstract: "Manage the vault's encryption keys.",
-        subcommands: [GenerateKey.self, Status.self, Rotate.self])
+        subcommands: [GenerateKey.self, Status.self, Verify.self, Rotate.self])
 
     struct GenerateKey: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -44,6 +44,23 @@ struct VaultCommand: AsyncParsableCommand {
                 let role = id == keyRing.primaryID ? "primary" : keyRing.ids.contains(id) ? "in ring" : "NOT IN RING"
                 print("\(id)\t\(counts[id] ?? 0) rows\t\(role)")
             }
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Open every stored secret with the key ring; exits 1, naming the rows, when any does not open.")
+
+        func run() async throws {
+            let settings = try Runtime.loadSettings()
+            let keyRing = try settings.requireKeyRing()
+            let logger = Runtime.makeLogger(settings)
+            let result = try await Runtime.withPool(settings, logger: logger) { pool in
+                try await KeyRotation(pool: pool, vault: CredentialVault(keyRing: keyRing), logger: logger).verify()
+            }
+            for row in result.failed { print("does not open: \(row)") }
+            print("\(result.opened) row(s) open with the key ring; \(result.failed.count) do not")
+            if !result.failed.isEmpty { throw ExitCode.failure }
         }
     }
 

@@ -4,6 +4,12 @@ public struct SandboxConfiguration: Sendable {
     public var seed: UInt64 = 1
     /// Users in the main (Pro) account. Users are generated on demand, so a million cost no memory.
     public var users: Int = 50
+    /// Further Pro accounts beyond the three built-in ones ("Sandbox Fleet 0001 Inc." …), each with its
+    /// own custom and server-to-server app: many tenants, each connecting a Zoom account of its own, for load
+    /// tests. Zoom's rate limits are per account, so each gets its own.
+    public var fleetAccounts: Int = 0
+    /// Users in each fleet account.
+    public var fleetUsers: Int = 100
     /// Lifetime of access tokens; Zoom's is one hour (3599 s in real responses).
     public var accessTokenLifetime: Duration = .seconds(3599)
     /// Redirect URIs registered on every OAuth app (the platform app and each custom app).

@@ -18,13 +18,16 @@ public struct SandboxFaultPlan: Sendable, Codable, Equatable {
     public var dropRate: Double = 0
     /// The next this-many requests get 429 whatever the rate limit says (a "429 storm").
     public var rateLimitStorm: Int = 0
+    /// Delay, in milliseconds, between the token endpoint granting (a refresh token already rotated) and its
+    /// reply: the window in which a client that dies has lost its new tokens (SECURITY.md W7).
+    public var tokenDelayMilliseconds: Int = 0
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case errorRate = "error_rate", errorStatus = "error_status", latencyMilliseconds = "latency_ms"
         case malformedRate = "malformed_rate", truncatedRate = "truncated_rate", dropRate = "drop_rate"
-        case rateLimitStorm = "rate_limit_storm"
+        case rateLimitStorm = "rate_limit_storm", tokenDelayMilliseconds = "token_delay_ms"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -36,11 +39,13 @@ public struct SandboxFaultPlan: Sendable, Codable, Equatable {
         truncatedRate = try container.decodeIfPresent(Double.self, forKey: .truncatedRate) ?? 0
         dropRate = try container.decodeIfPresent(Double.self, forKey: .dropRate) ?? 0
         rateLimitStorm = try container.decodeIfPresent(Int.self, forKey: .rateLimitStorm) ?? 0
+        tokenDelayMilliseconds = try container.decodeIfPresent(Int.self, forKey: .tokenDelayMilliseconds) ?? 0
         let rates = [errorRate, malformedRate, truncatedRate, dropRate]
         guard rates.allSatisfy({ (0...1).contains($0) }), (500...599).contains(errorStatus), latencyMilliseconds >= 0,
-            latencyMilliseconds <= 60_000, rateLimitStorm >= 0
+            latencyMilliseconds <= 60_000, rateLimitStorm >= 0, (0...60_000).contains(tokenDelayMilliseconds)
         else {
-            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "rates must be within 0…1, error_status 5xx, latency_ms 0…60000"))
+            throw DecodingError.dataCorrupted(.init(
+                codingPath: [], debugDescription: "rates must be within 0…1, error_status 5xx, latency_ms and token_delay_ms 0…60000"))
         }
     }
 }

@@ -82,6 +82,8 @@ struct SandboxOAuthRoutes: Sendable {
         for (name, value) in request.uri.queryParameters { fields[String(name), default: []].append(String(value)) }
         let response = try tokenResponse(request: request, fields: fields)
         if response.status != .ok { sandbox.grants.count { $0.rejectedTokenRequests += 1 } }
+        let delay = sandbox.faults.plan.tokenDelayMilliseconds
+        if delay > 0 { try await Task.sleep(for: .milliseconds(delay)) }
         return response
     }
 

@@ -85,7 +85,7 @@ public struct SandboxWorld: Sendable {
     ]
 
     /// Builds the world for `configuration`: a Pro account with `users` users, a Free account and a
-    /// Business account; a platform app with granular scopes, one granted only `user:read:user:admin` (for
+    /// Business account, then `fleetAccounts` Pro accounts of `fleetUsers` users; a platform app with granular scopes, one granted only `user:read:user:admin` (for
     /// missing-scope paths) and one with classic scopes; and a custom app plus a server-to-server app in
     /// every account.
     public init(configuration: SandboxConfiguration) {
@@ -94,7 +94,7 @@ public struct SandboxWorld: Sendable {
             ("Sandbox Pro Inc.", .pro, configuration.users),
             ("Sandbox Free LLC", .free, 5),
             ("Sandbox Business Corp", .business, 20),
-        ]
+        ] + (0..<max(0, configuration.fleetAccounts)).map { ("Sandbox Fleet \(Self.fleetNumber($0)) Inc.", .pro, configuration.fleetUsers) }
         accounts = plans.enumerated().map { index, entry in
             var random = SandboxRandom(seed: configuration.seed, 1, UInt64(index))
             return SandboxAccount(
@@ -129,6 +129,12 @@ public struct SandboxWorld: Sendable {
                 clientID: serverToServer.0, clientSecret: serverToServer.1, redirectURIs: [], scopes: Self.granularScopes))
         }
         self.apps = apps
+    }
+
+    /// "0001" for the first fleet account: fixed width, so names sort in creation order.
+    static func fleetNumber(_ index: Int) -> String {
+        let digits = String(index + 1)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }
 
     /// The app with `clientID`.

@@ -38,7 +38,7 @@ struct VaultStorageTests {
         }
     }
 
-    @Test("rotation re-seals every row under the new primary while refreshes run, losing no token")
+    @Test("rotation re-seals every row under the new primary while refreshes run, losing no token; verify opens them all with the new key alone")
     func rotationUnderRefresh() async throws {
         let k1 = try SymmetricKey.generate()
         try await withHarness(keyRing: try KeyRing(keys: [(id: "k1", key: k1)])) { h in
@@ -60,6 +60,13 @@ struct VaultStorageTests {
             }
             _ = try await rotation.run(batchSize: 2)  // a rerun finds nothing left (or finishes what a concurrent refresh raced)
             #expect(try await rotation.status() == ["k2": 3])
+            let newKeyOnly = try KeyRing(keys: [(id: "k2", key: try #require(ring.key(id: "k2")))])
+            let verified = try await KeyRotation(pool: h.app, vault: CredentialVault(keyRing: newKeyOnly), logger: TestDatabase.logger).verify()
+            #expect(verified.opened == 3 && verified.failed.isEmpty)
+            let oldKeyOnly = try KeyRing(keys: [(id: "k1", key: k1)])
+            let unreadable = try await KeyRotation(pool: h.app, vault: CredentialVault(keyRing: oldKeyOnly), logger: TestDatabase.logger).verify()
+            #expect(unreadable.opened == 0 && unreadable.failed.count == 3)
+            #expect(unreadable.failed.allSatisfy { $0.hasPrefix("connection_credentials tenant ") })
             // Every refresh token still works at the provider, opened with the new ring.
             let refreshes = h.sandbox.refreshes
             for (tenant, id) in connections { _ = try await tokens.refresh(tenantID: tenant, connectionID: id, force: true) }

@@ -128,6 +128,44 @@ struct SandboxOAuthTests {
         }
     }
 
+    @Test("fleet accounts: each has its own users and a server-to-server app that mints tokens for it alone")
+    func fleetAccounts() async throws {
+        try await withSandbox({ $0.fleetAccounts = 3; $0.fleetUsers = 7 }) { sandbox, zoom in
+            #expect(sandbox.world.accounts.count == 6)
+            #expect(sandbox.world.accounts[3...].map(\.name) == ["Sandbox Fleet 0001 Inc.", "Sandbox Fleet 0002 Inc.", "Sandbox Fleet 0003 Inc."])
+            #expect(Set(sandbox.world.accounts.map(\.id)).count == 6)
+            for index in 3..<6 {
+                let account = sandbox.world.accounts[index]
+                let minted = try zoom.json(try await zoom.token(
+                    app: zoom.serverToServerApp(account: index), [("grant_type", "account_credentials"), ("account_id", account.id)]))
+                var users = 0
+                for status in ["active", "inactive", "pending"] {
+                    users += try await zoom.allUsers(status: status, token: minted["access_token"] as? String).count
+                }
+                #expect(users == 7)
+                let me = try zoom.json(try await zoom.get("/v2/users/me", token: minted["access_token"] as? String))
+                #expect(me["account_id"] as? String == account.id)
+            }
+        }
+    }
+
+    @Test("a delayed token reply has already rotated the refresh token: a client that dies waiting holds a dead one")
+    func delayedTokenReply() async throws {
+        try await withSandbox({ $0.controlAPI = true }) { _, zoom in
+            let tokens = try await zoom.connect(app: zoom.platformApp)
+            let refresh = tokens["refresh_token"] as! String
+            #expect(try await zoom.control("POST", "/faults", ["token_delay_ms": 400]).status == 200)
+            let started = ContinuousClock.now
+            let rotated = try await zoom.token(app: zoom.platformApp, [("grant_type", "refresh_token"), ("refresh_token", refresh)])
+            #expect(rotated.status == 200)
+            #expect(ContinuousClock.now - started >= .milliseconds(400))
+            #expect(try await zoom.control("POST", "/faults", ["token_delay_ms": 60_001]).status == 400)
+            #expect(try await zoom.control("DELETE", "/faults").status == 200)
+            let reused = try await zoom.token(app: zoom.platformApp, [("grant_type", "refresh_token"), ("refresh_token", refresh)])
+            #expect(try zoom.json(reused)["error"] as? String == "invalid_grant")
+        }
+    }
+
     @Test("revoking a token ends the whole authorization: the access token gets 401 and the refresh token invalid_grant")
     func revoke() async throws {
         try await withSandbox { _, zoom in
