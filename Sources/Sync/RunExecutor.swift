@@ -22,8 +22,9 @@ struct WindowCursor: Codable {
 enum StreamInterruption: Error {
     /// Stop the whole run now (lease lost, reauthorization needed, quota used up, cancelled).
     case abortRun(any Error)
-    /// This stream failed in this attempt; the others go on, and a later attempt retries it.
-    case failed(String)
+    /// This stream failed in this attempt; the others go on, and a later attempt retries it from `progress`:
+    /// the stream as its last committed page left it, with the attempt's 429s, retries and time added.
+    case failed(String, progress: SyncRunStream)
 }
 
 /// Carries out one claimed run: every stream that is not finished yet, each page committed together with
@@ -76,8 +77,9 @@ struct RunExecutor {
                     run: run, stream: streams[index], description: description, state: state, connection: connection, connector: connector,
                     client: client, dependencies: dependencies
                 ).execute()
-            } catch StreamInterruption.failed(let reason) {
+            } catch StreamInterruption.failed(let reason, let progress) {
                 attemptFailed = true
+                streams[index] = progress
                 streams[index].error = reason
                 streams[index].status = run.attempt >= run.maxAttempts ? "failed" : "pending"
                 if streams[index].status == "failed" { try await saveOutcome(streams[index], description: description) } else {

@@ -33,11 +33,12 @@ struct StreamExecutor {
         }
         stream.status = "running"
         do {
+            // `stream` follows every committed page, so a failure below reports the progress the database holds.
             switch description.kind {
             case .snapshot:
-                stream = try await snapshot(stream, elapsed: elapsed)
+                try await snapshot(&stream, elapsed: elapsed)
             case .windowed(let backfillDays, let trailingDays):
-                stream = try await windowed(stream, backfillDays: backfillDays, trailingDays: trailingDays, elapsed: elapsed)
+                try await windowed(&stream, backfillDays: backfillDays, trailingDays: trailingDays, elapsed: elapsed)
             }
             return stream
         } catch let error as ConnectorError where error.kind == .missingScope {
@@ -48,7 +49,7 @@ struct StreamExecutor {
         } catch let error as ConnectorError {
             count(&stream)
             stream.durationMilliseconds = elapsed()
-            throw StreamInterruption.failed(error.description)
+            throw StreamInterruption.failed(error.description, progress: stream)
         } catch let error as StreamInterruption {
             throw error
         } catch {
@@ -62,8 +63,7 @@ struct StreamExecutor {
 
     // MARK: - Snapshots
 
-    private func snapshot(_ start: SyncRunStream, elapsed: () -> Int) async throws -> SyncRunStream {
-        var stream = start
+    private func snapshot(_ stream: inout SyncRunStream, elapsed: () -> Int) async throws {
         var restarts = 0
         while true {
             let page: StreamPage
@@ -83,14 +83,13 @@ struct StreamExecutor {
                         stream: stream.name)
                 }
             }
-            if done { return stream }
+            if done { return }
         }
     }
 
     // MARK: - Windows
 
-    private func windowed(_ start: SyncRunStream, backfillDays: Int, trailingDays: Int, elapsed: () -> Int) async throws -> SyncRunStream {
-        var stream = start
+    private func windowed(_ stream: inout SyncRunStream, backfillDays: Int, trailingDays: Int, elapsed: () -> Int) async throws {
         let resumed = WindowCursor.decode(stream.cursor)
         var windows = StreamWindows.plan(today: Date(), watermark: state?.watermark, backfillDays: backfillDays, trailingDays: trailingDays)
         if let resumed {
@@ -126,7 +125,6 @@ struct StreamExecutor {
             }
         }
         if windows.isEmpty { stream = try await finish(stream, status: "succeeded", error: nil, elapsed: elapsed()) }
-        return stream
     }
 
     // MARK: - Pages
@@ -192,7 +190,12 @@ struct StreamExecutor {
         } catch let error as LeaseLost {
             throw StreamInterruption.abortRun(error)
         } catch let error as PGError {
-            throw StreamInterruption.failed("writing a page failed: \(error)")
+            // Nothing of the page was stored; what the attempt counted (429s, retries, time) still was spent.
+            var progress = start
+            progress.rateLimited = prepared.rateLimited
+            progress.retries = prepared.retries
+            progress.durationMilliseconds = prepared.durationMilliseconds
+            throw StreamInterruption.failed("writing a page failed: \(error)", progress: progress)
         }
     }
 

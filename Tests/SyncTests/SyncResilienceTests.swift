@@ -28,6 +28,20 @@ struct SyncResilienceTests {
         }
     }
 
+    @Test("a stream that gives up in one attempt keeps that attempt's 429s in the run's history")
+    func failedAttemptKeepsItsCounts() async throws {
+        try await withSyncHarness(sandbox: { $0.users = 50 }, sync: { $0.retry.rateLimitedAttempts = 3 }) { h in
+            // Three 429s in a row: the first attempt gives up on the users stream, the second succeeds.
+            #expect(try await h.control("POST", "/faults", ["rate_limit_storm": 3]).status == 200)
+            let run = try await h.sync(["users"])
+            #expect(run.status == "succeeded")
+            #expect(run.attempt == 2)
+            let users = try #require(run.streams.first { $0.name == "users" })
+            #expect(users.rateLimited == 3)
+            #expect(users.fetched == h.sandbox.userCount(h.account))
+        }
+    }
+
     @Test("malformed and truncated pages commit nothing and are fetched again")
     func malformedPages() async throws {
         try await withSyncHarness(sandbox: { $0.users = 300 }) { h in
