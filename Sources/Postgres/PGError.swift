@@ -77,6 +77,10 @@ public struct PGError: Error, Sendable, CustomStringConvertible, CustomDebugStri
             || sqlState == "57P01" || sqlState == "57P02" || sqlState == "57P03"
     }
 
+    /// The database could not be reached, or every connection was busy for the pool's whole wait: the same
+    /// work may well succeed shortly, so callers answer 503 or try again rather than fail for good.
+    public var isDatabaseUnavailable: Bool { isConnectionLost || code == .poolTimeout }
+
     public var description: String {
         var text = "PGError(\(code)"
         if let sqlState { text += ", sqlstate: \(sqlState)" }

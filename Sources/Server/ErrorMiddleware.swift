@@ -16,7 +16,7 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as HTTPError {
             return try APIError(error.status, code: Self.code(for: error.status), message: Self.message(for: error))
                 .response(from: request, context: context)
-        } catch let error as PGError where databaseUnavailable.contains(error.code) {
+        } catch let error as PGError where error.isDatabaseUnavailable || error.code == .poolClosed {
             // The database is down or saturated: say so at once (the caller may retry), rather than a 500.
             context.logger.warning("database unavailable", metadata: ["error": "\(error)"])
             return try APIError(
@@ -45,4 +45,3 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 }
 
 /// Failures that mean the database cannot be reached now, not that the request or Tether is wrong.
-private let databaseUnavailable: Set<PGError.Code> = [.connectionFailed, .connectionLost, .poolTimeout, .poolClosed]

@@ -45,9 +45,32 @@ struct RunExecutor {
             try await executeStreams()
         } catch is LeaseLost {
             logger.warning("lost the lease on a sync run; its writes since then were rolled back")
+        } catch let error as PGError where error.isDatabaseUnavailable {
+            await handBack(after: error)
         } catch {
             logger.error("sync run could not be recorded", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// Gives the run back to the queue, without using up an attempt, as soon as the database answers again
+    /// (SECURITY.md W4): a database restart then delays the run by seconds, not by the rest of its lease.
+    /// Gives up when the lease would have run out anyway; the reaper takes over from there.
+    private func handBack(after error: PGError) async {
+        logger.warning("the database went away during a sync run; handing the run back when it returns", metadata: ["error": "\(error)"])
+        let deadline = ContinuousClock.now + configuration.lease
+        var delay = Duration.milliseconds(100)
+        while ContinuousClock.now < deadline, !Task.isCancelled {
+            do {
+                try await runs.finish(run, status: nil, countAttempt: false, error: "the database connection was lost: \(error)")
+                return
+            } catch is LeaseLost {
+                return
+            } catch {
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(2))
+            }
+        }
+        logger.error("sync run could not be handed back; the reaper will after its lease", metadata: ["error": "\(error)"])
     }
 
     private func executeStreams() async throws {

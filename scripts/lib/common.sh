@@ -121,6 +121,6 @@ psql_super() {
 build_tether() {
     local configuration="${1:-debug}"
     say "building tether ($configuration)"
-    swift build -c "$configuration" --product tether >&2
+    swift build -c "$configuration" --product tether >&2 || die "building tether failed"
     echo "$ROOT/.build/$configuration/tether"
 }
