@@ -115,7 +115,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VaultTests",
-            dependencies: ["Vault"],
+            dependencies: ["Vault", "TestSupport"],
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),

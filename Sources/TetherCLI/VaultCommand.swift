@@ -11,6 +11,17 @@ struct VaultCommand: AsyncParsableCommand {
         abstract: "Manage the vault's encryption keys.",
         subcommands: [GenerateKey.self, Status.self, Verify.self, Rotate.self])
 
+    /// Runs `body` with key rotation over the configured database and key ring (what status, verify and
+    /// rotate share).
+    static func withRotation<Result>(_ body: (KeyRotation, KeyRing) async throws -> Result) async throws -> Result {
+        let settings = try Runtime.loadSettings()
+        let keyRing = try settings.requireKeyRing()
+        let logger = Runtime.makeLogger(settings)
+        return try await Runtime.withPool(settings, logger: logger) { pool in
+            try await body(KeyRotation(pool: pool, vault: CredentialVault(keyRing: keyRing), logger: logger), keyRing)
+        }
+    }
+
     struct GenerateKey: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "generate-key",
@@ -33,12 +44,7 @@ struct VaultCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Count stored secrets per key id.")
 
         func run() async throws {
-            let settings = try Runtime.loadSettings()
-            let keyRing = try settings.requireKeyRing()
-            let logger = Runtime.makeLogger(settings)
-            let counts = try await Runtime.withPool(settings, logger: logger) { pool in
-                try await KeyRotation(pool: pool, vault: CredentialVault(keyRing: keyRing), logger: logger).status()
-            }
+            let (counts, keyRing) = try await VaultCommand.withRotation { rotation, keyRing in (try await rotation.status(), keyRing) }
             print("primary key: \(keyRing.primaryID)")
             for id in Set(counts.keys).union(keyRing.ids).sorted() {
                 let role = id == keyRing.primaryID ? "primary" : keyRing.ids.contains(id) ? "in ring" : "NOT IN RING"
@@ -52,12 +58,7 @@ struct VaultCommand: AsyncParsableCommand {
             abstract: "Open every stored secret with the key ring; exits 1, naming the rows, when any does not open.")
 
         func run() async throws {
-            let settings = try Runtime.loadSettings()
-            let keyRing = try settings.requireKeyRing()
-            let logger = Runtime.makeLogger(settings)
-            let result = try await Runtime.withPool(settings, logger: logger) { pool in
-                try await KeyRotation(pool: pool, vault: CredentialVault(keyRing: keyRing), logger: logger).verify()
-            }
+            let result = try await VaultCommand.withRotation { rotation, _ in try await rotation.verify() }
             for row in result.failed { print("does not open: \(row)") }
             print("\(result.opened) row(s) open with the key ring; \(result.failed.count) do not")
             if !result.failed.isEmpty { throw ExitCode.failure }
@@ -72,12 +73,8 @@ struct VaultCommand: AsyncParsableCommand {
         var batchSize = 100
 
         func run() async throws {
-            let settings = try Runtime.loadSettings()
-            let keyRing = try settings.requireKeyRing()
-            let logger = Runtime.makeLogger(settings)
-            let report = try await Runtime.withPool(settings, logger: logger) { pool in
-                try await KeyRotation(pool: pool, vault: CredentialVault(keyRing: keyRing), logger: logger).run(batchSize: batchSize)
-            }
+            let batchSize = batchSize
+            let (report, keyRing) = try await VaultCommand.withRotation { rotation, keyRing in (try await rotation.run(batchSize: batchSize), keyRing) }
             print("re-sealed \(report.resealed) row(s) under \(keyRing.primaryID); \(report.retried) changed concurrently and were redone")
         }
     }

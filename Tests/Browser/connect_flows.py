@@ -111,11 +111,15 @@ class Flows:
 
     # MARK: Flows
 
-    def platform(self):
-        key = self.tenant("e2e-platform")
-        self.open_connect_page(self.connect_link("e2e-platform", key, "platform"), "platform", expect_form=False)
+    def platform_flow(self, slug, name, decision):
+        """A platform-mode connect of the Pro account through to the result page; the tenant's key and the result's query."""
+        key = self.tenant(slug)
+        self.open_connect_page(self.connect_link(slug, key, "platform"), name, expect_form=False)
         self.driver.find_element(By.CSS_SELECTOR, "form button[type='submit']").click()
-        query = self.consent("platform", "Sandbox Pro Inc. (pro)", "allow")
+        return key, self.consent(name, "Sandbox Pro Inc. (pro)", decision)
+
+    def platform(self):
+        key, query = self.platform_flow("e2e-platform", "platform", "allow")
         check(self.heading() == "Connected", f"platform: the result page says {self.heading()!r}")
         connections = self.connections("e2e-platform", key)
         check(len(connections) == 1, f"platform: {len(connections)} connections")
@@ -140,10 +144,7 @@ class Flows:
         check(client_secret not in json.dumps(connections), "custom: the API returns the client secret")
 
     def deny(self):
-        key = self.tenant("e2e-deny")
-        self.open_connect_page(self.connect_link("e2e-deny", key, "platform"), "deny", expect_form=False)
-        self.driver.find_element(By.CSS_SELECTOR, "form button[type='submit']").click()
-        query = self.consent("deny", "Sandbox Pro Inc. (pro)", "deny")
+        key, query = self.platform_flow("e2e-deny", "deny", "deny")
         check(self.heading() == "Not connected", f"deny: the result page says {self.heading()!r}")
         check(query.get("error") == ["access_denied"], f"deny: the result carries {query}")
         check("access_denied" in self.driver.page_source, "deny: the result page does not name the error code")

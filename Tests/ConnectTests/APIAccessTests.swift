@@ -41,6 +41,21 @@ struct APIAccessTests {
                     """).map { try $0.decode(String.self, at: 0) }
             }
             #expect(lax.isEmpty, "tables without forced RLS: \(lax)")
+            let (tables, forced) = try await h.owner.withConnection { connection in
+                try connection.query("""
+                    SELECT count(*)::bigint, count(*) FILTER (WHERE c.relrowsecurity AND c.relforcerowsecurity)::bigint
+                    FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id'
+                    WHERE c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace
+                    """)[0].decode((Int, Int).self)
+            }
+            let (superuser, bypassRLS) = try await h.app.withConnection { connection in
+                try connection.query("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")[0].decode((Bool, Bool).self)
+            }
+            #expect(!superuser && !bypassRLS)
+            Figures.record("rls.tenant_tables", tables)
+            Figures.record("rls.forced", forced)
+            Figures.record("rls.lint_violations", lax.count)
+            Figures.record("rls.runtime_role", "superuser \(superuser), bypassrls \(bypassRLS)")
             let (tenant, key) = try await h.makeTenant("acme")
             var browser = Browser(h)
             _ = try await browser.connect(try await h.connectURL("acme", key: key))

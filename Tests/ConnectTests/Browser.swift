@@ -1,5 +1,7 @@
 import CurlHTTP
 import Foundation
+import TestSupport
+import Testing
 import ZoomSandbox
 
 /// Walks the connect flow the way a browser does, over real HTTP: it keeps cookies, posts forms and
@@ -48,7 +50,15 @@ struct Browser: Sendable {
     mutating func start(_ connectURL: String, client: (id: String, secret: String)? = nil) async throws -> HTTPClientResponse {
         let page = try await send("GET", local(connectURL))
         guard page.status == 200 else { return page }
-        return try await send("POST", local(connectURL), form: client.map { [("client_id", $0.id), ("client_secret", $0.secret)] } ?? [])
+        let started = try await send("POST", local(connectURL), form: client.map { [("client_id", $0.id), ("client_secret", $0.secret)] } ?? [])
+        if let location = started.header("location"), location.contains("/oauth/authorize"), let query = URLComponents(string: location)?.queryItems {
+            // Every flow any test starts is checked for PKCE: S256, a 256-bit challenge, never the verifier.
+            #expect(query.first { $0.name == "code_challenge_method" }?.value == "S256")
+            #expect(query.first { $0.name == "code_challenge" }?.value?.count == 43)
+            #expect(!query.contains { $0.name == "code_verifier" })
+            Figures.count("pkce.authorize_urls")
+        }
+        return started
     }
 
     /// At the sandbox's consent page: allow (as `role` of account `account`) or deny. Returns the

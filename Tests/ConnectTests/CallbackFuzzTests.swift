@@ -61,6 +61,7 @@ struct CallbackFuzzTests {
             }
         }
         #expect(accepted > 1_000 && refused > 10_000, "\(accepted) accepted, \(refused) refused")
+        Figures.count("fuzz.callbacks", accepted + refused)
     }
 
     @Test("1,000 generated callbacks against the running server: never a 5xx, no row written, no token request", .enabled(if: TestDatabase.isAvailableOrRequired))
@@ -76,6 +77,7 @@ struct CallbackFuzzTests {
             }
             #expect(try await h.connectionRowCounts() == [0, 0, 0])
             #expect(h.sandbox.tokenRequests == tokenRequests)
+            Figures.count("fuzz.callbacks_over_http", 1_000)
         }
     }
 }

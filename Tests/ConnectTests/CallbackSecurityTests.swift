@@ -29,6 +29,7 @@ struct CallbackSecurityTests {
         #expect(response.header("referrer-policy") == "no-referrer", comment)
         #expect(try await h.connectionRowCounts() == [0, 0, 0], comment)
         #expect(h.sandbox.tokenRequests == tokenRequests, comment)
+        Figures.count("callback.rejected_cases")
     }
 
     @Test("B2: missing, unknown, malformed or duplicated state; code and error together; missing or oversized code; iss mismatch")
@@ -82,6 +83,7 @@ struct CallbackSecurityTests {
             var noCookie = Browser(h)
             let (second, _) = try await Self.startedFlow(h, &victim, key: key)
             try await Self.expectRejected(h, &noCookie, query: "code=abc&state=\(second)", "no cookie")
+            Figures.count("callback.replays", 3)
         }
     }
 
@@ -95,6 +97,7 @@ struct CallbackSecurityTests {
             var b = Browser(h)
             _ = try await Self.startedFlow(h, &b, slug: "beta", key: keyB)
             try await Self.expectRejected(h, &b, query: "code=abc&state=\(stateA)", "A's state in B's browser")
+            Figures.count("callback.replays")
 
             // A genuine flow with injected parameters lands on its own tenant.
             var c = Browser(h)
@@ -136,6 +139,8 @@ struct CallbackSecurityTests {
             #expect(try await replay.callback(location).status == 400)
             #expect(try await h.connectionRowCounts() == rows)
             #expect(h.sandbox.tokenRequests == before + 1)
+            Figures.count("callback.replays", 50)
+            Figures.record("callback.concurrent_token_requests", h.sandbox.tokenRequests - before)
         }
     }
 
@@ -211,6 +216,7 @@ struct CallbackSecurityTests {
             #expect(notJSON.status == 400)
             let count = try await h.owner.withConnection { try $0.query("SELECT count(*)::bigint FROM connect_sessions")[0].decode(Int.self, at: 0) }
             #expect(count == 0)
+            Figures.count("input.api_cases", 14)  // 10 return URLs, the provider, the mode, an unknown field, not JSON
         }
     }
 }

@@ -112,6 +112,7 @@ struct DataAPITests {
                 #expect(response.status == 400, "\(query)")
                 #expect(response.bodyText.contains(parameter), "\(query): \(response.bodyText)")
             }
+            Figures.count("input.api_cases", refusals.count)
             #expect(try await page(h, "/v1/tenants/globex/users?limit=1000", key: otherKey).rows.count == 3)
             #expect(try await h.api("GET", "/v1/tenants/acme/users", key: otherKey).status == 404)
             #expect(try await h.api("GET", "/v1/tenants/acme/users", key: nil).status == 401)

@@ -66,6 +66,7 @@ struct TokenEndpointTests {
         #expect(response.status == 303, "\(name)")
         #expect(response.locationParameters["error"] == "token_exchange_failed", "\(name)")
         #expect(rows == [0, 0, 0], "\(name)")
+        Figures.count("input.token_response_cases")
     }
 
     @Test("an unreachable token endpoint ends the flow with token_exchange_failed")

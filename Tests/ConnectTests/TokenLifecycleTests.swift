@@ -45,6 +45,7 @@ struct TokenLifecycleTests {
             }
             #expect(h.sandbox.refreshes == refreshes + 1)
             #expect(tokens.count == 1)
+            Figures.record("refresh.concurrent", "50 callers in 2 token providers → \(h.sandbox.refreshes - refreshes) refresh")
             #expect(tokens.first != old.unsafeValue)
             // The rotated refresh token was committed: another forced refresh works with it.
             _ = try await h.tokens.refresh(tenantID: tenant, connectionID: id, force: true)
@@ -67,6 +68,7 @@ struct TokenLifecycleTests {
                 await #expect(throws: TokenError.self) { try await h.tokens.accessToken(tenantID: tenant, connectionID: id) }
             }
             #expect(h.sandbox.tokenRequests == requests, "no retry loop against the token endpoint")
+            Figures.record("refresh.invalid_grant_retries", h.sandbox.tokenRequests - requests)
         }
     }
 

@@ -112,14 +112,20 @@ struct VaultStorageTests {
                 ("client secret", app.clientSecret), ("access token", access.unsafeValue), ("refresh token", refresh.unsafeValue),
                 ("authorization code", code), ("state", state), ("connect link token", connectToken), ("API key", key),
             ]
+            var searches = 0
+            var hits = 0
             for (name, value) in sentinels {
                 for form in [value, Base64.encode(Array(value.utf8))] {
                     // The connect page necessarily posts to its own link; the link token is checked in logs and the dump.
                     for (place, text) in haystacks where name != "connect link token" || !place.hasPrefix("response") {
                         #expect(!text.contains(form), "\(name) found in \(place)")
+                        searches += 1
+                        if text.contains(form) { hits += 1 }
                     }
                 }
             }
+            Figures.record("sentinel.searches", "\(searches) (\(sentinels.count) secrets × raw and base64 × logs, pg_dump and \(responses.count) HTTP responses)")
+            Figures.record("sentinel.hits", hits)
             // K9: no API response has a field named like a secret.
             for response in responses where response.header("content-type")?.hasPrefix("application/json") == true {
                 for field in ["client_secret", "access_token", "refresh_token"] { #expect(!response.bodyText.contains("\"\(field)\"")) }

@@ -1,5 +1,6 @@
 import OAuth
 import Sensitive
+import TestSupport
 import Testing
 
 @Suite struct PKCETests {
@@ -7,6 +8,7 @@ import Testing
     @Test func challenge_matches_the_rfc7636_appendix_b_vector() {
         let verifier = Secret("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")
         #expect(PKCE.challenge(for: verifier) == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM")
+        Figures.record("pkce.rfc7636_appendix_b", "pass")
     }
 
     @Test func verifiers_are_43_unreserved_characters_and_never_repeat() throws {

@@ -39,6 +39,7 @@ struct RequestLimitsTests {
             #expect(many.status == 431)
             let fine = try #require(try await Self.exchange(base, Self.get("/healthz", headers: (1...99).map { "X-H\($0): v" })))
             #expect(fine.status == 200)
+            Figures.record("http.431", "verified")
             let justUnder = try #require(try await Self.exchange(base, Self.get("/healthz", headers: ["X-Big: " + String(repeating: "a", count: 60_000)])))
             #expect(justUnder.status == 200)
         }
@@ -52,6 +53,7 @@ struct RequestLimitsTests {
             #expect(long.body.contains(#""code":"uri_too_long""#))
             let short = try #require(try await Self.exchange(base, Self.get("/healthz?pad=" + String(repeating: "a", count: 7000))))
             #expect(short.status == 200)
+            Figures.record("http.414", "verified")
         }
     }
 
@@ -62,6 +64,7 @@ struct RequestLimitsTests {
             let refused = try #require(try await Self.exchange(base, head))
             #expect(refused.status == 413)
             #expect(refused.body.contains(#""code":"content_too_large""#))
+            Figures.record("http.413", "verified")
         }
     }
 

@@ -66,6 +66,8 @@ struct PoolLeakTests {
             let failed = outcomes.map(\.failed).reduce(0, +)
             let expected = Double(perWorker * 8) / 20
             #expect(Double(failed) > expected / 2 && Double(failed) < expected * 1.5, "about 5% of the transactions failed midway: \(failed)")
+            Figures.record("rls.pool_leak_transactions", perWorker * 8)
+            Figures.record("rls.pool_leaks", outcomes.map(\.leaks).reduce(0, +) + outcomes.map(\.foreign).reduce(0, +))
         }
     }
 }

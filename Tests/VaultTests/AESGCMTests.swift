@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import Vault
 
@@ -21,6 +22,16 @@ struct AESGCMTests {
         let b = try AESGCM.seal(Array("token".utf8), key: key)
         #expect(a.nonce != b.nonce)
         #expect(a.ciphertext != b.ciphertext)
+    }
+
+    @Test("a million seals under one key draw a million distinct nonces (SECURITY.md: duplicate nonces in 10^6)")
+    func noncesNeverRepeat() throws {
+        let count = TestScale.cases(1_000_000)
+        var nonces = Set<[UInt8]>(minimumCapacity: count)
+        for _ in 0..<count { nonces.insert(try AESGCM.seal([0], key: key).nonce) }
+        #expect(nonces.count == count)
+        Figures.record("crypto.nonces_drawn", count)
+        Figures.record("crypto.duplicate_nonces", count - nonces.count)
     }
 
     @Test("McGrew-Viega GCM test cases 13 and 14 (AES-256, zero key and IV)")
@@ -52,6 +63,7 @@ struct AESGCMTests {
             }
         }
         #expect(attempts == (12 + 19 + 16) * 8)
+        Figures.count("crypto.tampered_opens", attempts)
     }
 
     @Test("different associated data, a different key or a short tag cannot open the value")

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import Vault
 
@@ -36,6 +37,7 @@ struct PublishedGCMVectorTests {
         let (valid, rejected) = try Self.check(file)
         #expect(valid == 559)
         #expect(rejected == 191)
+        Figures.record("crypto.nist_cases", "\(valid) valid + \(rejected) FAIL")
     }
 
     /// SECURITY.md K2: Wycheproof's AES-GCM cases with a 256-bit key, 12-byte IV and 16-byte tag (from
@@ -47,6 +49,7 @@ struct PublishedGCMVectorTests {
         let (valid, rejected) = try Self.check(file)
         #expect(valid == 39)
         #expect(rejected == 27)
+        Figures.record("crypto.wycheproof_cases", "\(valid) valid + \(rejected) invalid")
     }
 
     /// Runs every case: valid ones must seal to the published ciphertext and tag and open back; invalid

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import Vault
 
@@ -36,6 +37,7 @@ struct SealerTests {
             #expect(error?.code == .authenticationFailed)
         }
         #expect(try sealer.openString(sealed, for: context) == "refresh-token-sentinel")
+        Figures.count("crypto.tampered_opens", 4)
     }
 
     @Test("flipping any single bit anywhere, header included, makes the value fail to open")
@@ -47,6 +49,7 @@ struct SealerTests {
             tampered[bit / 8] ^= 1 << UInt8(bit % 8)
             #expect(throws: VaultError.self) { try sealer.open(tampered, for: context) }
         }
+        Figures.count("crypto.tampered_opens", sealed.count * 8)
     }
 
     @Test("short, empty or foreign-format inputs are errors, never crashes")

@@ -77,6 +77,7 @@ struct PageDecoderFuzzTests {
             }
         }
         #expect(accepted + refused == Self.cases)
+        Figures.count("fuzz.pages", accepted + refused)
         #expect(accepted > Self.cases / 10 && refused > unreadable && unreadable > Self.cases / 10, "\(accepted) accepted, \(refused) refused (\(unreadable) not JSON)")
     }
 

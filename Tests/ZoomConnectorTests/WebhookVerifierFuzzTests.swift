@@ -80,6 +80,7 @@ struct WebhookVerifierFuzzTests {
             }
         }
         #expect(accepted + refused == Self.cases)
+        Figures.count("fuzz.webhooks", accepted + refused)
         #expect(accepted > Self.cases / 8 && refused > Self.cases / 2, "\(accepted) accepted, \(refused) refused")
     }
 

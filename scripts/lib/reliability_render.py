@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Writes docs/RELIABILITY.md (to stdout) from the latest results in docs/reliability/: figures.tsv and
+tests.txt (scripts/test with TETHER_FIGURES_FILE), faults.md (scripts/faults) and load.md (scripts/load).
+
+    reliability_render.py docs/reliability COMMIT
+"""
+import json
+import os
+import re
+import sys
+
+folder, commit = sys.argv[1], sys.argv[2]
+
+
+def read(name):
+    path = os.path.join(folder, name)
+    return open(path, encoding="utf-8").read() if os.path.exists(path) else ""
+
+
+# Figures from the tests: counts are added up, values keep the last one written.
+counts, values = {}, {}
+for line in read("figures.tsv").splitlines():
+    name, _, value = line.partition("\t")
+    if value.startswith("+"):
+        counts[name] = counts.get(name, 0) + int(value[1:])
+    elif value.startswith("="):
+        values[name] = value[1:]
+tests = read("tests.txt")
+tests_passed = "exit status: 0" in tests
+
+
+def figure(name):
+    """A test's figure, or why there is none."""
+    if not tests_passed:
+        return "FAIL (the test run did not pass)" if tests else "not measured (run scripts/reliability tests)"
+    if name in counts:
+        return f"{counts[name]:,}"
+    return values.get(name, "not measured")
+
+
+def table_rows(markdown):
+    """The rows of the first Markdown table after its header, as lists of cells."""
+    rows = []
+    for line in markdown.splitlines():
+        if line.startswith("| ") and not line.startswith("| fault |") and not line.startswith("| figure |"):
+            rows.append([cell.strip() for cell in line.strip("|").split(" | ")])
+    return rows
+
+
+faults = read("faults.md")
+fault_rows = table_rows(faults)
+
+
+def fault(key):
+    """'verdict; figure (trials)' of the fault whose name contains key."""
+    for row in fault_rows:
+        if key in row[0]:
+            return f"{row[2]}; {row[3]} ({row[1]} trials)" if row[1].isdigit() else f"{row[2]}; {row[3]} ({row[1]})"
+    return "not measured (run scripts/reliability faults)"
+
+
+load = read("load.md")
+load_rows = {row[0]: row[1] for row in table_rows(load)}
+load_title = next((line for line in load.splitlines() if line.startswith("Load (")), "")
+
+
+def nio_version():
+    try:
+        pins = json.load(open(os.path.join(folder, "..", "..", "Package.resolved")))["pins"]
+        return next(pin["state"]["version"] for pin in pins if pin["identity"] == "swift-nio")
+    except (OSError, StopIteration, KeyError, ValueError):
+        return "unknown"
+
+
+def table_cases():
+    total = sum(counts.get(name, 0) for name in ["callback.rejected_cases", "input.token_response_cases", "input.api_cases"])
+    return f"{total:,}" if tests_passed else figure("callback.rejected_cases")
+
+
+fuzz_seconds = re.search(r"^fuzz suites: (\d+) s", tests, re.MULTILINE)
+fuzz_total = sum(counts.get(name, 0) for name in ["fuzz.callbacks", "fuzz.callbacks_over_http", "fuzz.pages", "fuzz.webhooks"])
+run_lines = [line for line in tests.splitlines() if "Test run with" in line]
+
+rows = [
+    ("Callback/API bad input",
+     f"{table_cases()} table-driven cases: {figure('callback.rejected_cases')} callbacks (each a 400, 0 rows written, 0 token "
+     f"requests), {figure('input.token_response_cases')} bad token-endpoint replies (0 tokens stored) and {figure('input.api_cases')} bad "
+     "API inputs (each a 400 naming the field, nothing stored). "
+     f"Fuzzing (seeded property tests): "
+     f"{figure('fuzz.callbacks')} callback queries + {figure('fuzz.callbacks_over_http')} over HTTP, {figure('fuzz.pages')} Zoom pages, "
+     f"{figure('fuzz.webhooks')} webhook deliveries = {fuzz_total:,} execs in {fuzz_seconds.group(1) if fuzz_seconds else '?'} s. "
+     "**0 crashes, 0 rows written, 0 outbound calls on rejected inputs**",
+     "`CallbackSecurityTests`, `TokenEndpointTests`, `DataAPITests`, the fuzz suites (`scripts/test`)"),
+    ("CSRF / replay / tenant binding",
+     f"{figure('callback.replays')} replayed, cross-session or cross-tenant callbacks tried, **0 accepted**. "
+     f"Same state sent by 50 concurrent callbacks: {figure('callback.concurrent_token_requests')} token request",
+     "`CallbackSecurityTests` O2, O3, O4"),
+    ("PKCE",
+     f"RFC 7636 Appendix B vector: {figure('pkce.rfc7636_appendix_b')}. {figure('pkce.authorize_urls')} authorize URLs started by the "
+     "tests: 100% S256 with a 43-character challenge, 0 expose the verifier",
+     "`PKCETests`; every flow through the tests' `Browser.start`"),
+    ("Crypto",
+     f"Wycheproof AES-GCM-256: {figure('crypto.wycheproof_cases')} pass; NIST CAVP: {figure('crypto.nist_cases')} pass. "
+     f"Swap and bit-flip: {figure('crypto.tampered_opens')} tampered values opened, **0 successful decrypts**. "
+     f"Duplicate nonces in {figure('crypto.nonces_drawn')}: {figure('crypto.duplicate_nonces')}. "
+     f"Sentinel scan of logs, database dump and HTTP bodies ({figure('sentinel.searches')}): **{figure('sentinel.hits')} hits**",
+     "`PublishedGCMVectorTests`, `SealerTests`, `AESGCMTests`, `VaultStorageTests` K8/K9"),
+    ("Key rotation", fault("vault rotate"), "`scripts/faults` (rotate)"),
+    ("RLS",
+     f"{figure('rls.tenant_tables')} tenant tables, {figure('rls.forced')} with ENABLE+FORCE, {figure('rls.lint_violations')} lint violations. "
+     f"{figure('rls.cross_tenant_calls')} random API calls by random tenants, **{figure('rls.cross_tenant_leaks')} leaked**. "
+     f"Pool-leak test ({figure('rls.pool_leak_transactions')} transactions): {figure('rls.pool_leaks')} leaks. "
+     f"Runtime role: {figure('rls.runtime_role')}",
+     "`APIAccessTests`, `SQLAccessTests` (T1 lint), `TenantPropertyTests` (T10), `PoolLeakTests` (T6)"),
+    ("Workers",
+     f"kill -9 mid-sync: {fault('kill -9 of the worker')}. Fenced zombie: {fault('fenced zombie')}. "
+     f"Database restart: {fault('PostgreSQL restarted')}",
+     "`scripts/faults` (kill, zombie, restart)"),
+    ("Token refresh",
+     f"{figure('refresh.concurrent')}. Crash window (W7): {fault('W7')}. "
+     f"`invalid_grant` retry loops: {figure('refresh.invalid_grant_retries')} further token requests",
+     "`TokenLifecycleTests` (W6, invalid_grant), `scripts/faults` (refresh)"),
+    ("HTTP hardening",
+     f"431: {figure('http.431')}, 413: {figure('http.413')}, 414: {figure('http.414')}. swift-nio {nio_version()} (≥ 2.100.0). "
+     f"Slowloris with 500 connections: {fault('slow-header')}",
+     "`RequestLimitsTests`, `scripts/faults` (slowloris)"),
+    ("Webhooks",
+     f"{figure('webhooks.rejected_vectors')} altered-delivery vectors refused with 401 and a valid one processed, plus "
+     f"{figure('fuzz.webhooks')} fuzzed deliveries. A replay inside the window: {figure('webhooks.replay')}. "
+     f"Handshake latency {figure('webhooks.handshake_ms')} ms",
+     "`WebhookTests`, `WebhookVerifierFuzzTests`"),
+]
+
+print("# Reliability figures")
+print()
+print("Every line of SECURITY.md's \"Figures to report\", measured. Regenerate the whole document with "
+      "`scripts/reliability` (about an hour on 2 cores), or one part with `scripts/reliability tests|faults|load`; "
+      "the raw results are in [`docs/reliability/`](reliability/). Do not edit this file by hand.")
+print()
+print(f"Commit `{commit}`. Tests: {'; '.join(run_lines) if run_lines else 'not run'}"
+      f"{'' if tests_passed or not tests else ' — **the test run failed**'}.")
+print()
+print("| Area | Figure | Measured by |")
+print("|---|---|---|")
+for area, text, source in rows:
+    print(f"| {area} | {text} | {source} |")
+print()
+print("## Faults")
+print()
+print(faults.strip() or "Not measured: run `scripts/reliability faults`.")
+print()
+print("## Database outage and storms")
+print()
+print(f"- PostgreSQL down under `tether serve`: {fault('PostgreSQL down')}")
+print(f"- Sandbox 5xx storm: {fault('5xx')}")
+print(f"- Sandbox 429 storm: {fault('429')}")
+print()
+print("## Load")
+print()
+print(load.strip() or "Not measured: run `scripts/reliability load`.")
