@@ -43,5 +43,3 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         return body
     }
 }
-
-/// Failures that mean the database cannot be reached now, not that the request or Tether is wrong.

@@ -33,16 +33,22 @@ struct WebhookTests {
         #"{"event":"app_deauthorized","event_ts":1732500000000,"payload":{"account_id":"\#(account)","user_id":"u1","signature":"s","deauthorization_time":"2026-11-25T00:00:00Z","client_id":"\#(client)"}}"#
     }
 
-    @Test("URL validation answers plainToken with its HMAC in well under 3 s")
+    @Test("URL validation answers plainToken with its HMAC in well under 3 s, every one of 20 times")
     func urlValidation() async throws {
         try await withHarness { h in
             let body = #"{"event":"endpoint.url_validation","payload":{"plainToken":"qgg8vlvZRS6UYooatFL8Aw"},"event_ts":1654503849680}"#
             let clock = ContinuousClock()
-            let began = clock.now
-            let response = try await Self.deliver(h, body)
-            let took = clock.now - began
-            #expect(took < .seconds(3))
-            Figures.record("webhooks.handshake_ms", String(format: "%.1f", Double(took.components.seconds) * 1_000 + Double(took.components.attoseconds) / 1e15))
+            var last: HTTPClientResponse?
+            var took: [Duration] = []
+            for _ in 0..<20 {
+                let began = clock.now
+                last = try await Self.deliver(h, body)
+                took.append(clock.now - began)
+            }
+            #expect(took.allSatisfy { $0 < .seconds(3) }, "\(took)")
+            let median = took.sorted()[took.count / 2]
+            Figures.record("webhooks.handshake_ms", String(format: "%.1f", Double(median.components.seconds) * 1_000 + Double(median.components.attoseconds) / 1e15))
+            let response = try #require(last)
             #expect(response.status == 200)
             let json = try h.object(response)
             #expect(json["plainToken"] as? String == "qgg8vlvZRS6UYooatFL8Aw")
