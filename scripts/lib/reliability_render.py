@@ -79,6 +79,17 @@ def table_cases():
     return f"{total:,}" if tests_passed else figure("callback.rejected_cases")
 
 
+fuzz_rows = [row for row in table_rows(read("fuzz.md")) if not row[0].startswith("harness")]
+
+
+def libfuzzer():
+    if not fuzz_rows:
+        return "libFuzzer: not measured (run scripts/reliability fuzz)"
+    runs = ", ".join(f"{int(row[2]):,} execs of `{row[0]}` in {row[1]} s" for row in fuzz_rows)
+    crashes = sum(int(row[3]) for row in fuzz_rows)
+    return f"libFuzzer with AddressSanitizer ({runs}): **{crashes} crashes**"
+
+
 fuzz_seconds = re.search(r"^fuzz suites: (\d+) s", tests, re.MULTILINE)
 fuzz_total = sum(counts.get(name, 0) for name in ["fuzz.callbacks", "fuzz.callbacks_over_http", "fuzz.pages", "fuzz.webhooks"])
 run_lines = [line for line in tests.splitlines() if "Test run with" in line]
@@ -90,9 +101,10 @@ rows = [
      "API inputs (each a 400 naming the field, nothing stored). "
      f"Fuzzing (seeded property tests): "
      f"{figure('fuzz.callbacks')} callback queries + {figure('fuzz.callbacks_over_http')} over HTTP, {figure('fuzz.pages')} Zoom pages, "
-     f"{figure('fuzz.webhooks')} webhook deliveries = {fuzz_total:,} execs in {fuzz_seconds.group(1) if fuzz_seconds else '?'} s. "
+     f"{figure('fuzz.webhooks')} webhook deliveries = {fuzz_total:,} execs in {fuzz_seconds.group(1) if fuzz_seconds else '?'} s; "
+     f"{libfuzzer()}. "
      "**0 crashes, 0 rows written, 0 outbound calls on rejected inputs**",
-     "`CallbackSecurityTests`, `TokenEndpointTests`, `DataAPITests`, the fuzz suites (`scripts/test`)"),
+     "`CallbackSecurityTests`, `TokenEndpointTests`, `DataAPITests`, the fuzz suites (`scripts/test`), `scripts/fuzz`"),
     ("CSRF / replay / tenant binding",
      f"{figure('callback.replays')} replayed, cross-session or cross-tenant callbacks tried, **0 accepted**. "
      f"Same state sent by 50 concurrent callbacks: {figure('callback.concurrent_token_requests')} token request",
