@@ -87,7 +87,7 @@ def libfuzzer():
         return "libFuzzer: not measured (run scripts/reliability fuzz)"
     runs = ", ".join(f"{int(row[2]):,} execs of `{row[0]}` in {row[1]} s" for row in fuzz_rows)
     crashes = sum(int(row[3]) for row in fuzz_rows)
-    return f"libFuzzer with AddressSanitizer ({runs}): **{crashes} crashes**"
+    return f"libFuzzer with AddressSanitizer: {runs}, {crashes} crashes"
 
 
 fuzz_seconds = re.search(r"^fuzz suites: (\d+) s", tests, re.MULTILINE)
