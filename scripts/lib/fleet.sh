@@ -35,6 +35,16 @@ start_sandbox() {
     export ZOOM_OAUTH_BASE_URL="http://127.0.0.1:$sandbox_port" ZOOM_API_BASE_URL="http://127.0.0.1:$sandbox_port/v2"
 }
 
+# start_api PORT LOG [VAR=value…]: `tether serve --no-workers` on 127.0.0.1:PORT with the given environment,
+# in the background, once /readyz answers; sets serve_pid.
+start_api() {
+    local api_port="$1" log="$2"
+    shift 2
+    env TETHER_LISTEN="127.0.0.1:$api_port" "$@" "$tether" serve --no-workers 2> "$log" &
+    serve_pid=$!
+    for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$api_port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+}
+
 # connect_account SLUG: creates tenant SLUG and an API key (api_key), then connects the sandbox's Pro account
 # through the API as a backend would, with `tether serve --no-workers`; keeps no queued run and schedules
 # nothing for a day, so the caller decides what runs.
@@ -43,9 +53,7 @@ connect_account() {
     "$tether" tenants create "$1" >/dev/null
     api_key="$("$tether" api-keys create --tenant "$1" | tail -n 1)"
     api_port="$(free_port 18080)"
-    TETHER_LISTEN="127.0.0.1:$api_port" "$tether" serve --no-workers 2> "$work/connect-serve.log" &
-    serve_pid=$!
-    for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$api_port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+    start_api "$api_port" "$work/connect-serve.log"
     curl -fsS -X POST "http://127.0.0.1:$api_port/v1/tenants/$1/connections" -H "Authorization: Bearer $api_key" \
         -H 'Content-Type: application/json' \
         -d "{\"provider\":\"zoom\",\"mode\":\"server_to_server\",\"account_id\":\"$account\",\"client_id\":\"${credentials%% / *}\",\"client_secret\":\"${credentials##* / }\"}" \

@@ -160,6 +160,15 @@ print("|---|---|---|")
 for area, text, source in rows:
     print(f"| {area} | {text} | {source} |")
 print()
+print("## Open findings")
+print()
+print("- **A frozen worker can hold a tenant's change-order lock.** Found by the zombie fault on 2026-12-02, in 4 of "
+      "11 trials: when the worker is stopped (SIGSTOP) inside a page's transaction, it keeps the tenant's advisory lock, "
+      "so the worker that takes its run over waits until the frozen one resumes or dies (the fault then fails: the "
+      "rescue took over 180 s). Nothing is lost or duplicated, but that tenant's syncs stall. The fix to come: an "
+      "`idle_in_transaction_session_timeout` set per transaction (our transactions never idle, and a per-session "
+      "`options` setting would not pass PgBouncer), so PostgreSQL ends such a session within seconds.")
+print()
 print("## Faults")
 print()
 print(faults.strip() or "Not measured: run `scripts/reliability faults`.")
