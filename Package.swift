@@ -11,6 +11,7 @@ let swiftSettings: [SwiftSetting] = [
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
 let nioConcurrency: Target.Dependency = .product(name: "NIOConcurrencyHelpers", package: "swift-nio")  // TSan-visible locks
+let nioEmbedded: Target.Dependency = .product(name: "NIOEmbedded", package: "swift-nio")  // the in-process sandbox transport
 let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
 let nioHTTP1: Target.Dependency = .product(name: "NIOHTTP1", package: "swift-nio")  // the decoder's parse errors
 let nioHTTPTypes: Target.Dependency = .product(name: "NIOHTTPTypes", package: "swift-nio-extras")
@@ -47,69 +48,86 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]),
 
-        // The only modules that touch C.
+        // Vocabulary every layer shares: secrets that never print, and the HTTP transport seam.
         .target(name: "Sensitive", swiftSettings: swiftSettings),
+        .target(name: "Transport", dependencies: [httpTypes], swiftSettings: swiftSettings),
+
+        // The only modules that touch C.
         .target(name: "Vault", dependencies: ["COpenSSL", "Sensitive"], swiftSettings: swiftSettings),
         .target(
             name: "Postgres",
-            dependencies: ["CLibPQ", "Sensitive", logging, nioCore, nioPosix, nioConcurrency, lifecycle],
+            dependencies: ["CLibPQ", "Sensitive", logging, nioPosix, nioConcurrency, lifecycle],
             swiftSettings: swiftSettings
         ),
-        .target(name: "CurlHTTP", dependencies: ["CCurl", logging, nioPosix, nioConcurrency], swiftSettings: swiftSettings),
+        .target(name: "CurlHTTP", dependencies: ["CCurl", "Transport", logging, nioPosix, nioConcurrency, lifecycle], swiftSettings: swiftSettings),
 
         // Safe Swift above them.
         .target(name: "Store", dependencies: ["Postgres", "Vault", "Sensitive", logging], swiftSettings: swiftSettings),
-        .target(name: "OAuth", dependencies: ["Vault", "CurlHTTP", "Sensitive"], swiftSettings: swiftSettings),
+        .target(name: "OAuth", dependencies: ["Vault", "Transport", "Sensitive"], swiftSettings: swiftSettings),
         .target(name: "Connectors", dependencies: ["OAuth", "Sensitive"], swiftSettings: swiftSettings),
         .target(
             name: "ZoomConnector",
-            dependencies: ["Connectors", "OAuth", "CurlHTTP", "Vault", "Sensitive"],
+            dependencies: ["Connectors", "OAuth", "Transport", "Vault", "Sensitive"],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "Credentials",
-            dependencies: ["Store", "Postgres", "Vault", "OAuth", "Connectors", "CurlHTTP", "Sensitive", logging, nioConcurrency, lifecycle, coreMetrics],
+            dependencies: [
+                "Store", "Postgres", "Vault", "OAuth", "Connectors", "Transport", "Sensitive", logging, nioConcurrency, lifecycle, coreMetrics,
+            ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "TetherSettings", dependencies: ["Vault", "Sensitive", "CurlHTTP"], swiftSettings: swiftSettings),
-        .target(name: "ZoomSandbox", dependencies: ["Vault", "CurlHTTP", hummingbird, httpTypes, logging, nioConcurrency], swiftSettings: swiftSettings),
+        .target(name: "TetherSettings", dependencies: ["Vault", "Sensitive", "Transport"], swiftSettings: swiftSettings),
+        .target(
+            name: "ZoomSandbox",
+            dependencies: ["Vault", "CurlHTTP", hummingbird, httpTypes, logging, nioCore, nioConcurrency],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Sync",
             dependencies: [
-                "Store", "Postgres", "Credentials", "Connectors", "CurlHTTP", "Sensitive", logging, nioConcurrency, lifecycle, coreMetrics,
+                "Store", "Postgres", "Credentials", "Connectors", "Transport", "Sensitive", logging, nioConcurrency, lifecycle, coreMetrics,
             ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "EventDelivery",
-            dependencies: ["Store", "Postgres", "Credentials", "CurlHTTP", "Vault", "Sensitive", logging, lifecycle],
+            dependencies: ["Store", "Postgres", "Credentials", "Transport", "Vault", "Sensitive", logging, lifecycle],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "Server",
             dependencies: [
-                "Store", "Postgres", "Credentials", "Connectors", "OAuth", "Vault", "Sensitive", "EventDelivery", "CurlHTTP", hummingbird,
+                "Store", "Postgres", "Credentials", "Connectors", "OAuth", "Vault", "Sensitive", "Transport", hummingbird,
                 hummingbirdCore, httpTypes, logging,
-                nioCore, nioHTTP1, nioHTTPTypes, nioConcurrency, coreMetrics, prometheus,
+                nioCore, nioHTTP1, nioHTTPTypes, nioConcurrency, prometheus,
             ],
             resources: [.copy("Resources/openapi.json")],
+            swiftSettings: swiftSettings
+        ),
+        // The composition root: one typed configuration, one function that builds a process's services.
+        .target(
+            name: "TetherApp",
+            dependencies: [
+                "Server", "Sync", "EventDelivery", "Credentials", "Store", "Postgres", "OAuth", "ZoomConnector", "CurlHTTP", "Transport",
+                "TetherSettings", "Vault", "Sensitive", hummingbird, logging, lifecycle, unixSignals, coreMetrics, prometheus,
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "TetherCLI",
             dependencies: [
-                "Server", "Store", "Postgres", "Vault", "TetherSettings", "Sensitive", "ZoomSandbox",
-                "ZoomConnector", "Connectors", "Credentials", "Sync", "EventDelivery", "OAuth", "CurlHTTP", coreMetrics, prometheus,
+                "TetherApp", "Store", "Postgres", "Vault", "TetherSettings", "Sensitive", "ZoomSandbox", "Credentials", "Sync",
                 hummingbird, argumentParser, logging, lifecycle, unixSignals,
             ],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(name: "TetherBench", dependencies: ["Postgres", logging], swiftSettings: swiftSettings),
+        .executableTarget(name: "TetherBench", dependencies: ["Postgres", "Sensitive", logging], swiftSettings: swiftSettings),
 
         // Tests. Everything that needs PostgreSQL finds it through TestSupport.
         .target(
             name: "TestSupport",
-            dependencies: ["Postgres", "Store", "Sensitive", "ZoomSandbox", hummingbird, logging],
+            dependencies: ["Postgres", "Store", "Sensitive", "ZoomSandbox", "Transport", hummingbird, httpTypes, logging, nioCore, nioEmbedded],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
@@ -119,20 +137,20 @@ let package = Package(
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Sensitive", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "TestSupport", hummingbird, nioCore], swiftSettings: swiftSettings),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Postgres", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "OAuthTests", dependencies: ["OAuth", "CurlHTTP", "Vault", "Sensitive", "TestSupport", hummingbird], swiftSettings: swiftSettings),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Postgres", "Connectors", "Sensitive", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "OAuthTests", dependencies: ["OAuth", "Sensitive", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ZoomConnectorTests",
-            dependencies: ["ZoomConnector", "Connectors", "OAuth", "CurlHTTP", "Vault", "Sensitive", "ZoomSandbox", "TestSupport"],
+            dependencies: ["ZoomConnector", "Connectors", "CurlHTTP", "Vault", "Sensitive", "ZoomSandbox", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SyncTests",
             dependencies: [
                 "Sync", "Credentials", "Store", "Postgres", "ZoomConnector", "ZoomSandbox", "Connectors", "OAuth", "CurlHTTP", "Vault",
-                "Sensitive", "TestSupport", logging,
+                "Sensitive", "TestSupport", "TetherApp", logging,
             ],
             swiftSettings: swiftSettings
         ),
@@ -140,19 +158,19 @@ let package = Package(
             name: "ConnectTests",
             dependencies: [
                 "Credentials", "Server", "Store", "Postgres", "ZoomConnector", "ZoomSandbox", "Connectors", "OAuth", "CurlHTTP", "Vault",
-                "Sensitive", "TestSupport", "EventDelivery", "Sync", hummingbird, logging, nioConcurrency,
+                "Sensitive", "TestSupport", "EventDelivery", "Sync", "TetherApp", hummingbird, logging, nioConcurrency,
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SettingsTests", dependencies: ["TetherSettings", "Vault", "Sensitive"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ZoomSandboxTests",
-            dependencies: ["ZoomSandbox", "CurlHTTP", "Vault", "TestSupport", hummingbird, nioConcurrency],
+            dependencies: ["ZoomSandbox", "CurlHTTP", "Vault", "TestSupport", hummingbird, logging, nioCore, nioConcurrency],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ServerTests",
-            dependencies: ["Server", "Store", "Postgres", "CurlHTTP", "TestSupport", hummingbird],
+            dependencies: ["Server", "Store", "Postgres", "CurlHTTP", "Sensitive", "TestSupport", hummingbird, logging],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,5 +1,5 @@
 public import Connectors
-public import CurlHTTP
+public import Transport
 public import Foundation
 public import Logging
 public import OAuth
@@ -48,11 +48,11 @@ public final class ConnectService: Sendable {
     let runs: SyncRuns
     /// The vault that seals this service's secrets; the API seals webhook secrets with it too.
     public let vault: CredentialVault
-    let http: CurlHTTPClient
+    let http: any HTTPTransport
     let logger: Logger
 
     public init(
-        pool: PGPool, vault: CredentialVault, registry: ConnectorRegistry, http: CurlHTTPClient, configuration: ConnectConfiguration,
+        pool: PGPool, vault: CredentialVault, registry: ConnectorRegistry, http: any HTTPTransport, configuration: ConnectConfiguration,
         logger: Logger
     ) {
         self.tenants = Tenants(pool: pool)

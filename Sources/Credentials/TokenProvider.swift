@@ -1,6 +1,6 @@
 import Connectors
 import CoreMetrics
-public import CurlHTTP
+public import Transport
 public import Foundation
 public import Logging
 import NIOConcurrencyHelpers
@@ -42,13 +42,13 @@ public final class TokenProvider: Sendable {
     let connections: Connections
     let vault: CredentialVault
     let registry: ConnectorRegistry
-    let http: CurlHTTPClient
+    let http: any HTTPTransport
     let logger: Logger
     let now: @Sendable () -> Date
     private let inFlight = NIOLockedValueBox<[UUID: Task<Secret, any Error>]>([:])
 
     public init(
-        connections: Connections, vault: CredentialVault, registry: ConnectorRegistry, http: CurlHTTPClient, logger: Logger,
+        connections: Connections, vault: CredentialVault, registry: ConnectorRegistry, http: any HTTPTransport, logger: Logger,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.connections = connections

@@ -4,6 +4,7 @@ public import Logging
 import NIOPosix
 public import ServiceLifecycle
 import NIOConcurrencyHelpers
+@_exported public import Transport
 
 /// An HTTP client over libcurl.
 ///
@@ -12,7 +13,7 @@ import NIOConcurrencyHelpers
 /// keep-alive connection and TLS session. TLS peer and host verification are always on, redirects are
 /// not followed unless a request asks, signals are off (`NOSIGNAL`), every request has connect and total
 /// timeouts and a response-size cap, and cancelling the calling task aborts the transfer.
-public final class CurlHTTPClient: Service, Sendable {
+public final class CurlHTTPClient: HTTPTransport, Service, Sendable {
     /// Client-wide settings.
     public let configuration: Configuration
     private let threads: NIOThreadPool
@@ -86,13 +87,8 @@ public final class CurlHTTPClient: Service, Sendable {
         }
     }
 
-    /// True for `localhost`, 127.0.0.0/8 and `::1`.
-    public static func isLoopback(host: String) -> Bool {
-        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-        if bare.lowercased() == "localhost" || bare == "::1" { return true }
-        let octets = bare.split(separator: ".", omittingEmptySubsequences: false)
-        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
-    }
+    /// True for `localhost`, 127.0.0.0/8 and `::1`; see ``OutboundURLPolicy/isLoopback(host:)``.
+    public static func isLoopback(host: String) -> Bool { OutboundURLPolicy.isLoopback(host: host) }
 }
 
 /// `curl_global_init` must run once before any handle exists; a global `let` runs it exactly once.

@@ -1,5 +1,6 @@
 internal import CCurl
 import Foundation
+import Transport
 import Synchronization
 
 /// The state of one request while libcurl runs it. libcurl's callbacks reach it through `userdata`.

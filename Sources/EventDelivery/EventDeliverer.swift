@@ -1,10 +1,11 @@
 public import Credentials
-public import CurlHTTP
+public import Transport
 import Foundation
 public import Logging
 public import Postgres
 public import ServiceLifecycle
 import Store
+import Vault
 
 /// How the deliverer paces itself.
 public struct EventDeliveryConfiguration: Sendable {
@@ -37,11 +38,11 @@ public struct EventDeliveryConfiguration: Sendable {
 public struct EventDeliverer: Service {
     let deliveries: EventDeliveries
     let vault: CredentialVault
-    let http: CurlHTTPClient
+    let http: any HTTPTransport
     let configuration: EventDeliveryConfiguration
     let logger: Logger
 
-    public init(pool: PGPool, vault: CredentialVault, http: CurlHTTPClient, configuration: EventDeliveryConfiguration = .init(), logger: Logger) {
+    public init(pool: PGPool, vault: CredentialVault, http: any HTTPTransport, configuration: EventDeliveryConfiguration = .init(), logger: Logger) {
         self.deliveries = EventDeliveries(pool: pool)
         self.vault = vault
         self.http = http

@@ -1,4 +1,4 @@
-public import CurlHTTP
+public import Transport
 import Foundation
 public import Sensitive
 import Vault
@@ -8,13 +8,13 @@ import Vault
 /// followed; every call has a total timeout and a body cap.
 public struct OAuthClient: Sendable {
     public let server: AuthorizationServer
-    let http: CurlHTTPClient
+    let http: any HTTPTransport
     /// Bound on each call; a refresh runs under a row lock, so this stays below the lock's patience.
     public var timeout: Duration = .seconds(15)
     /// Token responses are small; anything larger is refused.
     public var maximumResponseBytes = 64 * 1024
 
-    public init(server: AuthorizationServer, http: CurlHTTPClient) {
+    public init(server: AuthorizationServer, http: any HTTPTransport) {
         self.server = server
         self.http = http
     }
@@ -90,7 +90,7 @@ public struct OAuthClient: Sendable {
             body: Array(body.utf8), timeout: timeout, maximumResponseBytes: maximumResponseBytes, followRedirects: false)
         do {
             return try await http.execute(request)
-        } catch let error as CurlHTTPError {
+        } catch let error as HTTPTransportError {
             throw OAuthError(.unreachable, "the authorization server could not be reached (\(error.code))")
         }
     }

@@ -1,5 +1,5 @@
-import CurlHTTP
-import EventDelivery
+import Transport
+import Vault
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -92,7 +92,7 @@ struct EventRoutes: Sendable {
         let problem = "url must be an absolute https URL (http only to a loopback host), without user info or fragment, at most 2048 characters"
         guard text.count <= 2048, let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
             let host = components.host, !host.isEmpty, components.user == nil, components.password == nil, components.fragment == nil,
-            scheme == "https" || (scheme == "http" && CurlHTTPClient.isLoopback(host: host))
+            scheme == "https" || (scheme == "http" && OutboundURLPolicy.isLoopback(host: host))
         else { throw APIError(.badRequest, code: "invalid_field", message: problem) }
         return text
     }

@@ -1,6 +1,6 @@
 import Connectors
 import Credentials
-import CurlHTTP
+import Transport
 import Foundation
 import NIOConcurrencyHelpers
 import Sensitive
@@ -47,7 +47,7 @@ final class ProviderClient: ProviderAPI {
     let accountID: String
     let plan: String
     let tokens: TokenProvider
-    let http: CurlHTTPClient
+    let http: any HTTPTransport
     let limiter: RateLimiter
     let quotas: ProviderQuotas
     let enforceRateLimits: Bool
@@ -56,7 +56,7 @@ final class ProviderClient: ProviderAPI {
     private let counters = NIOLockedValueBox(Counters())
 
     init(
-        connector: any Connector, connection: Connection, tokens: TokenProvider, http: CurlHTTPClient, limiter: RateLimiter,
+        connector: any Connector, connection: Connection, tokens: TokenProvider, http: any HTTPTransport, limiter: RateLimiter,
         quotas: ProviderQuotas, configuration: SyncConfiguration
     ) {
         self.connector = connector
@@ -97,7 +97,7 @@ final class ProviderClient: ProviderAPI {
                 response = try await http.execute(HTTPClientRequest(
                     url: url(request), headers: [HTTPHeader("Authorization", "Bearer \(token.unsafeValue)"), HTTPHeader("Accept", "application/json")],
                     timeout: timeout, maximumResponseBytes: 64 << 20))
-            } catch let error as CurlHTTPError where ![.invalidURL, .insecureURL, .clientClosed].contains(error.code) {
+            } catch let error as HTTPTransportError where ![.invalidURL, .insecureURL, .clientClosed].contains(error.code) {
                 transientFailures += 1
                 guard transientFailures < retry.transientAttempts else {
                     throw ConnectorError(.unavailable, "\(connector.displayName) could not be reached (\(error.code))")

@@ -1,5 +1,5 @@
 public import Credentials
-public import CurlHTTP
+public import Transport
 public import Logging
 public import Postgres
 
@@ -8,14 +8,14 @@ public struct SyncDependencies: Sendable {
     public let pool: PGPool
     public let registry: ConnectorRegistry
     public let tokens: TokenProvider
-    public let http: CurlHTTPClient
+    public let http: any HTTPTransport
     /// One limiter per process, so every run against a provider account shares its pace.
     public let limiter: RateLimiter
     public let configuration: SyncConfiguration
     public let logger: Logger
 
     public init(
-        pool: PGPool, registry: ConnectorRegistry, tokens: TokenProvider, http: CurlHTTPClient, limiter: RateLimiter = RateLimiter(),
+        pool: PGPool, registry: ConnectorRegistry, tokens: TokenProvider, http: any HTTPTransport, limiter: RateLimiter = RateLimiter(),
         configuration: SyncConfiguration, logger: Logger
     ) {
         self.pool = pool

@@ -27,6 +27,7 @@ public final class SyncWorker: Service, Sendable {
     var configuration: SyncConfiguration { dependencies.configuration }
 
     public func run() async throws {
+        dependencies.logger.info("sync worker started", metadata: ["worker_id": "\(id)", "concurrency": "\(configuration.concurrency)"])
         await withGracefulShutdownHandler {
             await work()
         } onGracefulShutdown: {

@@ -1,13 +1,8 @@
-import Connectors
-import Credentials
-import CurlHTTP
 import Foundation
 import Logging
-import OAuth
 import Postgres
 import Sensitive
 import TetherSettings
-import ZoomConnector
 
 /// What every command needs first: validated settings and a logger.
 enum Runtime {
@@ -34,18 +29,6 @@ enum Runtime {
 }
 
 extension Runtime {
-    /// The connectors Tether runs, from the settings: Zoom (or the sandbox standing in for it), with the
-    /// platform app when `ZOOM_CLIENT_ID`/`ZOOM_CLIENT_SECRET` are set.
-    static func makeRegistry(_ settings: Settings, http: CurlHTTPClient) -> ConnectorRegistry {
-        let zoom = ZoomConnector(
-            configuration: .init(oauthBaseURL: settings.zoomOAuthBaseURL, apiBaseURL: settings.zoomAPIBaseURL), http: http)
-        var platformApps: [String: ClientCredentials] = [:]
-        if let id = settings.zoomClientID, let secret = settings.zoomClientSecret {
-            platformApps[zoom.provider] = ClientCredentials(clientID: id, clientSecret: secret)
-        }
-        return ConnectorRegistry([zoom], platformApps: platformApps)
-    }
-
     /// Runs `body` with a small pool on the runtime database, closing it afterwards.
     static func withPool<Result>(_ settings: Settings, logger: Logger, _ body: (PGPool) async throws -> Result) async throws -> Result {
         let pool = makePool(settings.databaseURL, maximumConnections: 2, logger: logger)

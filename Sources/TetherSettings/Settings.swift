@@ -1,4 +1,4 @@
-import CurlHTTP
+import Transport
 import Foundation
 public import Sensitive
 public import Vault
@@ -157,7 +157,7 @@ public struct Settings: Sendable {
         else {
             throw SettingsError(variable: variable, problem: "must be an absolute http(s) URL without query, fragment or credentials")
         }
-        if scheme == "http", !allowsAnyHTTP, !CurlHTTPClient.isLoopback(host: host) {
+        if scheme == "http", !allowsAnyHTTP, !OutboundURLPolicy.isLoopback(host: host) {
             throw SettingsError(variable: variable, problem: "must use https (plain http is allowed only for loopback hosts)")
         }
         return text.hasSuffix("/") ? String(text.dropLast()) : text

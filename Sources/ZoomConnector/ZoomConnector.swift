@@ -1,5 +1,5 @@
 public import Connectors
-public import CurlHTTP
+public import Transport
 public import Foundation
 public import OAuth
 public import Sensitive
@@ -23,14 +23,17 @@ public struct ZoomConnector: Connector {
     }
 
     public let configuration: Configuration
-    let http: CurlHTTPClient
+    let http: any HTTPTransport
 
-    public init(configuration: Configuration, http: CurlHTTPClient) {
+    public init(configuration: Configuration, http: any HTTPTransport) {
         self.configuration = configuration
         self.http = http
     }
 
-    public var provider: String { "zoom" }
+    /// The name Tether knows Zoom by: in URLs, configuration and stored connections.
+    public static let providerName = "zoom"
+
+    public var provider: String { Self.providerName }
     public var displayName: String { "Zoom" }
     public var streams: [StreamDescription] { ZoomCatalog.streams }
     public var scopeCatalog: ScopeCatalog { ZoomCatalog.scopes }
@@ -57,7 +60,7 @@ public struct ZoomConnector: Connector {
                 url: configuration.apiBaseURL + "/users/me",
                 headers: [HTTPHeader("Authorization", "Bearer \(accessToken.unsafeValue)"), HTTPHeader("Accept", "application/json")],
                 timeout: configuration.timeout, maximumResponseBytes: 1024 * 1024))
-        } catch let error as CurlHTTPError {
+        } catch let error as HTTPTransportError {
             throw ConnectorError(.unavailable, "Zoom could not be reached (\(error.code))")
         }
         try ZoomResponse.check(response)

@@ -1,5 +1,5 @@
 import Connectors
-import CurlHTTP
+import Transport
 import Foundation
 
 /// Turns Zoom's error statuses and bodies (`{"code": 124, "message": "…"}`) into ``ConnectorError``s

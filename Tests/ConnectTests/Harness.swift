@@ -11,6 +11,7 @@ import Sensitive
 import Server
 import Store
 import TestSupport
+import TetherApp
 import Vault
 import ZoomConnector
 import ZoomSandbox
@@ -99,29 +100,25 @@ func withHarness<Result: Sendable>(
             let capture = LogCapture()
             var logger = Logger(label: "tether.tests.connect") { _ in CapturingLogHandler(capture: capture) }
             logger.logLevel = .debug
-            let vault = CredentialVault(keyRing: ring)
-            let zoom = ZoomConnector(
-                configuration: .init(oauthBaseURL: oauthBaseURL ?? sandboxBase, apiBaseURL: sandboxBase + "/v2"), http: outbound)
             let platform = sandbox.world.apps[0]
-            let registry = ConnectorRegistry(
-                [zoom], platformApps: ["zoom": ClientCredentials(clientID: platform.clientID, clientSecret: Secret(platform.clientSecret))])
-            let connect = ConnectService(
-                pool: app, vault: vault, registry: registry, http: outbound,
-                configuration: ConnectConfiguration(publicURL: Harness.publicURL, returnURLOrigins: [Harness.returnOrigin]), logger: logger)
-            let tokens = TokenProvider(connections: Connections(pool: app), vault: vault, registry: registry, http: outbound, logger: logger)
-            let migrator = Migrator(pool: app, migrations: try Migration.load(from: TestDatabase.migrationsDirectory), logger: logger)
+            var configuration = TetherConfiguration(
+                databaseURL: Secret(""), keyRing: ring,
+                connect: ConnectConfiguration(publicURL: Harness.publicURL, returnURLOrigins: [Harness.returnOrigin]))
+            configuration.providers.zoomOAuthBaseURL = oauthBaseURL ?? sandboxBase
+            configuration.providers.zoomAPIBaseURL = sandboxBase + "/v2"
+            configuration.providers.platformApps = ["zoom": ClientCredentials(clientID: platform.clientID, clientSecret: Secret(platform.clientSecret))]
+            configuration.providers.webhookSecrets = webhookSecret.map { ["zoom": Secret($0)] } ?? [:]
+            configuration.migrations = try Migration.load(from: TestDatabase.migrationsDirectory)
+            let components = TetherComponents(configuration: configuration, pool: app, http: outbound, logger: logger)
             let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
             var serverConfiguration = ServerConfiguration(host: "127.0.0.1", port: 0)
             serverConfiguration.rateLimits = rateLimits
-            let server = buildApplication(
-                configuration: serverConfiguration, pool: app, migrator: migrator,
-                connect: ConnectRoutesDependencies(connect: connect, webhookSecrets: webhookSecret.map { ["zoom": Secret($0)] } ?? [:]),
-                logger: logger, onServerRunning: { continuation.yield($0) })
+            let server = components.httpServer(serverConfiguration) { continuation.yield($0) }
             let adminKey = try await APIKeys(pool: app).create(tenantID: nil, name: "test admin").key.unsafeValue
             return try await withRunningServer(server, ports: ports) { base in
                 try await body(Harness(
-                    sandbox: sandbox, sandboxBase: sandboxBase, outbound: outbound, base: base, app: app, owner: owner, ownerURL: ownerURL, vault: vault, connect: connect,
-                    tokens: tokens, logs: capture, adminKey: adminKey))
+                    sandbox: sandbox, sandboxBase: sandboxBase, outbound: outbound, base: base, app: app, owner: owner, ownerURL: ownerURL, vault: components.vault,
+                    connect: components.connect, tokens: components.tokens, logs: capture, adminKey: adminKey))
             }
         }
     }

@@ -8,6 +8,7 @@ import Sensitive
 import Store
 import Sync
 import TestSupport
+import TetherApp
 import Vault
 import ZoomConnector
 import ZoomSandbox
@@ -131,19 +132,22 @@ func withSyncHarness<Result: Sendable>(
             var logger = Logger(label: "tether.tests.sync")
             logger.logLevel = .error
             let key = try SymmetricKey.generate()
-            let vault = CredentialVault(keyRing: try KeyRing(keys: [(id: "k1", key: key)]))
-            let zoom = ZoomConnector(configuration: .init(oauthBaseURL: sandboxBase, apiBaseURL: sandboxBase + "/v2"), http: outbound)
             let app: SandboxApp
             switch login {
             case .serverToServer(let account): app = sandbox.world.apps.first { $0.kind == .serverToServer(accountIndex: account) }!
             case .platformApp(let name): app = sandbox.world.apps.first { $0.kind == .platform && $0.name.contains(name) }!
             }
-            let registry = ConnectorRegistry(
-                [zoom], platformApps: app.kind == .platform ? ["zoom": ClientCredentials(clientID: app.clientID, clientSecret: Secret(app.clientSecret))] : [:])
-            let connect = ConnectService(
-                pool: pool, vault: vault, registry: registry, http: outbound,
-                configuration: ConnectConfiguration(publicURL: "http://127.0.0.1:8080", returnURLOrigins: []), logger: logger)
-            let tokens = TokenProvider(connections: Connections(pool: pool), vault: vault, registry: registry, http: outbound, logger: logger)
+            var configuration = TetherConfiguration(
+                databaseURL: Secret(""), keyRing: try KeyRing(keys: [(id: "k1", key: key)]),
+                connect: ConnectConfiguration(publicURL: "http://127.0.0.1:8080", returnURLOrigins: []))
+            configuration.providers.zoomOAuthBaseURL = sandboxBase
+            configuration.providers.zoomAPIBaseURL = sandboxBase + "/v2"
+            if app.kind == .platform {
+                configuration.providers.platformApps = ["zoom": ClientCredentials(clientID: app.clientID, clientSecret: Secret(app.clientSecret))]
+            }
+            configuration.sync = syncConfiguration
+            let components = TetherComponents(configuration: configuration, pool: pool, http: outbound, logger: logger)
+            let connect = components.connect
             let tenant = try await Tenants(pool: pool).create(slug: "acme", name: "Acme")
             let connectionID: UUID
             switch login {
@@ -156,8 +160,7 @@ func withSyncHarness<Result: Sendable>(
             }
             // Connecting queued a full first sync; each test queues the runs it needs instead.
             try await owner.withConnection { _ = try $0.execute("DELETE FROM sync_runs WHERE trigger = 'connect'") }
-            let dependencies = SyncDependencies(
-                pool: pool, registry: registry, tokens: tokens, http: outbound, configuration: syncConfiguration, logger: logger)
+            let dependencies = components.syncDependencies()
             return try await body(SyncHarness(
                 sandbox: sandbox, sandboxBase: sandboxBase, pool: pool, owner: owner, tenantID: tenant.id, connectionID: connectionID,
                 dependencies: dependencies, connect: connect, app: app,

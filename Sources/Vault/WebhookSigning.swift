@@ -1,6 +1,5 @@
 public import Foundation
 public import Sensitive
-import Vault
 
 /// Tether's outbound webhook signatures, in the Standard Webhooks scheme (so its libraries verify them):
 /// the secret is `whsec_` + base64 of 32 random bytes; each request carries `webhook-id` (the event id),

@@ -1,0 +1,84 @@
+import CoreMetrics
+import CurlHTTP
+public import Logging
+import Postgres
+import Prometheus
+import Server
+public import ServiceLifecycle
+import Store
+import UnixSignals
+
+/// Builds and runs a whole Tether process: the database pool, the libcurl transport and every service of
+/// ``TetherComponents``, in one `ServiceGroup` that drains on SIGTERM and SIGINT.
+public enum TetherApp {
+    /// A process's services, ready to run.
+    public struct Process: Sendable {
+        public let components: TetherComponents
+        /// The pool and transport first, so they outlive everything that uses them at shutdown.
+        public let services: [any Service]
+    }
+
+    /// Opens the pool, refuses a runtime role that row-level security would not confine, warns about
+    /// pending migrations, and assembles the services.
+    /// - Throws: ``StartupError`` when the runtime role is a superuser or BYPASSRLS; the database's error
+    ///   when it cannot be reached.
+    public static func build(
+        _ configuration: TetherConfiguration, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws -> Process {
+        var poolConfiguration = PGPool.Configuration(connectionString: configuration.databaseURL)
+        poolConfiguration.maximumConnections = configuration.databaseConnections
+        let pool = PGPool(configuration: poolConfiguration, logger: logger)
+        do {
+            try await checkRuntimeRole(pool, logger: logger)
+            if configuration.server != nil,
+                !((try? await Migrator(pool: pool, migrations: configuration.migrations, logger: logger).isCurrent()) ?? false)
+            {
+                logger.warning("the database has pending migrations; /readyz answers 503 until `tether migrate up` runs")
+            }
+        } catch {
+            await pool.close()
+            throw error
+        }
+        let http = CurlHTTPClient()
+        let components = TetherComponents(configuration: configuration, pool: pool, http: http, logger: logger)
+        return Process(components: components, services: [pool, http] + components.services(onServerRunning: onServerRunning))
+    }
+
+    /// Builds the process and runs it until SIGTERM or SIGINT has drained it. With an HTTP server, the
+    /// process's metrics go to the server's Prometheus registry, so `/metrics` shows sync and token-refresh
+    /// counters beside the HTTP ones.
+    public static func run(
+        _ configuration: TetherConfiguration, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws {
+        if let server = configuration.server {
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: server.metrics))
+        }
+        let process = try await build(configuration, logger: logger, onServerRunning: onServerRunning)
+        let group = ServiceGroup(
+            configuration: .init(services: process.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    /// The runtime role must be subject to row-level security: a superuser or a BYPASSRLS role would
+    /// silently see every tenant's rows. A role that owns tables is still confined (every tenant table
+    /// forces RLS, DESIGN §5) but could lift that, so it gets a warning.
+    static func checkRuntimeRole(_ pool: PGPool, logger: Logger) async throws {
+        let role = try await DatabaseRole.current(pool)
+        if role.ownedTables > 0, !role.isSuperuser {
+            logger.warning(
+                "DATABASE_URL's role owns Tether's tables: row-level security still applies, but the role could turn it off; use a separate DATABASE_MIGRATION_URL role",
+                metadata: ["role": "\(role.name)", "tables": "\(role.ownedTables)"])
+        }
+        if role.isSuperuser || role.bypassesRLS {
+            throw StartupError(
+                "DATABASE_URL: role \(role.name) is \(role.isSuperuser ? "a superuser" : "BYPASSRLS"); row-level security would not apply. "
+                    + "Use a role without SUPERUSER and BYPASSRLS (scripts/run creates one).")
+        }
+    }
+}
+
+/// A process that must not start, with the reason for the operator.
+public struct StartupError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import Credentials
+import OAuth
+import Server
+import Store
+import ZoomConnector
+public import Sync
+public import TetherSettings
+
+extension TetherConfiguration {
+    /// What a process runs: `tether serve` (the HTTP server, with or without sync work) or `tether worker`
+    /// (sync work only).
+    public enum Role: Sendable {
+        case server(sync: SyncConfiguration?)
+        case worker(SyncConfiguration)
+    }
+
+    /// The configuration the environment describes for a process of `role`.
+    /// - Throws: `SettingsError` without a vault key ring; `MigrationError` when a server's migrations folder
+    ///   cannot be read (a worker does not read it).
+    public init(settings: Settings, role: Role) throws {
+        self.init(
+            databaseURL: settings.databaseURL, keyRing: try settings.requireKeyRing(),
+            connect: ConnectConfiguration(publicURL: settings.publicURL, returnURLOrigins: settings.returnURLOrigins))
+        providers.zoomOAuthBaseURL = settings.zoomOAuthBaseURL
+        providers.zoomAPIBaseURL = settings.zoomAPIBaseURL
+        if let id = settings.zoomClientID, let secret = settings.zoomClientSecret {
+            providers.platformApps[ZoomConnector.providerName] = ClientCredentials(clientID: id, clientSecret: secret)
+        }
+        if let secret = settings.zoomWebhookSecretToken { providers.webhookSecrets[ZoomConnector.providerName] = secret }
+        switch role {
+        case .worker(let sync):
+            self.sync = sync
+            return
+        case .server(let sync):
+            self.sync = sync
+        }
+        migrations = try Migration.load(from: URL(fileURLWithPath: settings.migrationsDirectory))
+        var server = ServerConfiguration(host: settings.listenHost, port: settings.listenPort)
+        server.rateLimits = RateLimits(
+            perAPIKey: settings.apiRateLimit.map { RateLimit(perSecond: $0.perSecond, burst: $0.burst) },
+            perAddress: settings.browserRateLimit.map { RateLimit(perSecond: $0.perSecond, burst: $0.burst) })
+        self.server = server
+    }
+}
