@@ -46,7 +46,7 @@ extension ConnectService {
             throw ConnectError.invalid("the credentials belong to another account than account_id")
         }
         let account = authorizedAccount(
-            connector: connector, mode: "server_to_server", clientID: client.clientID, identity: identity, grantedScopes: tokens.scopes,
+            connector: connector, mode: .serverToServer, clientID: client.clientID, identity: identity, grantedScopes: tokens.scopes,
             name: name)
         let vault = vault
         let result = try await connections.saveAuthorized(tenantID: tenantID, account) { connectionID in
@@ -54,7 +54,7 @@ extension ConnectService {
                 tenantID: tenantID, connectionID: connectionID, accessToken: tokens.accessToken,
                 expiresAt: tokens.expiresAt(issuedAt: issuedAt), refreshToken: nil, clientSecret: client.clientSecret)
         }
-        logger.info("connection authorized", metadata: ["tenant": "\(tenantID)", "connection": "\(result.connection.id)", "mode": "server_to_server"])
+        logger.info("connection authorized", metadata: ["tenant": "\(tenantID)", "connection": "\(result.connection.id)", "mode": "\(ConnectionMode.serverToServer)"])
         await queueFirstSync(result.connection)
         return result
     }
@@ -65,7 +65,7 @@ extension ConnectService {
     /// - Returns: false when the tenant has no such connection.
     public func disconnect(tenantID: UUID, connectionID: UUID, purge: Bool) async throws -> Bool {
         guard let connection = try await connections.find(tenantID: tenantID, id: connectionID) else { return false }
-        if let connector = registry.connector(connection.provider), connection.mode != "server_to_server",
+        if let connector = registry.connector(connection.provider), connection.mode != .serverToServer,
             let sealed = try await connections.credentials(tenantID: tenantID, connectionID: connectionID)
         {
             await revokeAtProvider(connection, sealed, connector: connector)
@@ -139,7 +139,7 @@ extension ConnectService {
 
     private func deauthorize(provider: String, accountID: String, clientID: String) async throws {
         let affected = try await connections.findByExternalAccount(provider: provider, externalAccountID: accountID)
-            .filter { $0.clientID == clientID && $0.mode != "server_to_server" }
+            .filter { $0.clientID == clientID && $0.mode != .serverToServer }
         for connection in affected {
             try await connections.revoke(
                 tenantID: connection.tenantID, id: connection.id, reason: "the app was removed from the account at \(provider)", purge: false)

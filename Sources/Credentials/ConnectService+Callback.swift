@@ -68,7 +68,7 @@ extension ConnectService {
         guard let code = query.code else { return try await refuse("code is missing") }
 
         let client: ClientCredentials
-        if flow.mode == "custom" {
+        if flow.mode == .custom {
             guard let sealed = flow.sealedClientSecret else { return try await end(.invalidClient) }
             client = ClientCredentials(
                 clientID: flow.clientID,
@@ -104,7 +104,7 @@ extension ConnectService {
             connector: connector, mode: flow.mode, clientID: client.clientID, identity: identity, grantedScopes: tokens.scopes)
         let vault = vault
         let tenantID = flow.tenantID
-        let secret = flow.mode == "custom" ? client.clientSecret : nil
+        let secret = flow.mode == .custom ? client.clientSecret : nil
         let (connection, _) = try await connections.saveAuthorized(tenantID: tenantID, account) { connectionID in
             try vault.seal(
                 tenantID: tenantID, connectionID: connectionID, accessToken: tokens.accessToken,
@@ -120,7 +120,7 @@ extension ConnectService {
     func queueFirstSync(_ connection: Store.Connection) async {
         do {
             _ = try await runs.enqueue(
-                tenantID: connection.tenantID, connectionID: connection.id, streams: connection.streams.map(\.name), trigger: "connect")
+                tenantID: connection.tenantID, connectionID: connection.id, streams: connection.streams.map(\.name), trigger: .connect)
         } catch {
             logger.warning("could not queue the first sync", metadata: ["connection": "\(connection.id)", "error": "\(error)"])
         }
@@ -128,7 +128,7 @@ extension ConnectService {
 
     /// The record to store for an authorized account, with each stream marked permitted or missing.
     func authorizedAccount(
-        connector: any Connector, mode: String, clientID: String, identity: ConnectedIdentity, grantedScopes: [String], name: String? = nil
+        connector: any Connector, mode: ConnectionMode, clientID: String, identity: ConnectedIdentity, grantedScopes: [String], name: String? = nil
     ) -> AuthorizedAccount {
         let granted = Set(grantedScopes)
         let streams = connector.streams.map { stream in

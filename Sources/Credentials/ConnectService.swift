@@ -76,19 +76,15 @@ public final class ConnectService: Sendable {
         tenantID: UUID, provider: String, mode: String, returnURL: String?, requireOwner: Bool
     ) async throws -> (session: ConnectSession, url: String) {
         guard registry.connector(provider) != nil else { throw ConnectError.invalid("provider must be one of: \(registry.providers.joined(separator: ", "))") }
-        switch mode {
-        case "platform":
-            guard registry.platformApp(provider) != nil else {
-                throw ConnectError.invalid("mode platform is off: no platform app is configured for \(provider); use mode custom")
-            }
-        case "custom":
-            break
-        default:
+        guard let parsedMode = ConnectionMode(rawValue: mode), parsedMode.isBrowserFlow else {
             throw ConnectError.invalid("mode must be platform or custom (server_to_server connects through POST .../connections)")
+        }
+        if parsedMode == .platform, registry.platformApp(provider) == nil {
+            throw ConnectError.invalid("mode platform is off: no platform app is configured for \(provider); use mode custom")
         }
         let checkedReturnURL = try returnURL.map(validateReturnURL)
         let (session, token) = try await flows.createSession(
-            tenantID: tenantID, provider: provider, mode: mode, returnURL: checkedReturnURL, requireOwner: requireOwner,
+            tenantID: tenantID, provider: provider, mode: parsedMode, returnURL: checkedReturnURL, requireOwner: requireOwner,
             lifetime: configuration.sessionLifetime)
         return (session, "\(configuration.publicURL)/connect/\(token.unsafeValue)")
     }
@@ -144,7 +140,7 @@ public final class ConnectService: Sendable {
         guard let page = try await page(token: token) else { throw ConnectError(404, "not_found", "this connect link does not exist") }
         guard page.isUsable else { return .ended(location: landing(returnURL: page.session.returnURL, outcome: .expired, connectionID: nil)) }
         let client: ClientCredentials
-        if page.session.mode == "custom" {
+        if page.session.mode == .custom {
             guard let customClient else { throw ConnectError.invalid("client_id and client_secret are required") }
             try Self.validate(customClient)
             client = customClient
@@ -162,7 +158,7 @@ public final class ConnectService: Sendable {
         let server = page.connector.authorizationServer
         let tenantID = page.tenant.id
         let vault = vault
-        let secret = page.session.mode == "custom" ? client.clientSecret : nil
+        let secret = page.session.mode == .custom ? client.clientSecret : nil
         let flow = NewOAuthFlow(
             state: state, browserToken: browserToken, issuer: server.issuer, clientID: client.clientID, redirectURI: redirectURI,
             lifetime: configuration.flowLifetime,

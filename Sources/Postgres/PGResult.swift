@@ -66,8 +66,9 @@ public struct PGRow: Sendable {
         }
     }
 
-    /// Decodes the column named `column`.
-    public func decode<T: PGDecodable>(_ type: T.Type, column: String) throws -> T {
+    /// Decodes the column named `column`; the type may be left to inference, so a row maps onto a
+    /// domain type by column names: `Tenant(id: try row.decode(column: "id"), …)`.
+    public func decode<T: PGDecodable>(_ type: T.Type = T.self, column: String) throws -> T {
         guard let position = result.indexOfColumn(column) else {
             throw PGError(.decoding, summary: "no column named \(column)")
         }

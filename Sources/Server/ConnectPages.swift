@@ -38,7 +38,7 @@ struct ConnectPages: Sendable {
             "<tr><td><code>\(escape(scope))</code></td><td>\(escape(page.connector.scopeCatalog.describe(scope)?.unlocks ?? ""))</td></tr>"
         }.joined(separator: "\n")
         let form: String
-        if page.session.mode == "custom" {
+        if page.session.mode == .custom {
             form = """
                 <h2>Your \(escape(provider)) app</h2>
                 <p>Create an admin-managed OAuth app in the \(escape(provider)) Marketplace, add the scopes above, and register this

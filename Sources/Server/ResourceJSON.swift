@@ -64,8 +64,8 @@ struct ConnectionJSON: Encodable, Sendable {
     let id: String
     let tenant_id: String
     let provider: String
-    let mode: String
-    let status: String
+    let mode: ConnectionMode
+    let status: ConnectionStatus
     let status_reason: Nullable<String>
     let name: String
     let description: String

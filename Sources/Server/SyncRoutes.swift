@@ -26,7 +26,7 @@ struct SyncRoutes: Sendable {
             }
             let id: UUID
             do {
-                id = try await runs.request(connection: connection, streams: body.streams, trigger: "manual").id
+                id = try await runs.request(connection: connection, streams: body.streams, trigger: .manual).id
             } catch let error as StoreError {
                 throw error.kind == .conflict
                     ? APIError(.conflict, code: "connection_not_active", message: error.message)
@@ -70,7 +70,7 @@ struct SyncRoutes: Sendable {
 struct SyncRunJSON: Encodable, Sendable {
     struct Stream: Encodable, Sendable {
         let name: String
-        let status: String
+        let status: StreamStatus
         let pages: Int
         let fetched: Int
         let inserted: Int
@@ -86,8 +86,8 @@ struct SyncRunJSON: Encodable, Sendable {
 
     let id: String
     let connection_id: String
-    let status: String
-    let trigger: String
+    let status: RunStatus
+    let trigger: RunTrigger
     let attempt: Int
     let error: Nullable<String>
     let created_at: Date

@@ -8,7 +8,7 @@ public struct ConnectSession: Sendable, Hashable {
     public let tenantID: UUID
     public let id: UUID
     public let provider: String
-    public let mode: String
+    public let mode: ConnectionMode
     public let returnURL: String?
     public let requireOwner: Bool
     public let expiresAt: Date
@@ -48,7 +48,7 @@ public struct OAuthFlow: Sendable {
     public let browserHash: Data
     public let provider: String
     public let issuer: String
-    public let mode: String
+    public let mode: ConnectionMode
     public let clientID: String
     public let sealedClientSecret: Data?
     public let sealedVerifier: Data
@@ -77,7 +77,7 @@ public struct ConnectFlows: Sendable {
 
     /// Creates a connect session; returns it with its token, which only the link carries.
     public func createSession(
-        tenantID: UUID, provider: String, mode: String, returnURL: String?, requireOwner: Bool, lifetime: TimeInterval
+        tenantID: UUID, provider: String, mode: ConnectionMode, returnURL: String?, requireOwner: Bool, lifetime: TimeInterval
     ) async throws -> (session: ConnectSession, token: Secret) {
         let token = try SecureRandom.token(byteCount: 32)
         let hash = secretHash(token)
@@ -151,12 +151,14 @@ public struct ConnectFlows: Sendable {
                     redirect_uri, return_url, require_owner
                 """).first
             else { return .alreadyUsed }
-            let values = try consumed.decode((UUID, UUID, Data, String, String, String, String, Data?, Data?, String, String?, Bool).self)
-            guard let verifier = values.8 else { return .alreadyUsed }
+            guard let verifier = try consumed.decode(Data?.self, column: "code_verifier") else { return .alreadyUsed }
             return .consumed(OAuthFlow(
-                tenantID: values.0, id: values.1, browserHash: values.2, provider: values.3, issuer: values.4, mode: values.5,
-                clientID: values.6, sealedClientSecret: values.7, sealedVerifier: verifier, redirectURI: values.9,
-                returnURL: values.10, requireOwner: values.11))
+                tenantID: try consumed.decode(column: "tenant_id"), id: try consumed.decode(column: "id"),
+                browserHash: try consumed.decode(column: "browser_hash"), provider: try consumed.decode(column: "provider"),
+                issuer: try consumed.decode(column: "issuer"), mode: try consumed.decode(column: "mode"),
+                clientID: try consumed.decode(column: "client_id"), sealedClientSecret: try consumed.decode(column: "client_secret"),
+                sealedVerifier: verifier, redirectURI: try consumed.decode(column: "redirect_uri"),
+                returnURL: try consumed.decode(column: "return_url"), requireOwner: try consumed.decode(column: "require_owner")))
         }
     }
 
@@ -176,7 +178,9 @@ public struct ConnectFlows: Sendable {
 
 extension PGRow {
     func decodeSession() throws -> ConnectSession {
-        let v = try decode((UUID, UUID, String, String, String?, Bool, Date, Date?).self)
-        return ConnectSession(tenantID: v.0, id: v.1, provider: v.2, mode: v.3, returnURL: v.4, requireOwner: v.5, expiresAt: v.6, usedAt: v.7)
+        ConnectSession(
+            tenantID: try decode(column: "tenant_id"), id: try decode(column: "id"), provider: try decode(column: "provider"),
+            mode: try decode(column: "mode"), returnURL: try decode(column: "return_url"), requireOwner: try decode(column: "require_owner"),
+            expiresAt: try decode(column: "expires_at"), usedAt: try decode(column: "used_at"))
     }
 }

@@ -29,8 +29,8 @@ public struct Connection: Sendable, Hashable {
     public let tenantID: UUID
     public let id: UUID
     public let provider: String
-    public let mode: String
-    public let status: String
+    public let mode: ConnectionMode
+    public let status: ConnectionStatus
     public let statusReason: String?
     public let name: String
     public let description: String
@@ -51,7 +51,7 @@ public struct Connection: Sendable, Hashable {
 /// Everything known about a freshly authorized account, to create or refresh its connection.
 public struct AuthorizedAccount: Sendable {
     public var provider: String
-    public var mode: String
+    public var mode: ConnectionMode
     public var externalAccountID: String
     public var clientID: String
     public var authorizedByEmail: String?
@@ -62,7 +62,7 @@ public struct AuthorizedAccount: Sendable {
     public var name: String?
 
     public init(
-        provider: String, mode: String, externalAccountID: String, clientID: String, authorizedByEmail: String?,
+        provider: String, mode: ConnectionMode, externalAccountID: String, clientID: String, authorizedByEmail: String?,
         authorizedByRemoteUserID: String?, authorizedByRole: String?, grantedScopes: [String], streams: [StreamState], name: String?
     ) {
         self.provider = provider
@@ -189,7 +189,7 @@ public struct Connections: Sendable {
     }
 
     /// Sets a connection's status (and why), e.g. `needs_reauth` after `invalid_grant`.
-    public func setStatus(tenantID: UUID, id: UUID, status: String, reason: String?) async throws {
+    public func setStatus(tenantID: UUID, id: UUID, status: ConnectionStatus, reason: String?) async throws {
         try await pool.withTenant(tenantID) { connection in
             try connection.execute("""
                 UPDATE connections SET status = \(status), status_reason = \(reason), updated_at = now()
@@ -303,21 +303,29 @@ public struct Connections: Sendable {
                 authorized_by_email, authorized_by_remote_user_id, authorized_by_role, granted_scopes, created_at, updated_at, rate_limit_plan
             FROM connections WHERE tenant_id = \(tenantID) AND id = \(id)
             """).first else { return nil }
-        let b = try row.decode((UUID, UUID, String, String, String, String?, String, String, Bool, String, String, String?, String?, String?,
-            [String], Date, Date, String).self)
         let streams = try connection.query("""
             SELECT name, state, permitted, missing_scopes, last_run_at, interval_seconds, watermark::text, next_sync_at, last_error
             FROM connection_streams WHERE tenant_id = \(tenantID) AND connection_id = \(id) ORDER BY name
             """).map { row in
-            let s = try row.decode((String, String, Bool, [String], Date?, Int?, String?, Date?, String?).self)
-            var stream = StreamState(name: s.0, state: s.1, permitted: s.2, missingScopes: s.3, lastRunAt: s.4)
-            (stream.intervalSeconds, stream.watermark, stream.nextSyncAt, stream.lastError) = (s.5, s.6, s.7, s.8)
+            var stream = StreamState(
+                name: try row.decode(column: "name"), state: try row.decode(column: "state"), permitted: try row.decode(column: "permitted"),
+                missingScopes: try row.decode(column: "missing_scopes"), lastRunAt: try row.decode(column: "last_run_at"))
+            stream.intervalSeconds = try row.decode(column: "interval_seconds")
+            stream.watermark = try row.decode(column: "watermark")
+            stream.nextSyncAt = try row.decode(column: "next_sync_at")
+            stream.lastError = try row.decode(column: "last_error")
             return stream
         }
         return Connection(
-            tenantID: b.0, id: b.1, provider: b.2, mode: b.3, status: b.4, statusReason: b.5, name: b.6, description: b.7, enabled: b.8,
-            externalAccountID: b.9, clientID: b.10, authorizedByEmail: b.11, authorizedByRemoteUserID: b.12, authorizedByRole: b.13,
-            grantedScopes: b.14, rateLimitPlan: b.17, createdAt: b.15, updatedAt: b.16, streams: streams)
+            tenantID: try row.decode(column: "tenant_id"), id: try row.decode(column: "id"), provider: try row.decode(column: "provider"),
+            mode: try row.decode(column: "mode"), status: try row.decode(column: "status"), statusReason: try row.decode(column: "status_reason"),
+            name: try row.decode(column: "name"), description: try row.decode(column: "description"), enabled: try row.decode(column: "enabled"),
+            externalAccountID: try row.decode(column: "external_account_id"), clientID: try row.decode(column: "client_id"),
+            authorizedByEmail: try row.decode(column: "authorized_by_email"),
+            authorizedByRemoteUserID: try row.decode(column: "authorized_by_remote_user_id"),
+            authorizedByRole: try row.decode(column: "authorized_by_role"), grantedScopes: try row.decode(column: "granted_scopes"),
+            rateLimitPlan: try row.decode(column: "rate_limit_plan"), createdAt: try row.decode(column: "created_at"),
+            updatedAt: try row.decode(column: "updated_at"), streams: streams)
     }
 }
 

@@ -24,7 +24,7 @@ public struct StreamSchedules: Sendable {
                 """).map { try $0.decode((UUID, [String]).self) }
             return try due.map { connectionID, streams in
                 try SyncRuns.enqueue(
-                    connection, tenantID: tenantID, connectionID: connectionID, streams: streams, trigger: "schedule", maxAttempts: 5
+                    connection, tenantID: tenantID, connectionID: connectionID, streams: streams, trigger: .schedule, maxAttempts: 5
                 ).id
             }
         }
@@ -32,7 +32,7 @@ public struct StreamSchedules: Sendable {
 
     /// Records how a stream's run ended and when it is due next (`interval_seconds`, else `defaultInterval`).
     public static func recordOutcome(
-        _ connection: PGConnection, tenantID: UUID, connectionID: UUID, stream: String, status: String, error: String?, defaultInterval: Int
+        _ connection: PGConnection, tenantID: UUID, connectionID: UUID, stream: String, status: StreamStatus, error: String?, defaultInterval: Int
     ) throws {
         try connection.execute("""
             UPDATE connection_streams SET state = \(status), last_status = \(status), last_error = \(error), last_run_at = now(),

@@ -6,8 +6,8 @@ public struct SyncRun: Sendable, Hashable {
     public let tenantID: UUID
     public let id: UUID
     public let connectionID: UUID
-    public let status: String
-    public let trigger: String
+    public let status: RunStatus
+    public let trigger: RunTrigger
     public let attempt: Int
     public let lastError: String?
     public let createdAt: Date
@@ -19,7 +19,7 @@ public struct SyncRun: Sendable, Hashable {
 /// One stream of a run: its outcome, counts and resume position.
 public struct SyncRunStream: Sendable, Hashable {
     public var name: String
-    public var status: String
+    public var status: StreamStatus
     public var cursor: String?
     public var pages = 0
     public var fetched = 0
@@ -33,14 +33,14 @@ public struct SyncRunStream: Sendable, Hashable {
     public var durationMilliseconds = 0
     public var error: String?
 
-    public init(name: String, status: String, cursor: String? = nil) {
+    public init(name: String, status: StreamStatus, cursor: String? = nil) {
         self.name = name
         self.status = status
         self.cursor = cursor
     }
 
     /// True once the stream will not be worked on again in this run.
-    public var isFinished: Bool { !["pending", "running"].contains(status) }
+    public var isFinished: Bool { status.isFinished }
 }
 
 /// A run a worker has claimed: the worker owns it for `attempt` until its lease runs out.
@@ -73,7 +73,7 @@ public struct SyncRuns: Sendable {
     /// Queues a run someone asked for (the API, `tether sync`): `streams` must be distinct names of the
     /// connection's streams (`nil` means all of them) and the connection must be active and enabled.
     /// - Throws: ``StoreError`` `invalid` for bad stream names, `conflict` for a connection that cannot sync.
-    public func request(connection: Connection, streams: [String]?, trigger: String) async throws -> (id: UUID, created: Bool) {
+    public func request(connection: Connection, streams: [String]?, trigger: RunTrigger) async throws -> (id: UUID, created: Bool) {
         let known = connection.streams.map(\.name)
         let streams = streams ?? known
         guard !streams.isEmpty, Set(streams).count == streams.count else {
@@ -82,8 +82,8 @@ public struct SyncRuns: Sendable {
         if let unknown = streams.first(where: { !known.contains($0) }) {
             throw StoreError(.invalid, "unknown stream \(String(unknown.prefix(64)).debugDescription); the connection has: \(known.joined(separator: ", "))")
         }
-        guard connection.status == "active", connection.enabled else {
-            throw StoreError(.conflict, "the connection is \(connection.enabled ? connection.status : "disabled")")
+        guard connection.status == .active, connection.enabled else {
+            throw StoreError(.conflict, "the connection is \(connection.enabled ? connection.status : .disabled)")
         }
         return try await enqueue(tenantID: connection.tenantID, connectionID: connection.id, streams: streams, trigger: trigger)
     }
@@ -91,7 +91,7 @@ public struct SyncRuns: Sendable {
     /// Queues a run of `streams`; when the connection already has a queued or running run, returns that
     /// one instead (at most one run per connection at a time).
     /// - Returns: the run's id and whether it was created now.
-    public func enqueue(tenantID: UUID, connectionID: UUID, streams: [String], trigger: String, maxAttempts: Int = 5) async throws
+    public func enqueue(tenantID: UUID, connectionID: UUID, streams: [String], trigger: RunTrigger, maxAttempts: Int = 5) async throws
         -> (id: UUID, created: Bool)
     {
         try await pool.withTenant(tenantID) { connection in
@@ -100,7 +100,7 @@ public struct SyncRuns: Sendable {
     }
 
     static func enqueue(
-        _ connection: PGConnection, tenantID: UUID, connectionID: UUID, streams: [String], trigger: String, maxAttempts: Int
+        _ connection: PGConnection, tenantID: UUID, connectionID: UUID, streams: [String], trigger: RunTrigger, maxAttempts: Int
     ) throws -> (id: UUID, created: Bool) {
         if let created = try connection.query("""
             INSERT INTO sync_runs (tenant_id, connection_id, streams, trigger, max_attempts)
@@ -170,7 +170,7 @@ public struct SyncRuns: Sendable {
 
     /// Ends the attempt: with `status` the run is over; with `retryAt` it goes back to the queue (the error
     /// kept); `countAttempt: false` gives the attempt back (a release at shutdown, a wait for a quota).
-    public func finish(_ run: ClaimedRun, status: String?, retryAt: Date? = nil, countAttempt: Bool = true, error: String?) async throws {
+    public func finish(_ run: ClaimedRun, status: RunStatus?, retryAt: Date? = nil, countAttempt: Bool = true, error: String?) async throws {
         try await pool.withTenant(run.tenantID) { connection in
             try Self.fence(connection, run)
             if let status {
@@ -272,10 +272,18 @@ public struct SyncRuns: Sendable {
             WHERE s.tenant_id = \(tenantID) AND s.run_id = \(runID)
             ORDER BY array_position(r.streams, s.name)
             """).map { row in
-            let v = try row.decode((String, String, String?, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, String?).self)
-            var stream = SyncRunStream(name: v.0, status: v.1, cursor: v.2)
-            (stream.pages, stream.fetched, stream.inserted, stream.updated, stream.unchanged) = (v.3, v.4, v.5, v.6, v.7)
-            (stream.deleted, stream.skipped, stream.rateLimited, stream.retries, stream.durationMilliseconds, stream.error) = (v.8, v.9, v.10, v.11, v.12, v.13)
+            var stream = SyncRunStream(name: try row.decode(column: "name"), status: try row.decode(column: "status"), cursor: try row.decode(column: "cursor"))
+            stream.pages = try row.decode(column: "pages")
+            stream.fetched = try row.decode(column: "fetched")
+            stream.inserted = try row.decode(column: "inserted")
+            stream.updated = try row.decode(column: "updated")
+            stream.unchanged = try row.decode(column: "unchanged")
+            stream.deleted = try row.decode(column: "deleted")
+            stream.skipped = try row.decode(column: "skipped")
+            stream.rateLimited = try row.decode(column: "rate_limited")
+            stream.retries = try row.decode(column: "retries")
+            stream.durationMilliseconds = try row.decode(column: "duration_ms")
+            stream.error = try row.decode(column: "error")
             return stream
         }
     }
@@ -301,10 +309,11 @@ public struct SyncRuns: Sendable {
         query.appendSQL(" ORDER BY created_at DESC, id LIMIT ")
         query.appendBind(limit)
         let runs = try connection.query(query).map { row in
-            let v = try row.decode((UUID, UUID, UUID, String, String, Int, String?, Date, Date?, Date?).self)
-            return SyncRun(
-                tenantID: v.0, id: v.1, connectionID: v.2, status: v.3, trigger: v.4, attempt: v.5, lastError: v.6, createdAt: v.7,
-                startedAt: v.8, finishedAt: v.9, streams: [])
+            SyncRun(
+                tenantID: try row.decode(column: "tenant_id"), id: try row.decode(column: "id"), connectionID: try row.decode(column: "connection_id"),
+                status: try row.decode(column: "status"), trigger: try row.decode(column: "trigger"), attempt: try row.decode(column: "attempt"),
+                lastError: try row.decode(column: "last_error"), createdAt: try row.decode(column: "created_at"),
+                startedAt: try row.decode(column: "started_at"), finishedAt: try row.decode(column: "finished_at"), streams: [])
         }
         return try runs.map { run in
             var run = run

@@ -76,7 +76,7 @@ struct RunExecutor {
     private func executeStreams() async throws {
         let started = ContinuousClock.now
         guard let connection = try await Connections(pool: dependencies.pool).find(tenantID: run.tenantID, id: run.connectionID),
-            connection.status == "active", connection.enabled,
+            connection.status == .active, connection.enabled,
             let connector = dependencies.registry.connector(connection.provider)
         else {
             try await failRemaining(error: "the connection is not active and enabled")
@@ -89,7 +89,7 @@ struct RunExecutor {
         var attemptFailed = false
         for index in streams.indices where !streams[index].isFinished {
             guard let description = connector.stream(named: streams[index].name) else {
-                streams[index].status = "skipped"
+                streams[index].status = .skipped
                 streams[index].error = "\(connector.displayName) has no stream named \(streams[index].name)"
                 try await saveOutcome(streams[index], description: nil)
                 continue
@@ -104,8 +104,8 @@ struct RunExecutor {
                 attemptFailed = true
                 streams[index] = progress
                 streams[index].error = reason
-                streams[index].status = run.attempt >= run.maxAttempts ? "failed" : "pending"
-                if streams[index].status == "failed" { try await saveOutcome(streams[index], description: description) } else {
+                streams[index].status = run.attempt >= run.maxAttempts ? .failed : .pending
+                if streams[index].status == .failed { try await saveOutcome(streams[index], description: description) } else {
                     try await runs.saveStream(run, streams[index])
                 }
             } catch StreamInterruption.abortRun(let reason) {
@@ -120,17 +120,17 @@ struct RunExecutor {
             return
         }
         let outcome = Self.outcome(of: streams)
-        try await runs.finish(run, status: outcome, error: outcome == "succeeded" ? nil : "some streams failed")
+        try await runs.finish(run, status: outcome, error: outcome == .succeeded ? nil : "some streams failed")
         SyncMetrics.runFinished(status: outcome, attemptStarted: started)
         logger.info("sync run finished", metadata: ["status": "\(outcome)"])
     }
 
     /// succeeded when no stream failed; failed when every stream that could run failed; partial otherwise.
-    static func outcome(of streams: [SyncRunStream]) -> String {
-        let failed = streams.filter { $0.status == "failed" }.count
-        let succeeded = streams.filter { $0.status == "succeeded" }.count
-        if failed == 0 { return "succeeded" }
-        return succeeded == 0 ? "failed" : "partial"
+    static func outcome(of streams: [SyncRunStream]) -> RunStatus {
+        let failed = streams.filter { $0.status == .failed }.count
+        let succeeded = streams.filter { $0.status == .succeeded }.count
+        if failed == 0 { return .succeeded }
+        return succeeded == 0 ? .failed : .partial
     }
 
     private func abort(because reason: any Error) async throws {
@@ -154,11 +154,11 @@ struct RunExecutor {
     private func failRemaining(error: String) async throws {
         var streams = try await runs.streams(of: run)
         for index in streams.indices where !streams[index].isFinished {
-            streams[index].status = "failed"
+            streams[index].status = .failed
             streams[index].error = error
             try await runs.saveStream(run, streams[index], finished: true)
         }
-        try await runs.finish(run, status: "failed", error: error)
+        try await runs.finish(run, status: .failed, error: error)
         logger.warning("sync run failed", metadata: ["error": "\(error)"])
     }
 

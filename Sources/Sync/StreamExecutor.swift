@@ -29,9 +29,9 @@ struct StreamExecutor {
 
         guard state?.permitted ?? description.isPermitted(granted: Set(connection.grantedScopes)) else {
             let missing = state?.missingScopes ?? description.missingScopes(granted: Set(connection.grantedScopes))
-            return try await finish(stream, status: "missing_scope", error: Self.missingScopeMessage(missing), elapsed: elapsed())
+            return try await finish(stream, status: .missingScope, error: Self.missingScopeMessage(missing), elapsed: elapsed())
         }
-        stream.status = "running"
+        stream.status = .running
         do {
             // `stream` follows every committed page, so a failure below reports the progress the database holds.
             switch description.kind {
@@ -43,9 +43,9 @@ struct StreamExecutor {
             return stream
         } catch let error as ConnectorError where error.kind == .missingScope {
             let missing = description.missingScopes(granted: [])
-            return try await finish(stream, status: "missing_scope", error: Self.missingScopeMessage(Array(missing.prefix(1))), elapsed: elapsed())
+            return try await finish(stream, status: .missingScope, error: Self.missingScopeMessage(Array(missing.prefix(1))), elapsed: elapsed())
         } catch let error as ConnectorError where error.kind == .notAvailable {
-            return try await finish(stream, status: "not_available", error: error.reason, elapsed: elapsed())
+            return try await finish(stream, status: .notAvailable, error: error.reason, elapsed: elapsed())
         } catch let error as ConnectorError {
             count(&stream)
             stream.durationMilliseconds = elapsed()
@@ -124,7 +124,7 @@ struct StreamExecutor {
                 if windowDone { break }
             }
         }
-        if windows.isEmpty { stream = try await finish(stream, status: "succeeded", error: nil, elapsed: elapsed()) }
+        if windows.isEmpty { stream = try await finish(stream, status: .succeeded, error: nil, elapsed: elapsed()) }
     }
 
     // MARK: - Pages
@@ -158,7 +158,7 @@ struct StreamExecutor {
         count(&stream)
         stream.durationMilliseconds = elapsed()
         if finished {
-            stream.status = "succeeded"
+            stream.status = .succeeded
             stream.error = nil
             stream.cursor = nil
         }
@@ -182,7 +182,7 @@ struct StreamExecutor {
                 try SyncRuns.writeStream(connection, run, stream, finished: finished)
                 if finished {
                     try StreamSchedules.recordOutcome(
-                        connection, tenantID: run.tenantID, connectionID: run.connectionID, stream: stream.name, status: "succeeded", error: nil,
+                        connection, tenantID: run.tenantID, connectionID: run.connectionID, stream: stream.name, status: .succeeded, error: nil,
                         defaultInterval: interval)
                 }
                 return stream
@@ -199,7 +199,7 @@ struct StreamExecutor {
         }
     }
 
-    private func finish(_ start: SyncRunStream, status: String, error: String?, elapsed: Int) async throws -> SyncRunStream {
+    private func finish(_ start: SyncRunStream, status: StreamStatus, error: String?, elapsed: Int) async throws -> SyncRunStream {
         var stream = start
         stream.status = status
         stream.error = error

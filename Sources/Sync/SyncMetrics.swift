@@ -7,7 +7,7 @@ import Store
 enum SyncMetrics {
     /// A stream of a run reached its final status.
     static func streamFinished(_ stream: SyncRunStream) {
-        Counter(label: "tether_sync_streams_total", dimensions: [("stream", stream.name), ("status", stream.status)]).increment()
+        Counter(label: "tether_sync_streams_total", dimensions: [("stream", stream.name), ("status", stream.status.rawValue)]).increment()
         for (change, count) in [
             ("inserted", stream.inserted), ("updated", stream.updated), ("unchanged", stream.unchanged), ("deleted", stream.deleted),
         ] where count > 0 {
@@ -19,8 +19,8 @@ enum SyncMetrics {
     }
 
     /// A run ended with `status` (`succeeded`, `partial` or `failed`); its last attempt began at `started`.
-    static func runFinished(status: String, attemptStarted started: ContinuousClock.Instant) {
-        Counter(label: "tether_sync_runs_total", dimensions: [("status", status)]).increment()
+    static func runFinished(status: RunStatus, attemptStarted started: ContinuousClock.Instant) {
+        Counter(label: "tether_sync_runs_total", dimensions: [("status", status.rawValue)]).increment()
         let elapsed = (ContinuousClock.now - started).components
         Timer(label: "tether_sync_run_attempt_duration_seconds")
             .recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)

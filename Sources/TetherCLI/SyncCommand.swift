@@ -33,11 +33,11 @@ struct SyncCommand: AsyncParsableCommand {
         let outcome = try await Runtime.withPool(settings, logger: logger) { pool in
             let runs = SyncRuns(pool: pool)
             let queued = try await queue(pool: pool, runs: runs)
-            return wait ? try await follow(queued, runs: runs) : "succeeded"
+            return wait ? try await follow(queued, runs: runs) : .succeeded
         }
         switch outcome {
-        case "succeeded": return
-        case "partial": throw ExitCode(2)
+        case .succeeded: return
+        case .partial: throw ExitCode(2)
         default: throw ExitCode(1)
         }
     }
@@ -50,13 +50,13 @@ struct SyncCommand: AsyncParsableCommand {
             chosen = chosen.filter { $0.id.uuidString.lowercased() == connection.lowercased() }
             guard !chosen.isEmpty else { throw ValidationError("tenant \(tenant.slug) has no connection \(connection)") }
         } else {
-            chosen = chosen.filter { $0.status == "active" && $0.enabled }
+            chosen = chosen.filter { $0.status == .active && $0.enabled }
             guard !chosen.isEmpty else { throw ValidationError("tenant \(tenant.slug) has no active connection") }
         }
         var queued: [(tenantID: UUID, runID: UUID)] = []
         for connection in chosen {
             do {
-                let (id, created) = try await runs.request(connection: connection, streams: streams.isEmpty ? nil : streams, trigger: "manual")
+                let (id, created) = try await runs.request(connection: connection, streams: streams.isEmpty ? nil : streams, trigger: .manual)
                 let name = connection.name.isEmpty ? "" : " (\(connection.name))"
                 print("\(created ? "queued" : "already queued or running:") run \(id.lowercasedString) for connection \(connection.id.lowercasedString)\(name)")
                 queued.append((tenant.id, id))
@@ -70,7 +70,7 @@ struct SyncCommand: AsyncParsableCommand {
 
     /// Polls the runs once a second, printing a line whenever a run's status or a stream's progress changes.
     /// - Returns: the worst outcome: `failed`, else `partial`, else `succeeded`.
-    private func follow(_ queued: [(tenantID: UUID, runID: UUID)], runs: SyncRuns) async throws -> String {
+    private func follow(_ queued: [(tenantID: UUID, runID: UUID)], runs: SyncRuns) async throws -> RunStatus {
         var shown: [String: String] = [:]
         var finished: [SyncRun] = []
         var pending = queued
@@ -79,12 +79,12 @@ struct SyncCommand: AsyncParsableCommand {
                 guard let run = try await runs.find(tenantID: tenantID, id: runID) else { throw ValidationError("run \(runID.lowercasedString) vanished") }
                 let prefix = queued.count > 1 ? "\(run.id.lowercasedString.prefix(8)) " : ""
                 let lines = [("\(run.id)", "run status: \(run.status)\(run.lastError.map { ": \($0)" } ?? "")")]
-                    + run.streams.filter { $0.status != "pending" }.map { ("\(run.id)/\($0.name)", Self.progress($0)) }
+                    + run.streams.filter { $0.status != .pending }.map { ("\(run.id)/\($0.name)", Self.progress($0)) }
                 for (key, line) in lines where shown[key] != line {
                     print(prefix + line)
                     shown[key] = line
                 }
-                if !["queued", "running"].contains(run.status) { finished.append(run) }
+                if run.status.isFinished { finished.append(run) }
             }
             pending.removeAll { queued in finished.contains { $0.id == queued.runID } }
             if !pending.isEmpty { try await Task.sleep(for: .seconds(1)) }
@@ -94,13 +94,13 @@ struct SyncCommand: AsyncParsableCommand {
             print("run \(run.id.lowercasedString) \(run.status) in \(String(format: "%.1f", seconds)) s")
         }
         let statuses = finished.map(\.status)
-        return statuses.contains("failed") ? "failed" : statuses.contains("partial") ? "partial" : "succeeded"
+        return statuses.contains(.failed) ? .failed : statuses.contains(.partial) ? .partial : .succeeded
     }
 
     /// One stream's progress: status, pages, records and how they landed, 429s and retries, and any error.
     static func progress(_ stream: SyncRunStream) -> String {
         let name = stream.name.padding(toLength: 22, withPad: " ", startingAt: 0)
-        let status = stream.status.padding(toLength: 14, withPad: " ", startingAt: 0)
+        let status = stream.status.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0)
         var line = """
             \(name)\(status)pages \(stream.pages)  fetched \(stream.fetched)  inserted \(stream.inserted)  updated \(stream.updated)  \
             unchanged \(stream.unchanged)  deleted \(stream.deleted)  429s \(stream.rateLimited)  retries \(stream.retries)

@@ -41,9 +41,9 @@ struct EventTests {
             let connection = try await Self.connectServerToServer(h, key: key)
             // A run finished exactly as a worker finishes one: claimed under a lease, then reported.
             let (runID, _) = try await SyncRuns(pool: h.app).enqueue(
-                tenantID: UUID(uuidString: tenant)!, connectionID: UUID(uuidString: connection)!, streams: ["users"], trigger: "manual")
+                tenantID: UUID(uuidString: tenant)!, connectionID: UUID(uuidString: connection)!, streams: ["users"], trigger: .manual)
             let claimed = try #require(try await SyncRuns(pool: h.app).claim(workerID: "test:1", lease: .seconds(30), limit: 5).first)
-            try await SyncRuns(pool: h.app).finish(claimed, status: "succeeded", error: nil)
+            try await SyncRuns(pool: h.app).finish(claimed, status: .succeeded, error: nil)
             #expect(try await h.api("DELETE", "/v1/tenants/acme/connections/\(connection)", key: key).status == 204)
 
             let all = try await Self.feed(h, key: key)

@@ -61,7 +61,7 @@ struct TokenLifecycleTests {
             try await Self.expireSoon(h)
             await #expect(throws: TokenError.self) { try await h.tokens.accessToken(tenantID: tenant, connectionID: id) }
             let connection = try #require(try await h.connections.find(tenantID: tenant, id: id))
-            #expect(connection.status == "needs_reauth")
+            #expect(connection.status == .needsReauth)
             #expect(connection.statusReason?.contains("invalid_grant") == true)
             let requests = h.sandbox.tokenRequests
             for _ in 0..<5 {

@@ -33,7 +33,7 @@ struct TenantIsolationTests {
                     try sql.execute("INSERT INTO connection_streams (tenant_id, connection_id, name, permitted) VALUES (\(tenant.id), \(connection), 'users', true)")
                     for table in RecordTable.all { try sql.execute(try Self.row(of: table.name, tenant: tenant.id, connection: connection, sql)) }
                 }
-                _ = try await SyncRuns(pool: app).enqueue(tenantID: tenant.id, connectionID: connection, streams: ["users"], trigger: "manual")
+                _ = try await SyncRuns(pool: app).enqueue(tenantID: tenant.id, connectionID: connection, streams: ["users"], trigger: .manual)
                 tenants.append((tenant.id, connection))
             }
             let tables = try await owner.withConnection { sql in

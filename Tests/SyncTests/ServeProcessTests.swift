@@ -32,9 +32,9 @@ struct ServeProcessTests {
             }
             let base = "http://127.0.0.1:\(try #require(port, "serve never listened: \(serve.standardError)"))"
 
-            let (runID, _) = try await h.runs.enqueue(tenantID: h.tenantID, connectionID: h.connectionID, streams: ["users", "groups"], trigger: "manual")
+            let (runID, _) = try await h.runs.enqueue(tenantID: h.tenantID, connectionID: h.connectionID, streams: ["users", "groups"], trigger: .manual)
             let run = try await h.waitFor(runID, timeout: .seconds(120)) { $0.isOver }
-            #expect(run.status == "succeeded", "\(run.lastError ?? "") \(serve.standardError.suffix(2000))")
+            #expect(run.status == .succeeded, "\(run.lastError ?? "") \(serve.standardError.suffix(2000))")
 
             let text = try await SyncHarness.http.execute(HTTPClientRequest(url: base + "/metrics")).bodyText
             #expect(text.contains(#"tether_sync_runs_total{status="succeeded"} 1"#), "\(text)")

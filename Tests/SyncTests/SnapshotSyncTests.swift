@@ -16,7 +16,7 @@ struct SnapshotSyncTests {
     func fullSyncEqualsTheSandbox() async throws {
         try await withSyncHarness(sandbox: { $0.users = 700 }) { h in
             let run = try await h.sync(Self.directory)
-            #expect(run.status == "succeeded")
+            #expect(run.status == .succeeded)
             let users = (0..<h.sandbox.userCount(h.account)).compactMap { h.sandbox.user(h.account, index: $0) }
             let stored = try await h.rows("""
                 SELECT remote_id, email, first_name, last_name, status, license_type, role_id, department, job_title,
@@ -48,7 +48,7 @@ struct SnapshotSyncTests {
             #expect(users101 == users.count)
             // Run history: pages and counts per stream.
             let usersStream = try #require(run.streams.first { $0.name == "users" })
-            #expect(usersStream.status == "succeeded")
+            #expect(usersStream.status == .succeeded)
             #expect(usersStream.fetched == users.count && usersStream.inserted == users.count && usersStream.deleted == 0)
             #expect(usersStream.pages >= 3)
         }
@@ -61,7 +61,7 @@ struct SnapshotSyncTests {
             let versions = { try await h.rows("SELECT string_agg(xmin::text, ',' ORDER BY remote_id) FROM users")[0].decode(String.self, at: 0) }
             let before = try await versions()
             let second = try await h.sync(Self.directory)
-            #expect(second.status == "succeeded")
+            #expect(second.status == .succeeded)
             for stream in second.streams {
                 #expect(stream.inserted == 0 && stream.updated == 0 && stream.deleted == 0, "\(stream.name) changed rows")
                 #expect(stream.unchanged == stream.fetched, "\(stream.name)")
@@ -100,12 +100,12 @@ struct SnapshotSyncTests {
     func everyStream() async throws {
         try await withSyncHarness(sandbox: { $0.users = 40 }) { h in
             let run = try await h.sync(ZoomCatalog.streams.map(\.name))
-            #expect(run.status == "succeeded")
+            #expect(run.status == .succeeded)
             for stream in run.streams {
-                #expect(["succeeded", "not_available"].contains(stream.status), "\(stream.name): \(stream.status) \(stream.error ?? "")")
+                #expect([.succeeded, .notAvailable].contains(stream.status), "\(stream.name): \(stream.status) \(stream.error ?? "")")
             }
             // Pro has no sub accounts or Zoom Rooms in the sandbox; everything else syncs.
-            let unavailable = Set(run.streams.filter { $0.status == "not_available" }.map(\.name))
+            let unavailable = Set(run.streams.filter { $0.status == .notAvailable }.map(\.name))
             #expect(unavailable == ["sub_accounts", "rooms", "room_devices", "room_locations"])
             #expect(try await h.count("SELECT count(*) FROM report_daily_usage") > 120)
             #expect(try await h.count("SELECT count(*) FROM billing_invoices") == 12)

@@ -22,12 +22,12 @@ struct SyncAccessTests {
             #expect(try await h.control("POST", "/faults", ["latency_ms": 250]).status == 200)
             let before = try await h.counters()
             let run = try await h.sync(Self.directory)
-            #expect(run.status == "succeeded", "\(run.streams.map { "\($0.name) \($0.status) \($0.error ?? "")" })")
+            #expect(run.status == .succeeded, "\(run.streams.map { "\($0.name) \($0.status) \($0.error ?? "")" })")
             let after = try await h.counters()
             #expect(after["refreshes"]! - before["refreshes"]! >= 2)
             #expect(after["rejected_token_requests"] == before["rejected_token_requests"])
             #expect(try await h.count("SELECT count(*) FROM users WHERE deleted_at IS NULL") == h.sandbox.userCount(h.account))
-            #expect(try await h.connections.find(tenantID: h.tenantID, id: h.connectionID)?.status == "active")
+            #expect(try await h.connections.find(tenantID: h.tenantID, id: h.connectionID)?.status == .active)
         }
     }
 
@@ -41,14 +41,14 @@ struct SyncAccessTests {
             // The admin removes the app: every token it holds dies at once.
             #expect(try await h.control("POST", "/tokens/revoke", ["client_id": h.app.clientID, "account_id": h.account.id]).status == 200)
             let run = try await h.waitFor(runID) { $0.isOver }
-            #expect(run.status == "failed")
+            #expect(run.status == .failed)
             #expect(run.attempt == 1)
             #expect(run.lastError?.contains("needs to be reconnected") == true, "\(run.lastError ?? "")")
             let connection = try #require(try await h.connections.find(tenantID: h.tenantID, id: h.connectionID))
-            #expect(connection.status == "needs_reauth")
+            #expect(connection.status == .needsReauth)
             // Nothing comes back for another try while the connection cannot be used.
             try await Task.sleep(for: .milliseconds(500))
-            #expect(try await h.runs.list(tenantID: h.tenantID, connectionID: h.connectionID, limit: 10).map(\.status) == ["failed"])
+            #expect(try await h.runs.list(tenantID: h.tenantID, connectionID: h.connectionID, limit: 10).map(\.status) == [.failed])
             #expect(try await h.counters()["rejected_token_requests"] == 1)
             // What was committed before the revocation stays; the secret never reached a row or an error.
             #expect(try await h.count("SELECT count(*) FROM users") > 0)
@@ -60,9 +60,9 @@ struct SyncAccessTests {
         try await withSyncHarness(login: .platformApp(named: "limited")) { h in
             let before = try await h.counters()["api_requests"]
             let run = try await h.sync(Self.directory + ["report_daily"])
-            #expect(run.status == "succeeded")
+            #expect(run.status == .succeeded)
             for stream in run.streams {
-                #expect(stream.status == "missing_scope", "\(stream.name): \(stream.status)")
+                #expect(stream.status == .missingScope, "\(stream.name): \(stream.status)")
                 #expect(stream.error?.contains(":read:") == true, "\(stream.name) names no scope: \(stream.error ?? "")")
             }
             #expect(run.stream("users")?.error?.contains("user:read:list_users:admin") == true, "\(run.stream("users")?.error ?? "")")
@@ -77,9 +77,9 @@ struct SyncAccessTests {
             let free = h.sandbox.world.accounts[1]
             let reports = ["report_daily", "report_users", "report_activities", "report_operation_logs", "report_billing"]
             let run = try await h.sync(Self.directory + reports)
-            #expect(run.status == "succeeded")
-            for name in reports { #expect(run.stream(name)?.status == "not_available", "\(name): \(run.stream(name)?.status ?? "-")") }
-            #expect(run.stream("users")?.status == "succeeded")
+            #expect(run.status == .succeeded)
+            for name in reports { #expect(run.stream(name)?.status == .notAvailable, "\(name): \(run.stream(name)?.status.rawValue ?? "-")") }
+            #expect(run.stream("users")?.status == .succeeded)
             #expect(try await h.count("SELECT count(*) FROM users") == h.sandbox.userCount(free))
             #expect(try await h.count("SELECT count(*) FROM report_daily_usage") == 0)
         }
@@ -95,7 +95,7 @@ struct SyncAccessTests {
             // Sixteen minutes pass between two pages: Zoom's tokens live fifteen.
             #expect(try await h.control("POST", "/clock/advance", ["seconds": 960]).status == 200)
             let run = try await h.waitFor(runID) { $0.isOver }
-            #expect(run.status == "succeeded", "\(run.streams.map { "\($0.name) \($0.status) \($0.error ?? "")" })")
+            #expect(run.status == .succeeded, "\(run.streams.map { "\($0.name) \($0.status) \($0.error ?? "")" })")
             let users = try #require(run.stream("users"))
             #expect(users.fetched > h.sandbox.userCount(h.account), "the listing started over")
             #expect(try await h.count("SELECT count(*) FROM users WHERE deleted_at IS NULL") == h.sandbox.userCount(h.account))

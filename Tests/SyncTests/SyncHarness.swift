@@ -47,7 +47,7 @@ struct SyncHarness: Sendable {
 
     /// Queues a run of `streams` and starts one worker; the caller cancels the worker.
     func start(_ streams: [String]) async throws -> (runID: UUID, worker: Task<Void, any Error>) {
-        let (runID, _) = try await runs.enqueue(tenantID: tenantID, connectionID: connectionID, streams: streams, trigger: "manual")
+        let (runID, _) = try await runs.enqueue(tenantID: tenantID, connectionID: connectionID, streams: streams, trigger: .manual)
         let worker = SyncWorker(dependencies: dependencies)
         return (runID, Task { try await worker.run() })
     }
@@ -90,7 +90,7 @@ struct SyncHarness: Sendable {
 }
 
 extension SyncRun {
-    var isOver: Bool { ["succeeded", "partial", "failed"].contains(status) }
+    var isOver: Bool { status.isFinished }
     func stream(_ name: String) -> SyncRunStream? { streams.first { $0.name == name } }
 }
 

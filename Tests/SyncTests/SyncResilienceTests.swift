@@ -18,7 +18,7 @@ struct SyncResilienceTests {
         try await withSyncHarness(sandbox: { $0.users = 400 }) { h in
             #expect(try await h.control("POST", "/faults", ["rate_limit_storm": 6, "error_rate": 0.15, "error_status": 503]).status == 200)
             let run = try await h.sync(["users", "groups", "group_members"])
-            #expect(run.status == "succeeded")
+            #expect(run.status == .succeeded)
             let users = try #require(run.streams.first { $0.name == "users" })
             #expect(users.fetched == h.sandbox.userCount(h.account))
             #expect(run.streams.reduce(0) { $0 + $1.rateLimited } > 0)
@@ -34,7 +34,7 @@ struct SyncResilienceTests {
             // Three 429s in a row: the first attempt gives up on the users stream, the second succeeds.
             #expect(try await h.control("POST", "/faults", ["rate_limit_storm": 3]).status == 200)
             let run = try await h.sync(["users"])
-            #expect(run.status == "succeeded")
+            #expect(run.status == .succeeded)
             #expect(run.attempt == 2)
             let users = try #require(run.streams.first { $0.name == "users" })
             #expect(users.rateLimited == 3)
@@ -47,7 +47,7 @@ struct SyncResilienceTests {
         try await withSyncHarness(sandbox: { $0.users = 300 }) { h in
             #expect(try await h.control("POST", "/faults", ["malformed_rate": 0.2, "truncated_rate": 0.1]).status == 200)
             let run = try await h.sync(["users"])
-            #expect(run.status == "succeeded", "\(run.streams.map { "\($0.name) \($0.status) \($0.error ?? "")" })")
+            #expect(run.status == .succeeded, "\(run.streams.map { "\($0.name) \($0.status) \($0.error ?? "")" })")
             #expect(try await h.count("SELECT count(*) FROM users") == h.sandbox.userCount(h.account))
         }
     }
@@ -55,7 +55,7 @@ struct SyncResilienceTests {
     @Test("a worker whose lease expired commits nothing once another worker took the run over")
     func fencedWorkerCommitsNothing() async throws {
         try await withSyncHarness(sandbox: { $0.users = 60 }) { h in
-            let (runID, _) = try await h.runs.enqueue(tenantID: h.tenantID, connectionID: h.connectionID, streams: ["users"], trigger: "manual")
+            let (runID, _) = try await h.runs.enqueue(tenantID: h.tenantID, connectionID: h.connectionID, streams: ["users"], trigger: .manual)
             // Worker A claims the run with a short lease and then stalls (as under SIGSTOP).
             let zombie = try #require(try await h.runs.claim(workerID: "zombie", lease: .milliseconds(300), limit: 1).first)
             #expect(zombie.runID == runID)
@@ -66,7 +66,7 @@ struct SyncResilienceTests {
             let working = Task { try await worker.run() }
             var finished: SyncRun?
             for _ in 0..<400 {
-                if let run = try await h.runs.find(tenantID: h.tenantID, id: runID), run.status == "succeeded" { finished = run; break }
+                if let run = try await h.runs.find(tenantID: h.tenantID, id: runID), run.status == .succeeded { finished = run; break }
                 try await Task.sleep(for: .milliseconds(50))
             }
             working.cancel()
@@ -80,8 +80,8 @@ struct SyncResilienceTests {
             }
             _ = zombieWrite
             #expect(try await h.count("SELECT count(*) FROM users WHERE email = 'zombie@example.com'") == 0)
-            await #expect(throws: LeaseLost.self) { try await h.runs.finish(zombie, status: "failed", error: "zombie") }
-            #expect(try await h.runs.find(tenantID: h.tenantID, id: runID)?.status == "succeeded")
+            await #expect(throws: LeaseLost.self) { try await h.runs.finish(zombie, status: .failed, error: "zombie") }
+            #expect(try await h.runs.find(tenantID: h.tenantID, id: runID)?.status == .succeeded)
         }
     }
 }
@@ -99,9 +99,9 @@ struct SyncQueueTests {
                 client: ClientCredentials(clientID: s2s.clientID, clientSecret: Secret(s2s.clientSecret)), name: nil)
             let queued = try await h.runs.list(tenantID: h.tenantID, connectionID: h.connectionID, limit: 10)
             #expect(queued.count == 1)
-            #expect(queued.first?.trigger == "connect" && queued.first?.status == "queued")
+            #expect(queued.first?.trigger == .connect && queued.first?.status == .queued)
             #expect(queued.first?.streams.count == 21)
-            let again = try await h.runs.enqueue(tenantID: h.tenantID, connectionID: h.connectionID, streams: ["users"], trigger: "manual")
+            let again = try await h.runs.enqueue(tenantID: h.tenantID, connectionID: h.connectionID, streams: ["users"], trigger: .manual)
             #expect(!again.created && again.id == queued.first?.id)
         }
     }

@@ -52,7 +52,7 @@ struct WorkerProcessTests {
             victim.killHard()
 
             let run = try await h.waitFor(id, timeout: .seconds(180)) { $0.isOver }
-            #expect(run.status == "succeeded", "\(run.lastError ?? "") \(workers.map(\.standardError))")
+            #expect(run.status == .succeeded, "\(run.lastError ?? "") \(workers.map(\.standardError))")
             #expect(run.attempt == 2, "one attempt died with its worker, the next one finished")
             let sequence = try await holders.value
             #expect(sequence.count == 2, "holders: \(sequence)")
@@ -77,8 +77,8 @@ struct WorkerProcessTests {
 
             // SIGTERM mid-run (W10): the survivor drains and exits 0, and no run is left `running`.
             let survivor = try #require(workers.first { $0 !== victim })
-            let (next, _) = try await h.runs.enqueue(tenantID: h.tenantID, connectionID: h.connectionID, streams: ["users"], trigger: "manual")
-            _ = try await h.waitFor(next) { $0.status == "running" }
+            let (next, _) = try await h.runs.enqueue(tenantID: h.tenantID, connectionID: h.connectionID, streams: ["users"], trigger: .manual)
+            _ = try await h.waitFor(next) { $0.status == .running }
             survivor.process.terminate()  // SIGTERM
             #expect(await survivor.exitStatus(within: .seconds(60)) == 0, "\(survivor.standardError)")
             #expect(try await h.count("SELECT count(*) FROM sync_runs WHERE status = 'running'") == 0)
