@@ -127,13 +127,16 @@ let package = Package(
         // Tests. Everything that needs PostgreSQL finds it through TestSupport.
         .target(
             name: "TestSupport",
-            dependencies: ["Postgres", "Store", "Sensitive", "ZoomSandbox", "Transport", hummingbird, httpTypes, logging, nioCore, nioEmbedded],
+            dependencies: [
+                "Postgres", "Store", "Sensitive", "ZoomSandbox", "Transport", hummingbird, hummingbirdCore, httpTypes, logging, nioCore, nioEmbedded,
+                nioConcurrency,
+            ],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "VaultTests",
-            dependencies: ["Vault", "TestSupport"],
+            dependencies: ["Vault", "Sensitive", "TestSupport"],
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),
@@ -143,7 +146,7 @@ let package = Package(
         .testTarget(name: "OAuthTests", dependencies: ["OAuth", "Sensitive", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ZoomConnectorTests",
-            dependencies: ["ZoomConnector", "Connectors", "CurlHTTP", "Vault", "Sensitive", "ZoomSandbox", "TestSupport"],
+            dependencies: ["ZoomConnector", "Connectors", "OAuth", "Transport", "CurlHTTP", "Vault", "Sensitive", "ZoomSandbox", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -162,6 +165,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "CredentialsTests", dependencies: ["Credentials", "Store", "OAuth"], swiftSettings: swiftSettings),
         .testTarget(name: "SettingsTests", dependencies: ["TetherSettings", "Vault", "Sensitive"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ZoomSandboxTests",

@@ -64,7 +64,7 @@ public final class TokenProvider: Sendable {
         guard let credentials = try await connections.credentials(tenantID: tenantID, connectionID: connectionID) else {
             throw TokenError(.unavailable, "the connection has no credentials")
         }
-        if !Self.needsRefresh(credentials, now: now()),
+        if !TokenLifecycle.needsRefresh(credentials, now: now()),
             let token = try vault.open(credentials.accessToken, column: "access_token", tenantID: tenantID, connectionID: connectionID)
         {
             return token
@@ -87,15 +87,6 @@ public final class TokenProvider: Sendable {
         return try await task.value
     }
 
-    /// When the stored access token should be replaced: missing, or less than min(300 s, half its
-    /// lifetime) left (DESIGN §5, so short test lifetimes do not refresh on every call).
-    static func needsRefresh(_ credentials: SealedCredentials, now: Date) -> Bool {
-        guard credentials.accessToken != nil, let expiresAt = credentials.accessTokenExpiresAt else { return true }
-        let issuedAt = credentials.refreshedAt ?? now
-        let lifetime = max(0, expiresAt.timeIntervalSince(issuedAt))
-        return expiresAt.timeIntervalSince(now) < min(300, lifetime / 2)
-    }
-
     private func refreshHoldingLock(tenantID: UUID, connectionID: UUID, force: Bool) async throws -> Secret {
         // The version before waiting for the lock: if it differs under the lock, another process refreshed.
         let seenVersion = try await connections.credentials(tenantID: tenantID, connectionID: connectionID)?.version
@@ -107,82 +98,86 @@ public final class TokenProvider: Sendable {
         return try outcome.get()
     }
 
-    /// Runs under the row lock: re-checks, calls the token endpoint if still needed, and says what to write.
+    /// Runs under the row lock: asks ``TokenLifecycle`` what the stored state calls for and carries it out,
+    /// returning what to write and what to hand the caller.
     private func decide(
         connection: Store.Connection, credentials: SealedCredentials, force: Bool, seenVersion: Int?
     ) async throws -> (CredentialChange, Result<Secret, TokenError>) {
         let tenantID = connection.tenantID
         let id = connection.id
-        guard ["active", "disabled", "error"].contains(connection.status) else {
-            return (.none, .failure(TokenError(.unavailable, "the connection is \(connection.status)")))
+        let connector = registry.connector(connection.provider)
+        let platform = registry.platformApp(connection.provider)
+        let step = TokenLifecycle.step(TokenLifecycle.Facts(
+            provider: connection.provider, status: connection.status, mode: connection.mode, force: force,
+            refreshedSinceRead: credentials.version != seenVersion,
+            storedTokenNeedsRefresh: TokenLifecycle.needsRefresh(credentials, now: now()),
+            nextAttemptAt: credentials.nextRefreshAttemptAt, now: now(), hasConnector: connector != nil,
+            platformAppMatches: platform?.clientID == connection.clientID, hasClientSecret: credentials.clientSecret != nil,
+            hasRefreshToken: credentials.refreshToken != nil))
+        let grant: TokenLifecycle.Grant
+        switch step {
+        case .useStoredToken:
+            return (.none, .success(try openStored(credentials.accessToken, column: "access_token", connection)))
+        case .refuse(let error):
+            return (.none, .failure(error))
+        case .reauthorize(let reason, let error):
+            return (.needsReauthorization(reason: reason), .failure(error))
+        case .request(let chosen):
+            grant = chosen
         }
-        // Someone else may have refreshed while we waited for the lock: their token is fresh, even when
-        // `force` asked for a new one.
-        let refreshedSinceRead = credentials.version != seenVersion
-        if (!force || refreshedSinceRead), !Self.needsRefresh(credentials, now: now()),
-            let token = try vault.open(credentials.accessToken, column: "access_token", tenantID: tenantID, connectionID: id)
-        {
-            return (.none, .success(token))
-        }
-        if let retryAt = credentials.nextRefreshAttemptAt, retryAt > now(), !force {
-            return (.none, .failure(TokenError(.transient, "the token endpoint failed recently; next attempt after \(retryAt)")))
-        }
-        guard let connector = registry.connector(connection.provider) else {
-            return (.none, .failure(TokenError(.unavailable, "no connector for \(connection.provider)")))
-        }
+        guard let connector else { return (.none, .failure(TokenError(.unavailable, "no connector for \(connection.provider)"))) }
         let client: ClientCredentials
-        if connection.mode == "platform" {
-            guard let platform = registry.platformApp(connection.provider), platform.clientID == connection.clientID else {
-                return (.needsReauthorization(reason: "the platform app that authorized this connection is no longer configured"),
-                        .failure(TokenError(.needsReauthorization, "the platform app changed")))
-            }
+        if connection.mode == .platform, let platform {
             client = platform
         } else {
-            guard let secret = try vault.open(credentials.clientSecret, column: "client_secret", tenantID: tenantID, connectionID: id) else {
-                return (.needsReauthorization(reason: "the client secret is missing"), .failure(TokenError(.needsReauthorization, "no client secret")))
-            }
-            client = ClientCredentials(clientID: connection.clientID, clientSecret: secret)
+            client = ClientCredentials(clientID: connection.clientID, clientSecret: try openStored(credentials.clientSecret, column: "client_secret", connection))
         }
         let oauth = OAuthClient(server: connector.authorizationServer, http: http)
         let issuedAt = now()
         do {
             let tokens: TokenSet
             var refreshToken: Secret?
-            if connection.mode == "server_to_server" {
+            switch grant {
+            case .accountCredentials:
                 tokens = try await oauth.clientCredentials(connector.serverToServerGrant(accountID: connection.externalAccountID), client: client)
-            } else {
-                guard let current = try vault.open(credentials.refreshToken, column: "refresh_token", tenantID: tenantID, connectionID: id) else {
-                    return (.needsReauthorization(reason: "no refresh token is stored"), .failure(TokenError(.needsReauthorization, "no refresh token")))
-                }
+            case .refreshToken:
+                let current = try openStored(credentials.refreshToken, column: "refresh_token", connection)
                 tokens = try await oauth.refresh(current, client: client)
                 refreshToken = tokens.refreshToken ?? current
             }
             var sealed = try vault.seal(
                 tenantID: tenantID, connectionID: id, accessToken: tokens.accessToken, expiresAt: tokens.expiresAt(issuedAt: issuedAt),
-                refreshToken: refreshToken, clientSecret: connection.mode == "platform" ? nil : client.clientSecret)
+                refreshToken: refreshToken, clientSecret: connection.mode.storesClientSecret ? client.clientSecret : nil)
             sealed.version = credentials.version
             logger.info("refreshed access token", metadata: ["tenant": "\(tenantID)", "connection": "\(id)"])
             Self.countRefresh("succeeded")
             return (.replace(sealed), .success(tokens.accessToken))
-        } catch let error as OAuthError where error.code == .invalidGrant || error.code == .invalidClient {
-            let reason = error.code == .invalidGrant
-                ? "the provider rejected the refresh token (invalid_grant); an admin must reconnect"
-                : "the provider rejected the client credentials (invalid_client); an admin must reconnect"
-            logger.warning("connection needs re-authorization", metadata: ["tenant": "\(tenantID)", "connection": "\(id)", "reason": "\(error.code)"])
-            Self.countRefresh("needs_reauth")
-            return (.needsReauthorization(reason: reason), .failure(TokenError(.needsReauthorization, reason)))
         } catch let error as OAuthError {
-            let delay = min(3600, 30 * pow(2, Double(min(credentials.refreshFailures, 7))))
-            logger.warning("token refresh failed", metadata: ["tenant": "\(tenantID)", "connection": "\(id)", "error": "\(error)"])
-            Self.countRefresh("failed")
-            // The old token still works until it expires: hand it out and try again later.
-            if let expiresAt = credentials.accessTokenExpiresAt, expiresAt > now(),
-                let token = try vault.open(credentials.accessToken, column: "access_token", tenantID: tenantID, connectionID: id)
+            switch TokenLifecycle.outcome(
+                of: error.code, refreshFailures: credentials.refreshFailures, storedTokenExpiresAt: credentials.accessTokenExpiresAt, now: now())
             {
-                return (.failed(retryAt: now().addingTimeInterval(delay)), .success(token))
+            case .reauthorize(let reason):
+                logger.warning("connection needs re-authorization", metadata: ["tenant": "\(tenantID)", "connection": "\(id)", "reason": "\(error.code)"])
+                Self.countRefresh("needs_reauth")
+                return (.needsReauthorization(reason: reason), .failure(TokenError(.needsReauthorization, reason)))
+            case .retryLater(let retryAt, let storedTokenUsable):
+                logger.warning("token refresh failed", metadata: ["tenant": "\(tenantID)", "connection": "\(id)", "error": "\(error)"])
+                Self.countRefresh("failed")
+                // The old token still works until it expires: hand it out and try again later.
+                if storedTokenUsable, let token = try vault.open(credentials.accessToken, column: "access_token", tenantID: tenantID, connectionID: id) {
+                    return (.failed(retryAt: retryAt), .success(token))
+                }
+                return (.failed(retryAt: retryAt), .failure(TokenError(.transient, error.reason)))
             }
-            return (.failed(retryAt: now().addingTimeInterval(delay)), .failure(TokenError(.transient, error.reason)))
         }
+    }
+
+    /// Opens a sealed value the lifecycle found stored (so it is present).
+    private func openStored(_ sealed: Data?, column: String, _ connection: Store.Connection) throws -> Secret {
+        guard let secret = try vault.open(sealed, column: column, tenantID: connection.tenantID, connectionID: connection.id) else {
+            throw TokenError(.unavailable, "the stored \(column) is missing")
+        }
+        return secret
     }
 
     /// Counts a refresh by outcome (`succeeded`, `needs_reauth`, `failed`) as `tether_token_refreshes_total`.

@@ -81,7 +81,7 @@ public struct EventDeliverer: Service {
         do {
             let secret = try vault.openWebhookSecret(delivery.sealedSecret, tenantID: delivery.tenantID)
             let body = Array(delivery.body.utf8)
-            let signature = try WebhookSigning.headers(secret: secret, id: delivery.eventID, timestamp: Date(), body: body)
+            let signature = try WebhookSigning.headers(secret: secret, id: delivery.eventID.uuidString.lowercased(), timestamp: Date(), body: body)
             let response = try await http.execute(HTTPClientRequest(
                 method: "POST", url: delivery.url,
                 headers: [HTTPHeader("Content-Type", "application/json"), HTTPHeader("User-Agent", "Tether-Webhooks/1")]

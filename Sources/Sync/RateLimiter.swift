@@ -26,19 +26,24 @@ public final class RateLimiter: Sendable {
     /// Waits for the next slot of `key` at `perSecond` requests per second.
     public func acquire(_ key: String, perSecond: Double) async throws {
         let now = clock.now
-        let slot = buckets.withLockedValue { buckets -> ContinuousClock.Instant in
+        let slot = reserve(key, perSecond: perSecond, now: now)
+        if slot > now { try await Task.sleep(until: slot, clock: clock) }
+    }
+
+    /// Takes the next slot of `key` as of `now` and returns when it begins (the pacing decision, without
+    /// the wait).
+    func reserve(_ key: String, perSecond: Double, now: ContinuousClock.Instant) -> ContinuousClock.Instant {
+        buckets.withLockedValue { buckets -> ContinuousClock.Instant in
             var bucket = buckets[key] ?? Bucket(rate: perSecond * Self.headroom, nextSlot: now, lastSlowdown: now - .seconds(3_600))
             let start = max(now, bucket.nextSlot)
             bucket.nextSlot = start + .seconds(1 / bucket.rate)
             buckets[key] = bucket
             return start
         }
-        if slot > now { try await Task.sleep(until: slot, clock: clock) }
     }
 
     /// The provider refused a call with 429: no call of `key` before `retryAfter` has passed, and a slower pace.
-    public func throttled(_ key: String, perSecond: Double, retryAfter: Duration) {
-        let now = clock.now
+    public func throttled(_ key: String, perSecond: Double, retryAfter: Duration, now: ContinuousClock.Instant = .now) {
         buckets.withLockedValue { buckets in
             var bucket = buckets[key] ?? Bucket(rate: perSecond * Self.headroom, nextSlot: now, lastSlowdown: now)
             bucket.rate = max(perSecond * Self.floor, bucket.rate / 2)
@@ -49,8 +54,7 @@ public final class RateLimiter: Sendable {
     }
 
     /// A call of `key` succeeded: ten seconds after the last slowdown, the pace grows back towards the plan's.
-    public func succeeded(_ key: String, perSecond: Double) {
-        let now = clock.now
+    public func succeeded(_ key: String, perSecond: Double, now: ContinuousClock.Instant = .now) {
         buckets.withLockedValue { buckets in
             guard var bucket = buckets[key], now - bucket.lastSlowdown > .seconds(10) else { return }
             bucket.rate = min(perSecond * Self.headroom, bucket.rate + perSecond * 0.05)

@@ -13,12 +13,12 @@ public enum WebhookSigning {
         Secret(prefix + Base64.encode(try SecureRandom.bytes(count: 32)))
     }
 
-    /// The headers that sign `body` for event `id` at `timestamp`.
-    public static func headers(secret: Secret, id: UUID, timestamp: Date, body: [UInt8]) throws -> [(String, String)] {
+    /// The headers that sign `body` as message `id` (Tether sends the event id) at `timestamp`.
+    public static func headers(secret: Secret, id: String, timestamp: Date, body: [UInt8]) throws -> [(String, String)] {
         let seconds = String(Int(timestamp.timeIntervalSince1970))
         let key = try Base64.decode(String(secret.unsafeValue.dropFirst(prefix.count)))
-        let message = Array("\(id.uuidString.lowercased()).\(seconds).".utf8) + body
+        let message = Array("\(id).\(seconds).".utf8) + body
         let signature = Base64.encode(HMACSHA256.authenticationCode(key: key, message: message))
-        return [("webhook-id", id.uuidString.lowercased()), ("webhook-timestamp", seconds), ("webhook-signature", "v1,\(signature)")]
+        return [("webhook-id", id), ("webhook-timestamp", seconds), ("webhook-signature", "v1,\(signature)")]
     }
 }

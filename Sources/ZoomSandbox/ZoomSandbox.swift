@@ -119,16 +119,23 @@ public final class ZoomSandbox: Sendable {
         logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
+        Application(
+            router: buildRouter(),
+            configuration: .init(address: .hostname(host, port: port), serverName: "zoom-sandbox"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+            logger: logger)
+    }
+
+    /// Every route of the sandbox: OAuth, REST, the data routes and (when configured) the control API.
+    /// ``buildApplication(host:port:logger:onServerRunning:)`` serves it on a socket; tests may also hand
+    /// requests to it in process.
+    public func buildRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         SandboxOAuthRoutes(sandbox: self).register(on: router)
         SandboxRESTRoutes(sandbox: self).register(on: router)
         SandboxDataRoutes(sandbox: self).register(on: router)
         if configuration.controlAPI { SandboxControlRoutes(sandbox: self).register(on: router) }
-        return Application(
-            router: router,
-            configuration: .init(address: .hostname(host, port: port), serverName: "zoom-sandbox"),
-            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
-            logger: logger)
+        return router
     }
 
     /// A summary of the apps and accounts, for `tether sandbox` to print at start.
