@@ -9,7 +9,7 @@ public struct ConnectedIdentity: Sendable, Hashable {
     /// The provider's id of the authorizing user.
     public var userID: String
     public var email: String
-    /// The user's role as the provider names it ("Owner", "Admin", a custom role).
+    /// The user's role as the provider names it (a built-in or a custom role).
     public var role: String
     /// True when the user owns the account (Zluri-style connections require it).
     public var isOwner: Bool
@@ -20,6 +20,26 @@ public struct ConnectedIdentity: Sendable, Hashable {
         self.email = email
         self.role = role
         self.isOwner = isOwner
+    }
+}
+
+/// A built-in role of a provider account that owns or administers it.
+public struct AccountRole: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable {
+        case owner
+        case admin
+    }
+
+    /// The provider's id of the role, as users carry it in `role_id`.
+    public let id: String
+    public let kind: Kind
+    /// The role's name, for when the account's role list does not name it.
+    public let name: String
+
+    public init(id: String, kind: Kind, name: String) {
+        self.id = id
+        self.kind = kind
+        self.name = name
     }
 }
 
@@ -101,8 +121,14 @@ public protocol Connector: Sendable {
     /// The REST API's base URL; ``APIRequest/path`` is appended to it.
     var apiBaseURL: String { get }
 
-    /// Plans a connection may declare for its rate limits (`free`, `pro`, `business`).
+    /// Plans a connection may declare for its rate limits, the first being the default.
     var rateLimitPlans: [String] { get }
+    /// The provider's built-in roles that own or administer an account. Migrations carry them into
+    /// `provider_account_roles` for the SQL views, and a test holds the two to each other.
+    var accountRoles: [AccountRole] { get }
+    /// The plans whose usage rows count the seats an account bought (`provider_seat_plans`, for the
+    /// `seat_usage` view).
+    var seatPlans: [String] { get }
 
     /// How fast `bucket` may be called on an account with `plan`.
     func rateLimit(bucket: String, plan: String) -> RateLimit

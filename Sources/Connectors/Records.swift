@@ -71,6 +71,11 @@ extension RecordTable {
         operationLogs, billingReports, telephone, phoneUsers, callingPlans, callLogs, rooms, roomDevices, roomLocations,
     ]
 
+    /// The states a normalized user is in; each connector maps its provider's onto them.
+    public static let userStatuses = ["active", "inactive", "pending"]
+    /// A normalized user's licence (DESIGN §5 "User JSON").
+    public static let licenseTypes = ["basic", "licensed", "none", "other"]
+
     public static let users = RecordTable("users", [
         ("email", .text), ("first_name", .text), ("last_name", .text), ("display_name", .text), ("status", .text),
         ("license_type", .text), ("role_id", .text), ("department", .text), ("job_title", .text), ("timezone", .text),

@@ -17,6 +17,12 @@ public struct ConnectorRegistry: Sendable {
     /// Every provider's name, sorted.
     public var providers: [String] { connectors.keys.sorted() }
 
+    /// Every rate-limit plan any connector knows, in the connectors' own order, each once.
+    public var rateLimitPlans: [String] {
+        var seen: Set<String> = []
+        return providers.flatMap { connectors[$0]!.rateLimitPlans }.filter { seen.insert($0).inserted }
+    }
+
     /// The platform app of `provider`, when one is configured (`ZOOM_CLIENT_ID`/`ZOOM_CLIENT_SECRET`).
     public func platformApp(_ provider: String) -> ClientCredentials? { platformApps[provider] }
 }

@@ -42,18 +42,18 @@ struct ConnectionRoutes: Sendable {
         let sync_intervals: [String: Int?]?
 
         static let fields: Set<String> = ["name", "description", "enabled", "rate_limit_plan", "sync_intervals"]
-        static let plans = ["free", "pro", "business"]
         /// A minute at the shortest (the budget is the account's, shared with its other apps); 30 days at most.
         static let intervals = 60...2_592_000
 
         /// The checked changes; every refusal names the field and the rule.
-        func validated() throws -> ConnectionChanges {
+        /// - Parameter plans: the rate-limit plans the connectors know.
+        func validated(plans: [String]) throws -> ConnectionChanges {
             if let name, name.count > 200 { throw APIError(.badRequest, code: "invalid_field", message: "name must be at most 200 characters") }
             if let description, description.count > 2000 {
                 throw APIError(.badRequest, code: "invalid_field", message: "description must be at most 2000 characters")
             }
-            if let rate_limit_plan, !Self.plans.contains(rate_limit_plan) {
-                throw APIError(.badRequest, code: "invalid_field", message: "rate_limit_plan must be one of free, pro, business")
+            if let rate_limit_plan, !plans.contains(rate_limit_plan) {
+                throw APIError(.badRequest, code: "invalid_field", message: "rate_limit_plan must be one of \(plans.joined(separator: ", "))")
             }
             let syncIntervals = sync_intervals ?? [:]
             if let (stream, _) = syncIntervals.first(where: { $0.value.map { !Self.intervals.contains($0) } ?? false }) {
@@ -104,7 +104,8 @@ struct ConnectionRoutes: Sendable {
         }
         router.patch("/v1/tenants/:tenant/connections/:id") { request, context in
             let (tenant, id) = try await target(request, context)
-            let changes = try await JSONBody.decode(Changes.self, from: request, allowed: Changes.fields).validated()
+            let changes = try await JSONBody.decode(Changes.self, from: request, allowed: Changes.fields)
+                .validated(plans: connect.registry.rateLimitPlans)
             let updated: Connection?
             do {
                 updated = try await connections.update(tenantID: tenant.id, id: id, changes: changes)

@@ -29,8 +29,8 @@ struct DataRoutes: Sendable {
     static let listings: [Listing] = [
         Listing(path: "users", table: .users, filters: [
             "email": .equalsIgnoringCase(column: "email"),
-            "status": .equals(column: "status", allowed: ["active", "inactive", "pending"]),
-            "license_type": .equals(column: "license_type", allowed: ["basic", "licensed", "none", "other"]),
+            "status": .equals(column: "status", allowed: RecordTable.userStatuses),
+            "license_type": .equals(column: "license_type", allowed: RecordTable.licenseTypes),
             "group_id": .contains(column: "group_ids"),
             "role_id": .equals(column: "role_id", allowed: []),
             "last_login_before": .before(column: "last_login_at"),

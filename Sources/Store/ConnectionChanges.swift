@@ -3,7 +3,7 @@ public struct ConnectionChanges: Sendable, Hashable {
     public var name: String?
     public var description: String?
     public var enabled: Bool?
-    /// `free`, `pro` or `business`: the provider plan whose rate limits the connection's syncs keep to.
+    /// One of the connector's rate-limit plans: the provider plan whose rate limits the connection's syncs keep to.
     public var rateLimitPlan: String?
     /// Seconds between scheduled syncs per stream name; a `nil` value goes back to the stream's default.
     public var syncIntervals: [String: Int?]

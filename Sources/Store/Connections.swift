@@ -41,7 +41,7 @@ public struct Connection: Sendable, Hashable {
     public let authorizedByRemoteUserID: String?
     public let authorizedByRole: String?
     public let grantedScopes: [String]
-    /// The plan whose rate limits the sync engine keeps to (`free`, `pro`, `business`).
+    /// The plan whose rate limits the sync engine keeps to (one of the connector's `rateLimitPlans`).
     public let rateLimitPlan: String
     public let createdAt: Date
     public let updatedAt: Date

@@ -5,11 +5,14 @@ public import Postgres
 /// reads a tenant's rows only in a transaction that set `app.tenant_id`, and none otherwise.
 public enum SQLAccess {
     /// What the reader may read, from the catalog (so a table or view added later is covered): the views in
-    /// `public`, and the tables with the synced frame (`raw` and `content_hash`).
+    /// `public`, the tables with the synced frame (`raw` and `content_hash`), and the providers' reference
+    /// data the views join (`provider_…`, which hold no tenant's rows).
     static let readableRelations = """
         SELECT c.relname::text FROM pg_class c
         WHERE c.relnamespace = 'public'::regnamespace
           AND (c.relkind = 'v'
+               OR (c.relkind = 'r' AND c.relname LIKE 'provider\\_%'
+                   AND NOT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped))
                OR (c.relkind = 'r'
                    AND EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'raw' AND NOT a.attisdropped)
                    AND EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'content_hash' AND NOT a.attisdropped)))

@@ -7,6 +7,10 @@ public import Connectors
 public enum ZoomCatalog {
     private static let reportClassic = ["report:read:admin", "report:master"]
 
+    /// Zoom's built-in account roles: the owner's role id is "0", the admin's "1" (`zoom-api.md` §3).
+    public static let ownerRole = AccountRole(id: "0", kind: .owner, name: "Owner")
+    public static let adminRole = AccountRole(id: "1", kind: .admin, name: "Admin")
+
     /// Zoom keeps six months of reports and answers at most a month per request (`zoom-api.md` §4.6);
     /// three trailing days catch data Zoom adds late.
     static let reportWindow = StreamKind.windowed(backfillDays: 180, trailingDays: 3)

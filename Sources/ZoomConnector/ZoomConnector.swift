@@ -73,7 +73,7 @@ public struct ZoomConnector: Connector {
         let roleName = me.role_name ?? ""
         return ConnectedIdentity(
             accountID: me.account_id, userID: me.id, email: me.email, role: roleName.isEmpty ? "Member" : roleName,
-            isOwner: me.role_id == "0")
+            isOwner: me.role_id == ZoomCatalog.ownerRole.id)
     }
 
     private struct Me: Decodable {
@@ -86,6 +86,9 @@ public struct ZoomConnector: Connector {
 
     public var apiBaseURL: String { configuration.apiBaseURL }
     public var rateLimitPlans: [String] { ZoomRateLimits.plans }
+    public var accountRoles: [AccountRole] { [ZoomCatalog.ownerRole, ZoomCatalog.adminRole] }
+    /// Zoom reports the seats of the account's base plan as the plan-usage row `plan_base`.
+    public var seatPlans: [String] { ["plan_base"] }
 
     public func rateLimit(bucket: String, plan: String) -> RateLimit { ZoomRateLimits.limit(bucket: bucket, plan: plan) }
 

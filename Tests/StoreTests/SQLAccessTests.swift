@@ -98,6 +98,17 @@ struct SQLAccessTests {
         }
     }
 
+    @Test("connection_provider, which the views use in the reader's stead, names a connection's provider only inside its own tenant")
+    func connectionProviderStaysInItsTenant() async throws {
+        try await Self.withReader { reader, owner, a, b in
+            let connectionOfA = try await owner.withTenant(a) { sql in try sql.query("SELECT id FROM connections")[0].decode(UUID.self, at: 0) }
+            let lookup: PGQuery = "SELECT connection_provider(\(a), \(connectionOfA))"
+            #expect(try await reader.withTenant(a) { sql in try sql.query(lookup)[0].decode(String?.self, at: 0) } == "zoom")
+            #expect(try await reader.withTenant(b) { sql in try sql.query(lookup)[0].decode(String?.self, at: 0) } == nil)
+            #expect(try await reader.withTransaction { sql in try sql.query(lookup)[0].decode(String?.self, at: 0) } == nil)
+        }
+    }
+
     @Test("the reader sees no row without a tenant set, only B's with B set, and is refused tokens (T8), keys, the queue and every write")
     func readerIsConfined() async throws {
         try await Self.withReader { reader, _, _, b in
