@@ -62,7 +62,7 @@ let package = Package(
         .target(name: "CurlHTTP", dependencies: ["CCurl", "Transport", logging, nioPosix, nioConcurrency, lifecycle], swiftSettings: swiftSettings),
 
         // Safe Swift above them.
-        .target(name: "Store", dependencies: ["Postgres", "Vault", "Sensitive", logging], swiftSettings: swiftSettings),
+        .target(name: "Store", dependencies: ["Postgres", "Connectors", "Vault", "Sensitive", logging], swiftSettings: swiftSettings),
         .target(name: "OAuth", dependencies: ["Vault", "Transport", "Sensitive"], swiftSettings: swiftSettings),
         .target(name: "Connectors", dependencies: ["OAuth", "Sensitive"], swiftSettings: swiftSettings),
         .target(

@@ -1,5 +1,5 @@
 public import Hummingbird
-import Postgres
+import Store
 import Logging
 
 /// Turns every error into Tether's JSON error body. Hummingbird's own errors (unknown route, wrong method,
@@ -16,7 +16,7 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as HTTPError {
             return try APIError(error.status, code: Self.code(for: error.status), message: Self.message(for: error))
                 .response(from: request, context: context)
-        } catch let error as PGError where error.isDatabaseUnavailable || error.code == .poolClosed {
+        } catch let error where DatabaseFailure.isUnavailable(error) || DatabaseFailure.isPoolClosed(error) {
             // The database is down or saturated: say so at once (the caller may retry), rather than a 500.
             context.logger.warning("database unavailable", metadata: ["error": "\(error)"])
             return try APIError(

@@ -1,5 +1,4 @@
 import Hummingbird
-import Postgres
 import Store
 
 /// `/healthz` (the process is alive) and `/readyz` (it can serve: the database answers and every

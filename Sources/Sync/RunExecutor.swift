@@ -2,7 +2,6 @@ import Connectors
 import Credentials
 import Foundation
 import Logging
-import Postgres
 import Store
 
 /// Where a windowed stream stands inside a run: the window being fetched and the connector's cursor in it.
@@ -45,7 +44,7 @@ struct RunExecutor {
             try await executeStreams()
         } catch is LeaseLost {
             logger.warning("lost the lease on a sync run; its writes since then were rolled back")
-        } catch let error as PGError where error.isDatabaseUnavailable {
+        } catch let error where DatabaseFailure.isUnavailable(error) {
             await handBack(after: error)
         } catch {
             logger.error("sync run could not be recorded", metadata: ["error": "\(error)"])
@@ -55,7 +54,7 @@ struct RunExecutor {
     /// Gives the run back to the queue, without using up an attempt, as soon as the database answers again
     /// (SECURITY.md W4): a database restart then delays the run by seconds, not by the rest of its lease.
     /// Gives up when the lease would have run out anyway; the reaper takes over from there.
-    private func handBack(after error: PGError) async {
+    private func handBack(after error: any Error) async {
         logger.warning("the database went away during a sync run; handing the run back when it returns", metadata: ["error": "\(error)"])
         let deadline = ContinuousClock.now + configuration.lease
         var delay = Duration.milliseconds(100)
@@ -163,16 +162,7 @@ struct RunExecutor {
     }
 
     private func saveOutcome(_ stream: SyncRunStream, description: StreamDescription?) async throws {
-        let run = run
-        try await dependencies.pool.withTenant(run.tenantID) { connection in
-            try SyncRuns.fence(connection, run)
-            try SyncRuns.writeStream(connection, run, stream, finished: true)
-            if let description {
-                try StreamSchedules.recordOutcome(
-                    connection, tenantID: run.tenantID, connectionID: run.connectionID, stream: stream.name, status: stream.status,
-                    error: stream.error, defaultInterval: description.defaultInterval)
-            }
-        }
+        try await runs.finishStream(run, stream, defaultInterval: description?.defaultInterval)
     }
 
     /// Runs `body` in a task that does not inherit cancellation: bookkeeping during shutdown must still land.

@@ -2,7 +2,6 @@ import Connectors
 import Credentials
 import Foundation
 import Logging
-import Postgres
 import Store
 
 /// Syncs one stream of a run, page by page. Each page is written in one transaction together with the
@@ -76,13 +75,7 @@ struct StreamExecutor {
                 continue
             }
             let done = page.next == nil
-            stream = try await commit(page, into: stream, elapsed: elapsed) { connection, stream in
-                if done {
-                    stream.deleted += try SyncedRecords.finishSnapshot(
-                        connection, tenantID: run.tenantID, connectionID: run.connectionID, table: description.table.name, runID: run.runID,
-                        stream: stream.name)
-                }
-            }
+            stream = try await commit(page, into: stream, completing: done ? .snapshot : .none, elapsed: elapsed)
             if done { return }
         }
     }
@@ -115,12 +108,8 @@ struct StreamExecutor {
                 let finished = page.next == nil && window == windows.last
                 // Today's data is still growing: the watermark stops at yesterday.
                 let complete = window.to < today ? window.to : StreamWindows.text(StreamWindows.day(Date()) - 1)
-                stream = try await commit(page, into: stream, cursor: next, finished: finished, elapsed: elapsed) { connection, _ in
-                    if windowDone {
-                        try StreamSchedules.advanceWatermark(
-                            connection, tenantID: run.tenantID, connectionID: run.connectionID, stream: description.name, day: complete)
-                    }
-                }
+                stream = try await commit(
+                    page, into: stream, cursor: next, finished: finished, completing: windowDone ? .window(day: complete) : .none, elapsed: elapsed)
                 if windowDone { break }
             }
         }
@@ -147,7 +136,7 @@ struct StreamExecutor {
     /// Writes a page, the stream's progress and (for the last page) its outcome in one fenced transaction.
     private func commit(
         _ page: StreamPage, into start: SyncRunStream, cursor explicitCursor: String?? = .none, finished explicitFinished: Bool? = nil,
-        elapsed: () -> Int, also: @escaping @Sendable (PGConnection, inout SyncRunStream) throws -> Void
+        completing completion: PageCommit.Completion, elapsed: () -> Int
     ) async throws -> SyncRunStream {
         var stream = start
         let finished = explicitFinished ?? (page.next == nil)
@@ -162,34 +151,14 @@ struct StreamExecutor {
             stream.error = nil
             stream.cursor = nil
         }
-        let rows = page.records.map { RecordRow(remoteID: $0.remoteID, values: $0.values.map(\.pgBind), raw: $0.raw) }
-        let run = run
-        let table = description.table
-        let snapshot = description.kind == .snapshot
-        let interval = description.defaultInterval
         let prepared = stream
         do {
-            return try await dependencies.pool.withTenant(run.tenantID) { connection in
-                var stream = prepared
-                try SyncRuns.fence(connection, run)
-                let counts = try SyncedRecords.writePage(
-                    connection, tenantID: run.tenantID, connectionID: run.connectionID, table: table.name, columns: table.columns.map(\.name),
-                    rows: rows, seen: snapshot ? (run.runID, stream.name) : nil)
-                stream.inserted += counts.inserted
-                stream.updated += counts.updated
-                stream.unchanged += counts.unchanged
-                try also(connection, &stream)
-                try SyncRuns.writeStream(connection, run, stream, finished: finished)
-                if finished {
-                    try StreamSchedules.recordOutcome(
-                        connection, tenantID: run.tenantID, connectionID: run.connectionID, stream: stream.name, status: .succeeded, error: nil,
-                        defaultInterval: interval)
-                }
-                return stream
-            }
+            return try await SyncRuns(pool: dependencies.pool).commitPage(run, PageCommit(
+                records: page.records, table: description.table, isSnapshot: description.kind == .snapshot, completion: completion,
+                stream: prepared, finished: finished, defaultInterval: description.defaultInterval))
         } catch let error as LeaseLost {
             throw StreamInterruption.abortRun(error)
-        } catch let error as PGError {
+        } catch let error where DatabaseFailure.isDatabaseError(error) {
             // Nothing of the page was stored; what the attempt counted (429s, retries, time) still was spent.
             var progress = start
             progress.rateLimited = prepared.rateLimited
@@ -206,18 +175,8 @@ struct StreamExecutor {
         stream.cursor = nil
         stream.durationMilliseconds = elapsed
         count(&stream)
-        let run = run
-        let finished = stream
-        let interval = description.defaultInterval
         do {
-            try await dependencies.pool.withTenant(run.tenantID) { connection in
-                try SyncRuns.fence(connection, run)
-                try SyncedRecords.forgetSeen(connection, tenantID: run.tenantID, runID: run.runID, stream: finished.name)
-                try SyncRuns.writeStream(connection, run, finished, finished: true)
-                try StreamSchedules.recordOutcome(
-                    connection, tenantID: run.tenantID, connectionID: run.connectionID, stream: finished.name, status: status, error: error,
-                    defaultInterval: interval)
-            }
+            try await SyncRuns(pool: dependencies.pool).finishStream(run, stream, defaultInterval: description.defaultInterval)
         } catch let error as LeaseLost {
             throw StreamInterruption.abortRun(error)
         }
@@ -228,21 +187,5 @@ struct StreamExecutor {
         let counters = client.takeCounters()
         stream.rateLimited += counters.rateLimited
         stream.retries += counters.retries
-    }
-}
-
-extension RecordValue {
-    /// The database value of a normalized column.
-    var pgBind: PGBind {
-        switch self {
-        case .null: PGBind(oid: PGTypeOID.unspecified, value: nil)
-        case .text(let value): value.pgBind
-        case .integer(let value): value.pgBind
-        case .decimal(let value): PGBind(oid: PGTypeOID.numeric, value: .text(value))
-        case .timestamp(let value): value.pgBind
-        case .date(let value): PGBind(oid: PGTypeOID.date, value: .text(value))
-        case .textArray(let value): value.pgBind
-        case .json(let value): PGJSON(text: value).pgBind
-        }
     }
 }
