@@ -102,7 +102,7 @@ let package = Package(
                 hummingbirdCore, httpTypes, logging,
                 nioCore, nioHTTP1, nioHTTPTypes, nioConcurrency, prometheus,
             ],
-            resources: [.copy("Resources/openapi.json")],
+            resources: [.copy("Resources/openapi-base.json")],
             swiftSettings: swiftSettings
         ),
         // The composition root: one typed configuration, one function that builds a process's services.
@@ -117,7 +117,7 @@ let package = Package(
         .executableTarget(
             name: "TetherCLI",
             dependencies: [
-                "TetherApp", "Store", "Postgres", "Vault", "TetherSettings", "Sensitive", "ZoomSandbox", "Credentials", "Sync",
+                "TetherApp", "Server", "Store", "Postgres", "Vault", "TetherSettings", "Sensitive", "ZoomSandbox", "Credentials", "Sync",
                 hummingbird, argumentParser, logging, lifecycle, unixSignals,
             ],
             swiftSettings: swiftSettings
@@ -174,7 +174,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ServerTests",
-            dependencies: ["Server", "Store", "Postgres", "CurlHTTP", "Sensitive", "TestSupport", hummingbird, logging],
+            dependencies: ["Server", "Store", "Postgres", "Connectors", "CurlHTTP", "Sensitive", "TestSupport", hummingbird, logging],
             swiftSettings: swiftSettings
         ),
     ]

@@ -11,11 +11,19 @@ struct DataRoutes: Sendable {
     let auth: Authentication
     let data: SyncedData
 
-    /// A list route: its path under the tenant, its table, and the filters it adds to the common ones.
+    /// A list route: its path under the tenant, its table, and the filters it adds to the common ones
+    /// (in the order the OpenAPI document lists them).
     struct Listing: Sendable {
         let path: String
         let table: RecordTable
-        var filters: [String: FilterKind] = [:]
+        var filters: [Filter] = []
+    }
+
+    /// A query parameter that narrows a list, with what the OpenAPI document says of it.
+    struct Filter: Sendable {
+        let name: String
+        let kind: FilterKind
+        var description = ""
     }
 
     enum FilterKind: Sendable {
@@ -28,12 +36,12 @@ struct DataRoutes: Sendable {
 
     static let listings: [Listing] = [
         Listing(path: "users", table: .users, filters: [
-            "email": .equalsIgnoringCase(column: "email"),
-            "status": .equals(column: "status", allowed: RecordTable.userStatuses),
-            "license_type": .equals(column: "license_type", allowed: RecordTable.licenseTypes),
-            "group_id": .contains(column: "group_ids"),
-            "role_id": .equals(column: "role_id", allowed: []),
-            "last_login_before": .before(column: "last_login_at"),
+            Filter(name: "email", kind: .equalsIgnoringCase(column: "email"), description: "Case-insensitive equality."),
+            Filter(name: "status", kind: .equals(column: "status", allowed: RecordTable.userStatuses)),
+            Filter(name: "license_type", kind: .equals(column: "license_type", allowed: RecordTable.licenseTypes)),
+            Filter(name: "group_id", kind: .contains(column: "group_ids"), description: "Zoom's id of a group the user is in."),
+            Filter(name: "role_id", kind: .equals(column: "role_id", allowed: []), description: "Zoom's id of the user's role."),
+            Filter(name: "last_login_before", kind: .before(column: "last_login_at"), description: "Users who last signed in before this time."),
         ]),
         Listing(path: "groups", table: .groups),
         Listing(path: "roles", table: .roles),
@@ -58,10 +66,17 @@ struct DataRoutes: Sendable {
     static let commonParameters: Set<String> = ["limit", "cursor", "updated_since", "include_deleted", "connection_id", "include"]
     static let pagingParameters: Set<String> = ["limit", "cursor", "include_deleted"]
 
-    /// Member lists: path, parent table, the member table and its column holding the parent's remote id.
+    /// A member list: the parent's path (and table), the member table and its column holding the parent's
+    /// remote id.
+    struct Membership: Sendable {
+        let path: String
+        let memberTable: String
+        let parentColumn: String
+    }
+
     static let memberships = [
-        ("groups", "groups", "group_members", "group_remote_id"),
-        ("roles", "roles", "role_members", "role_remote_id"),
+        Membership(path: "groups", memberTable: "group_members", parentColumn: "group_remote_id"),
+        Membership(path: "roles", memberTable: "role_members", parentColumn: "role_remote_id"),
     ]
 
     func register<Context: RequestContext>(on router: Router<Context>) {
@@ -73,15 +88,16 @@ struct DataRoutes: Sendable {
                 return Self.page(rows, next: next?.text)
             }
         }
-        for (path, parentTable, memberTable, parentColumn) in Self.memberships {
-            router.get("/v1/tenants/:tenant/\(path)/:id/members") { request, context in
+        for membership in Self.memberships {
+            router.get("/v1/tenants/:tenant/\(membership.path)/:id/members") { request, context in
                 let tenant = try await auth.tenant(request, try context.parameters.require("tenant"))
                 let paging = try Self.paging(request.uri.queryParameters, allowed: Self.pagingParameters)
                 guard let id = UUID(uuidString: try context.parameters.require("id")),
                     let (rows, next) = try await data.members(
-                        tenantID: tenant.id, parentTable: parentTable, parentColumn: parentColumn, memberTable: memberTable, parent: id,
+                        tenantID: tenant.id, parentTable: membership.path, parentColumn: membership.parentColumn,
+                        memberTable: membership.memberTable, parent: id,
                         limit: paging.limit, after: paging.after, includeDeleted: paging.includeDeleted)
-                else { throw APIError.notFound("no such \(path.dropLast())") }
+                else { throw APIError.notFound("no such \(membership.path.dropLast())") }
                 return Self.page(rows, next: next?.text)
             }
         }
@@ -117,7 +133,7 @@ struct DataRoutes: Sendable {
     /// The checked query: every refusal names the parameter and what it accepts.
     static func query(for listing: Listing, _ parameters: FlatDictionary<Substring, Substring>) throws -> RecordListQuery {
         var query = RecordListQuery(table: listing.table.name, columns: listing.table.columns.map(ListedColumn.init))
-        (query.limit, query.after, query.includeDeleted) = try paging(parameters, allowed: commonParameters.union(listing.filters.keys))
+        (query.limit, query.after, query.includeDeleted) = try paging(parameters, allowed: commonParameters.union(listing.filters.map(\.name)))
         if let text = parameters.get("updated_since") { query.updatedSince = try date(text, name: "updated_since") }
         if let text = parameters.get("connection_id") {
             guard let id = UUID(uuidString: text) else { throw invalid("connection_id must be a connection's id") }
@@ -128,10 +144,11 @@ struct DataRoutes: Sendable {
         case "raw": query.includeRaw = true
         default: throw invalid("include accepts only raw")
         }
-        for (name, kind) in listing.filters.sorted(by: { $0.key < $1.key }) {
+        for filter in listing.filters.sorted(by: { $0.name < $1.name }) {
+            let name = filter.name
             guard let value = parameters.get(name) else { continue }
             guard !value.isEmpty, value.count <= 320 else { throw invalid("\(name) must be 1 to 320 characters") }
-            switch kind {
+            switch filter.kind {
             case .equals(let column, let allowed):
                 guard allowed.isEmpty || allowed.contains(value) else { throw invalid("\(name) must be one of \(allowed.joined(separator: ", "))") }
                 query.filters.append(.equals(column: column, value: value))

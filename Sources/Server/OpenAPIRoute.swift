@@ -2,12 +2,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// `GET /openapi.json`: the OpenAPI 3.1 document of this API, shipped with the server as a resource
-/// (`Sources/Server/Resources/openapi.json`; `openapi.json` at the repository's root points to it).
-/// `OpenAPIConformanceTests` prove that the server answers as it says.
+/// `GET /openapi.json`: the OpenAPI 3.1 document of this API (``OpenAPIDocument``).
 struct OpenAPIRoute: Sendable {
-    /// The document's bytes, read once.
-    static let document: Data? = Bundle.module.url(forResource: "openapi", withExtension: "json").flatMap { try? Data(contentsOf: $0) }
+    static var document: Data? { OpenAPIDocument.json }
 
     func register<Context: RequestContext>(on router: Router<Context>) {
         router.get("/openapi.json") { _, _ in
