@@ -92,7 +92,7 @@ let package = Package(
         ),
         .target(
             name: "EventDelivery",
-            dependencies: ["Store", "Postgres", "Credentials", "Transport", "Vault", "Sensitive", logging, lifecycle],
+            dependencies: ["Store", "Postgres", "Credentials", "Transport", "Vault", logging, lifecycle],
             swiftSettings: swiftSettings
         ),
         .target(
