@@ -146,7 +146,9 @@ let package = Package(
         .testTarget(name: "OAuthTests", dependencies: ["OAuth", "Sensitive", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ZoomConnectorTests",
-            dependencies: ["ZoomConnector", "Connectors", "OAuth", "Transport", "CurlHTTP", "Postgres", "Vault", "Sensitive", "ZoomSandbox", "TestSupport"],
+            dependencies: [
+                "ZoomConnector", "Connectors", "OAuth", "Transport", "CurlHTTP", "Postgres", "Vault", "Sensitive", "ZoomSandbox", "TestSupport",
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -76,71 +76,105 @@ extension RecordTable {
     /// A normalized user's licence (DESIGN §5 "User JSON").
     public static let licenseTypes = ["basic", "licensed", "none", "other"]
 
-    public static let users = RecordTable("users", [
-        ("email", .text), ("first_name", .text), ("last_name", .text), ("display_name", .text), ("status", .text),
-        ("license_type", .text), ("role_id", .text), ("department", .text), ("job_title", .text), ("timezone", .text),
-        ("group_ids", .textArray), ("last_login_at", .timestamp), ("created_remote_at", .timestamp),
-    ])
+    public static let users = RecordTable(
+        "users",
+        [
+            ("email", .text), ("first_name", .text), ("last_name", .text), ("display_name", .text), ("status", .text),
+            ("license_type", .text), ("role_id", .text), ("department", .text), ("job_title", .text), ("timezone", .text),
+            ("group_ids", .textArray), ("last_login_at", .timestamp), ("created_remote_at", .timestamp),
+        ])
     public static let roles = RecordTable("roles", [("name", .text), ("description", .text), ("member_count", .integer)])
-    public static let roleMembers = RecordTable("role_members", [
-        ("role_remote_id", .text), ("user_remote_id", .text), ("email", .text), ("first_name", .text), ("last_name", .text),
-    ])
+    public static let roleMembers = RecordTable(
+        "role_members",
+        [
+            ("role_remote_id", .text), ("user_remote_id", .text), ("email", .text), ("first_name", .text), ("last_name", .text),
+        ])
     public static let groups = RecordTable("groups", [("name", .text), ("member_count", .integer)])
-    public static let groupMembers = RecordTable("group_members", [
-        ("group_remote_id", .text), ("user_remote_id", .text), ("email", .text), ("first_name", .text), ("last_name", .text),
-    ])
-    public static let subAccounts = RecordTable("sub_accounts", [
-        ("name", .text), ("owner_email", .text), ("account_type", .text), ("account_number", .text), ("seats", .integer),
-        ("subscription_start_at", .timestamp), ("subscription_end_at", .timestamp), ("created_remote_at", .timestamp),
-    ])
-    public static let planUsage = RecordTable("billing_plan_usage", [
-        ("plan", .text), ("plan_type", .text), ("seats_bought", .integer), ("seats_used", .integer), ("seats_pending", .integer),
-    ])
-    public static let plans = RecordTable("billing_plans", [
-        ("plan", .text), ("plan_type", .text), ("seats", .integer), ("status", .text), ("service_effective_at", .timestamp),
-        ("next_invoice_at", .timestamp),
-    ])
-    public static let invoices = RecordTable("billing_invoices", [
-        ("invoice_number", .text), ("invoice_date", .date), ("due_date", .date), ("status", .text), ("currency", .text),
-        ("balance", .decimal), ("tax_amount", .decimal), ("total_amount", .decimal),
-    ])
-    public static let dailyUsage = RecordTable("report_daily_usage", [
-        ("date", .date), ("new_users", .integer), ("meetings", .integer), ("participants", .integer), ("meeting_minutes", .integer),
-    ])
-    public static let activeHosts = RecordTable("report_active_hosts", [
-        ("period_start", .date), ("period_end", .date), ("user_remote_id", .text), ("email", .text), ("user_name", .text),
-        ("meetings", .integer), ("participants", .integer), ("meeting_minutes", .integer),
-    ])
-    public static let signIns = RecordTable("report_sign_ins", [
-        ("occurred_at", .timestamp), ("email", .text), ("type", .text), ("ip_address", .text), ("client_type", .text), ("version", .text),
-    ])
-    public static let operationLogs = RecordTable("report_operation_logs", [
-        ("occurred_at", .timestamp), ("operator", .text), ("category_type", .text), ("action", .text), ("operation_detail", .text),
-    ])
-    public static let billingReports = RecordTable("report_billing", [
-        ("start_date", .date), ("end_date", .date), ("currency", .text), ("total_amount", .decimal), ("tax_amount", .decimal),
-        ("type", .text), ("invoices", .json),
-    ])
-    public static let telephone = RecordTable("report_telephone", [
-        ("meeting_id", .text), ("host_remote_id", .text), ("host_email", .text), ("start_at", .timestamp), ("end_at", .timestamp),
-        ("duration_minutes", .integer), ("total", .decimal), ("rate", .decimal), ("type", .text), ("country_name", .text),
-        ("phone_number", .text),
-    ])
-    public static let phoneUsers = RecordTable("phone_users", [
-        ("email", .text), ("name", .text), ("extension_number", .text), ("status", .text), ("site_name", .text), ("department", .text),
-        ("calling_plans", .textArray), ("phone_numbers", .textArray),
-    ])
-    public static let callingPlans = RecordTable("phone_calling_plans", [
-        ("name", .text), ("plan_type", .text), ("subscribed", .integer), ("assigned", .integer), ("available", .integer),
-    ])
-    public static let callLogs = RecordTable("phone_call_logs", [
-        ("occurred_at", .timestamp), ("direction", .text), ("duration_seconds", .integer), ("result", .text), ("caller_number", .text),
-        ("callee_number", .text), ("user_remote_id", .text), ("charge", .text),
-    ])
+    public static let groupMembers = RecordTable(
+        "group_members",
+        [
+            ("group_remote_id", .text), ("user_remote_id", .text), ("email", .text), ("first_name", .text), ("last_name", .text),
+        ])
+    public static let subAccounts = RecordTable(
+        "sub_accounts",
+        [
+            ("name", .text), ("owner_email", .text), ("account_type", .text), ("account_number", .text), ("seats", .integer),
+            ("subscription_start_at", .timestamp), ("subscription_end_at", .timestamp), ("created_remote_at", .timestamp),
+        ])
+    public static let planUsage = RecordTable(
+        "billing_plan_usage",
+        [
+            ("plan", .text), ("plan_type", .text), ("seats_bought", .integer), ("seats_used", .integer), ("seats_pending", .integer),
+        ])
+    public static let plans = RecordTable(
+        "billing_plans",
+        [
+            ("plan", .text), ("plan_type", .text), ("seats", .integer), ("status", .text), ("service_effective_at", .timestamp),
+            ("next_invoice_at", .timestamp),
+        ])
+    public static let invoices = RecordTable(
+        "billing_invoices",
+        [
+            ("invoice_number", .text), ("invoice_date", .date), ("due_date", .date), ("status", .text), ("currency", .text),
+            ("balance", .decimal), ("tax_amount", .decimal), ("total_amount", .decimal),
+        ])
+    public static let dailyUsage = RecordTable(
+        "report_daily_usage",
+        [
+            ("date", .date), ("new_users", .integer), ("meetings", .integer), ("participants", .integer), ("meeting_minutes", .integer),
+        ])
+    public static let activeHosts = RecordTable(
+        "report_active_hosts",
+        [
+            ("period_start", .date), ("period_end", .date), ("user_remote_id", .text), ("email", .text), ("user_name", .text),
+            ("meetings", .integer), ("participants", .integer), ("meeting_minutes", .integer),
+        ])
+    public static let signIns = RecordTable(
+        "report_sign_ins",
+        [
+            ("occurred_at", .timestamp), ("email", .text), ("type", .text), ("ip_address", .text), ("client_type", .text), ("version", .text),
+        ])
+    public static let operationLogs = RecordTable(
+        "report_operation_logs",
+        [
+            ("occurred_at", .timestamp), ("operator", .text), ("category_type", .text), ("action", .text), ("operation_detail", .text),
+        ])
+    public static let billingReports = RecordTable(
+        "report_billing",
+        [
+            ("start_date", .date), ("end_date", .date), ("currency", .text), ("total_amount", .decimal), ("tax_amount", .decimal),
+            ("type", .text), ("invoices", .json),
+        ])
+    public static let telephone = RecordTable(
+        "report_telephone",
+        [
+            ("meeting_id", .text), ("host_remote_id", .text), ("host_email", .text), ("start_at", .timestamp), ("end_at", .timestamp),
+            ("duration_minutes", .integer), ("total", .decimal), ("rate", .decimal), ("type", .text), ("country_name", .text),
+            ("phone_number", .text),
+        ])
+    public static let phoneUsers = RecordTable(
+        "phone_users",
+        [
+            ("email", .text), ("name", .text), ("extension_number", .text), ("status", .text), ("site_name", .text), ("department", .text),
+            ("calling_plans", .textArray), ("phone_numbers", .textArray),
+        ])
+    public static let callingPlans = RecordTable(
+        "phone_calling_plans",
+        [
+            ("name", .text), ("plan_type", .text), ("subscribed", .integer), ("assigned", .integer), ("available", .integer),
+        ])
+    public static let callLogs = RecordTable(
+        "phone_call_logs",
+        [
+            ("occurred_at", .timestamp), ("direction", .text), ("duration_seconds", .integer), ("result", .text), ("caller_number", .text),
+            ("callee_number", .text), ("user_remote_id", .text), ("charge", .text),
+        ])
     public static let rooms = RecordTable("rooms", [("name", .text), ("room_code", .text), ("status", .text), ("location_remote_id", .text)])
-    public static let roomDevices = RecordTable("room_devices", [
-        ("room_remote_id", .text), ("device_type", .text), ("app_version", .text), ("device_system", .text), ("status", .text),
-        ("hostname", .text),
-    ])
+    public static let roomDevices = RecordTable(
+        "room_devices",
+        [
+            ("room_remote_id", .text), ("device_type", .text), ("app_version", .text), ("device_system", .text), ("status", .text),
+            ("hostname", .text),
+        ])
     public static let roomLocations = RecordTable("room_locations", [("name", .text), ("type", .text), ("parent_location_remote_id", .text)])
 }

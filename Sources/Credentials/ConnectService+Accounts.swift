@@ -1,6 +1,6 @@
-import Logging
 public import Connectors
 public import Foundation
+import Logging
 public import OAuth
 public import Sensitive
 public import Store
@@ -54,7 +54,9 @@ extension ConnectService {
                 tenantID: tenantID, connectionID: connectionID, accessToken: tokens.accessToken,
                 expiresAt: tokens.expiresAt(issuedAt: issuedAt), refreshToken: nil, clientSecret: client.clientSecret)
         }
-        logger.info("connection authorized", metadata: ["tenant": "\(tenantID)", "connection": "\(result.connection.id)", "mode": "\(ConnectionMode.serverToServer)"])
+        logger.info(
+            "connection authorized",
+            metadata: ["tenant": "\(tenantID)", "connection": "\(result.connection.id)", "mode": "\(ConnectionMode.serverToServer)"])
         await queueFirstSync(result.connection)
         return result
     }
@@ -76,15 +78,19 @@ extension ConnectService {
     private func revokeAtProvider(_ connection: Store.Connection, _ sealed: SealedCredentials, connector: any Connector) async {
         do {
             let secret = try vault.open(sealed.clientSecret, column: "client_secret", tenantID: connection.tenantID, connectionID: connection.id)
-            guard let clientSecret = secret ?? registry.platformApp(connection.provider).flatMap({ $0.clientID == connection.clientID ? $0.clientSecret : nil }),
-                let token = try vault.open(sealed.refreshToken ?? sealed.accessToken, column: sealed.refreshToken == nil ? "access_token" : "refresh_token",
-                                           tenantID: connection.tenantID, connectionID: connection.id)
+            guard
+                let clientSecret = secret
+                    ?? registry.platformApp(connection.provider).flatMap({ $0.clientID == connection.clientID ? $0.clientSecret : nil }),
+                let token = try vault.open(
+                    sealed.refreshToken ?? sealed.accessToken, column: sealed.refreshToken == nil ? "access_token" : "refresh_token",
+                    tenantID: connection.tenantID, connectionID: connection.id)
             else { return }
             try await OAuthClient(server: connector.authorizationServer, http: http)
                 .revoke(token, client: ClientCredentials(clientID: connection.clientID, clientSecret: clientSecret))
         } catch {
-            logger.warning("revoking at the provider failed; deleting the credentials anyway",
-                           metadata: ["tenant": "\(connection.tenantID)", "connection": "\(connection.id)", "error": "\(error)"])
+            logger.warning(
+                "revoking at the provider failed; deleting the credentials anyway",
+                metadata: ["tenant": "\(connection.tenantID)", "connection": "\(connection.id)", "error": "\(error)"])
         }
     }
 
@@ -144,8 +150,9 @@ extension ConnectService {
             try await connections.revoke(
                 tenantID: connection.tenantID, id: connection.id, reason: "the app was removed from the account at \(provider)", purge: false)
             let purged = try await connections.purgeSyncedData(tenantID: connection.tenantID, connectionID: connection.id)
-            logger.info("connection deauthorized by the provider",
-                        metadata: ["tenant": "\(connection.tenantID)", "connection": "\(connection.id)", "rows_purged": "\(purged)"])
+            logger.info(
+                "connection deauthorized by the provider",
+                metadata: ["tenant": "\(connection.tenantID)", "connection": "\(connection.id)", "rows_purged": "\(purged)"])
         }
     }
 }

@@ -1,6 +1,6 @@
-import Logging
-import Foundation
 import Connectors
+import Foundation
+import Logging
 import OAuth
 import Sensitive
 import Store

@@ -1,11 +1,11 @@
 public import Connectors
-public import Transport
 public import Foundation
 public import Logging
 public import OAuth
 public import Postgres
 public import Sensitive
 public import Store
+public import Transport
 import Vault
 
 /// Where connect flows start and end.
@@ -75,7 +75,9 @@ public final class ConnectService: Sendable {
     public func createSession(
         tenantID: UUID, provider: String, mode: String, returnURL: String?, requireOwner: Bool
     ) async throws -> (session: ConnectSession, url: String) {
-        guard registry.connector(provider) != nil else { throw ConnectError.invalid("provider must be one of: \(registry.providers.joined(separator: ", "))") }
+        guard registry.connector(provider) != nil else {
+            throw ConnectError.invalid("provider must be one of: \(registry.providers.joined(separator: ", "))")
+        }
         guard let parsedMode = ConnectionMode(rawValue: mode), parsedMode.isBrowserFlow else {
             throw ConnectError.invalid("mode must be platform or custom (server_to_server connects through POST .../connections)")
         }
@@ -145,7 +147,9 @@ public final class ConnectService: Sendable {
             try Self.validate(customClient)
             client = customClient
         } else {
-            guard customClient == nil else { throw ConnectError.invalid("this link uses the platform app: client_id and client_secret are not accepted") }
+            guard customClient == nil else {
+                throw ConnectError.invalid("this link uses the platform app: client_id and client_secret are not accepted")
+            }
             guard let platform = registry.platformApp(page.session.provider) else {
                 throw ConnectError(503, "platform_unavailable", "the platform app is no longer configured")
             }
@@ -193,7 +197,8 @@ public final class ConnectService: Sendable {
         var items = [URLQueryItem(name: "status", value: outcome == .connected ? "connected" : "error")]
         if outcome != .connected { items.append(URLQueryItem(name: "error", value: outcome.rawValue)) }
         if let connectionID { items.append(URLQueryItem(name: "connection_id", value: connectionID.uuidString.lowercased())) }
-        var components = returnURL.flatMap { URLComponents(string: $0) }
+        var components =
+            returnURL.flatMap { URLComponents(string: $0) }
             ?? URLComponents(string: "\(configuration.publicURL)/connect/result")!
         components.queryItems = (components.queryItems ?? []) + items
         return components.string!

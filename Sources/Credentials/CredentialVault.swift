@@ -34,7 +34,9 @@ public struct CredentialVault: Sendable {
     }
 
     /// Seals a flow's PKCE verifier and (custom mode) client secret.
-    public func sealFlow(tenantID: UUID, flowID: UUID, verifier: Secret, clientSecret: Secret?) throws -> (verifier: Data, clientSecret: Data?, keyID: String) {
+    public func sealFlow(
+        tenantID: UUID, flowID: UUID, verifier: Secret, clientSecret: Secret?
+    ) throws -> (verifier: Data, clientSecret: Data?, keyID: String) {
         let verifierSealed = Data(try sealer.seal(verifier.unsafeValue, for: Self.flowContext("code_verifier", tenantID, flowID)))
         let secretSealed = try clientSecret.map { Data(try sealer.seal($0.unsafeValue, for: Self.flowContext("client_secret", tenantID, flowID))) }
         return (verifierSealed, secretSealed, primaryKeyID)

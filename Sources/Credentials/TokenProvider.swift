@@ -1,12 +1,12 @@
 import Connectors
 import CoreMetrics
-public import Transport
 public import Foundation
 public import Logging
 import NIOConcurrencyHelpers
 import OAuth
 public import Sensitive
 public import Store
+public import Transport
 
 /// Why no access token could be had.
 public struct TokenError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -107,13 +107,14 @@ public final class TokenProvider: Sendable {
         let id = connection.id
         let connector = registry.connector(connection.provider)
         let platform = registry.platformApp(connection.provider)
-        let step = TokenLifecycle.step(TokenLifecycle.Facts(
-            provider: connection.provider, status: connection.status, mode: connection.mode, force: force,
-            refreshedSinceRead: credentials.version != seenVersion,
-            storedTokenNeedsRefresh: TokenLifecycle.needsRefresh(credentials, now: now()),
-            nextAttemptAt: credentials.nextRefreshAttemptAt, now: now(), hasConnector: connector != nil,
-            platformAppMatches: platform?.clientID == connection.clientID, hasClientSecret: credentials.clientSecret != nil,
-            hasRefreshToken: credentials.refreshToken != nil))
+        let step = TokenLifecycle.step(
+            TokenLifecycle.Facts(
+                provider: connection.provider, status: connection.status, mode: connection.mode, force: force,
+                refreshedSinceRead: credentials.version != seenVersion,
+                storedTokenNeedsRefresh: TokenLifecycle.needsRefresh(credentials, now: now()),
+                nextAttemptAt: credentials.nextRefreshAttemptAt, now: now(), hasConnector: connector != nil,
+                platformAppMatches: platform?.clientID == connection.clientID, hasClientSecret: credentials.clientSecret != nil,
+                hasRefreshToken: credentials.refreshToken != nil))
         let grant: TokenLifecycle.Grant
         switch step {
         case .useStoredToken:
@@ -130,7 +131,8 @@ public final class TokenProvider: Sendable {
         if connection.mode == .platform, let platform {
             client = platform
         } else {
-            client = ClientCredentials(clientID: connection.clientID, clientSecret: try openStored(credentials.clientSecret, column: "client_secret", connection))
+            client = ClientCredentials(
+                clientID: connection.clientID, clientSecret: try openStored(credentials.clientSecret, column: "client_secret", connection))
         }
         let oauth = OAuthClient(server: connector.authorizationServer, http: http)
         let issuedAt = now()
@@ -150,21 +152,24 @@ public final class TokenProvider: Sendable {
                 refreshToken: refreshToken, clientSecret: connection.mode.storesClientSecret ? client.clientSecret : nil)
             sealed.version = credentials.version
             logger.info("refreshed access token", metadata: ["tenant": "\(tenantID)", "connection": "\(id)"])
-            Self.countRefresh("succeeded")
+            Self.countRefresh(.succeeded)
             return (.replace(sealed), .success(tokens.accessToken))
         } catch let error as OAuthError {
             switch TokenLifecycle.outcome(
                 of: error.code, refreshFailures: credentials.refreshFailures, storedTokenExpiresAt: credentials.accessTokenExpiresAt, now: now())
             {
             case .reauthorize(let reason):
-                logger.warning("connection needs re-authorization", metadata: ["tenant": "\(tenantID)", "connection": "\(id)", "reason": "\(error.code)"])
-                Self.countRefresh("needs_reauth")
+                logger.warning(
+                    "connection needs re-authorization", metadata: ["tenant": "\(tenantID)", "connection": "\(id)", "reason": "\(error.code)"])
+                Self.countRefresh(.needsReauth)
                 return (.needsReauthorization(reason: reason), .failure(TokenError(.needsReauthorization, reason)))
             case .retryLater(let retryAt, let storedTokenUsable):
                 logger.warning("token refresh failed", metadata: ["tenant": "\(tenantID)", "connection": "\(id)", "error": "\(error)"])
-                Self.countRefresh("failed")
+                Self.countRefresh(.failed)
                 // The old token still works until it expires: hand it out and try again later.
-                if storedTokenUsable, let token = try vault.open(credentials.accessToken, column: "access_token", tenantID: tenantID, connectionID: id) {
+                if storedTokenUsable,
+                    let token = try vault.open(credentials.accessToken, column: "access_token", tenantID: tenantID, connectionID: id)
+                {
                     return (.failed(retryAt: retryAt), .success(token))
                 }
                 return (.failed(retryAt: retryAt), .failure(TokenError(.transient, error.reason)))
@@ -181,7 +186,14 @@ public final class TokenProvider: Sendable {
     }
 
     /// Counts a refresh by outcome (`succeeded`, `needs_reauth`, `failed`) as `tether_token_refreshes_total`.
-    private static func countRefresh(_ outcome: String) {
-        Counter(label: "tether_token_refreshes_total", dimensions: [("outcome", outcome)]).increment()
+    private static func countRefresh(_ outcome: RefreshOutcome) {
+        Counter(label: "tether_token_refreshes_total", dimensions: [("outcome", outcome.rawValue)]).increment()
+    }
+
+    /// How a refresh ended, as the metric's `outcome` label.
+    private enum RefreshOutcome: String {
+        case succeeded
+        case needsReauth = "needs_reauth"
+        case failed
     }
 }

@@ -47,7 +47,8 @@ public struct TokenRefresher: Service {
                     _ = try await tokens.refresh(tenantID: tenant, connectionID: connection, force: true)
                     refreshed += 1
                 } catch {
-                    logger.warning("background refresh failed", metadata: ["tenant": "\(tenant)", "connection": "\(connection)", "error": "\(error)"])
+                    logger.warning(
+                        "background refresh failed", metadata: ["tenant": "\(tenant)", "connection": "\(connection)", "error": "\(error)"])
                 }
             }
         }

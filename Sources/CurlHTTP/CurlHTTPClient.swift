@@ -1,9 +1,9 @@
 internal import CCurl
 import Foundation
 public import Logging
+import NIOConcurrencyHelpers
 import NIOPosix
 public import ServiceLifecycle
-import NIOConcurrencyHelpers
 @_exported public import Transport
 
 /// An HTTP client over libcurl.

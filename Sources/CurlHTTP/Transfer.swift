@@ -1,7 +1,7 @@
 internal import CCurl
 import Foundation
-import Transport
 import Synchronization
+import Transport
 
 /// The state of one request while libcurl runs it. libcurl's callbacks reach it through `userdata`.
 /// Only the transfer thread touches the buffers; ``cancel()`` may be called from any thread.
@@ -88,21 +88,24 @@ final class Transfer: @unchecked Sendable {
 
         let userdata = Unmanaged.passUnretained(self).toOpaque()
         try check(ccurl_setopt_pointer(curl, CURLOPT_WRITEDATA, userdata))
-        try check(ccurl_setopt_data_callback(curl, CURLOPT_WRITEFUNCTION) { pointer, size, count, userdata in
-            let transfer = Unmanaged<Transfer>.fromOpaque(userdata!).takeUnretainedValue()
-            return transfer.receiveBody(pointer, size * count)
-        })
+        try check(
+            ccurl_setopt_data_callback(curl, CURLOPT_WRITEFUNCTION) { pointer, size, count, userdata in
+                let transfer = Unmanaged<Transfer>.fromOpaque(userdata!).takeUnretainedValue()
+                return transfer.receiveBody(pointer, size * count)
+            })
         try check(ccurl_setopt_pointer(curl, CURLOPT_HEADERDATA, userdata))
-        try check(ccurl_setopt_data_callback(curl, CURLOPT_HEADERFUNCTION) { pointer, size, count, userdata in
-            let transfer = Unmanaged<Transfer>.fromOpaque(userdata!).takeUnretainedValue()
-            return transfer.receiveHeader(pointer, size * count)
-        })
+        try check(
+            ccurl_setopt_data_callback(curl, CURLOPT_HEADERFUNCTION) { pointer, size, count, userdata in
+                let transfer = Unmanaged<Transfer>.fromOpaque(userdata!).takeUnretainedValue()
+                return transfer.receiveHeader(pointer, size * count)
+            })
         try set(curl, CURLOPT_NOPROGRESS, 0)
         try check(ccurl_setopt_pointer(curl, CURLOPT_XFERINFODATA, userdata))
-        try check(ccurl_setopt_xferinfo_callback(curl, CURLOPT_XFERINFOFUNCTION) { userdata, _, _, _, _ in
-            let transfer = Unmanaged<Transfer>.fromOpaque(userdata!).takeUnretainedValue()
-            return transfer.cancelled.load(ordering: .relaxed) ? 1 : 0
-        })
+        try check(
+            ccurl_setopt_xferinfo_callback(curl, CURLOPT_XFERINFOFUNCTION) { userdata, _, _, _, _ in
+                let transfer = Unmanaged<Transfer>.fromOpaque(userdata!).takeUnretainedValue()
+                return transfer.cancelled.load(ordering: .relaxed) ? 1 : 0
+            })
 
         let result = withExtendedLifetime(self) { curl_easy_perform(curl) }
         guard result == CURLE_OK else { throw error(for: result) }

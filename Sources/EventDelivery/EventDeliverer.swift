@@ -1,10 +1,10 @@
 public import Credentials
-public import Transport
 import Foundation
 public import Logging
 public import Postgres
 public import ServiceLifecycle
 import Store
+public import Transport
 import Vault
 
 /// How the deliverer paces itself.
@@ -82,11 +82,12 @@ public struct EventDeliverer: Service {
             let secret = try vault.openWebhookSecret(delivery.sealedSecret, tenantID: delivery.tenantID)
             let body = Array(delivery.body.utf8)
             let signature = try WebhookSigning.headers(secret: secret, id: delivery.eventID.uuidString.lowercased(), timestamp: Date(), body: body)
-            let response = try await http.execute(HTTPClientRequest(
-                method: "POST", url: delivery.url,
-                headers: [HTTPHeader("Content-Type", "application/json"), HTTPHeader("User-Agent", "Tether-Webhooks/1")]
-                    + signature.map { HTTPHeader($0.0, $0.1) },
-                body: body, timeout: configuration.requestTimeout, maximumResponseBytes: 64 * 1024))
+            let response = try await http.execute(
+                HTTPClientRequest(
+                    method: "POST", url: delivery.url,
+                    headers: [HTTPHeader("Content-Type", "application/json"), HTTPHeader("User-Agent", "Tether-Webhooks/1")]
+                        + signature.map { HTTPHeader($0.0, $0.1) },
+                    body: body, timeout: configuration.requestTimeout, maximumResponseBytes: 64 * 1024))
             outcome = (200..<300).contains(response.status) ? nil : "the endpoint answered \(response.status)"
         } catch {
             outcome = "\(error)"
@@ -100,7 +101,8 @@ public struct EventDeliverer: Service {
             let deadline = delivery.createdAt.addingTimeInterval(Self.seconds(configuration.giveUpAfter))
             try await deliveries.failed(delivery, error: error, retryAt: retryAt < deadline ? retryAt : nil)
             logger.info(
-                "webhook delivery failed", metadata: [
+                "webhook delivery failed",
+                metadata: [
                     "tenant": "\(delivery.tenantID)", "event": "\(delivery.eventID)", "attempt": "\(delivery.attempt)",
                     "error": "\(error)", "final": "\(retryAt >= deadline)",
                 ])

@@ -1,6 +1,6 @@
-public import Transport
 import Foundation
 public import Sensitive
+public import Transport
 import Vault
 
 /// Talks to one authorization server: builds authorize URLs, exchanges codes, refreshes, mints
@@ -22,25 +22,30 @@ public struct OAuthClient: Sendable {
     /// The URL to send the browser to. PKCE is always S256; the verifier never appears here.
     public func authorizationURL(client: ClientCredentials, redirectURI: String, state: Secret, codeChallenge: String) -> String {
         var components = URLComponents(string: server.authorizeURL)!
-        components.percentEncodedQueryItems = (components.percentEncodedQueryItems ?? []) + [
-            ("response_type", "code"), ("client_id", client.clientID), ("redirect_uri", redirectURI),
-            ("state", state.unsafeValue), ("code_challenge", codeChallenge), ("code_challenge_method", PKCE.method),
-        ].map { URLQueryItem(name: $0.0, value: Self.formEncode($0.1)) }
+        components.percentEncodedQueryItems =
+            (components.percentEncodedQueryItems ?? [])
+            + [
+                ("response_type", "code"), ("client_id", client.clientID), ("redirect_uri", redirectURI),
+                ("state", state.unsafeValue), ("code_challenge", codeChallenge), ("code_challenge_method", PKCE.method),
+            ].map { URLQueryItem(name: $0.0, value: Self.formEncode($0.1)) }
         return components.string!
     }
 
     /// Exchanges an authorization code, repeating the exact redirect URI and the PKCE verifier.
     public func exchangeCode(_ code: Secret, redirectURI: String, verifier: Secret, client: ClientCredentials) async throws -> TokenSet {
         try await tokenRequest(
-            [("grant_type", "authorization_code"), ("code", code.unsafeValue), ("redirect_uri", redirectURI),
-             ("code_verifier", verifier.unsafeValue)],
+            [
+                ("grant_type", "authorization_code"), ("code", code.unsafeValue), ("redirect_uri", redirectURI),
+                ("code_verifier", verifier.unsafeValue),
+            ],
             client: client, requiresRefreshToken: true)
     }
 
     /// Uses a refresh token. A response without a refresh token leaves ``TokenSet/refreshToken`` nil: keep
     /// the old one.
     public func refresh(_ refreshToken: Secret, client: ClientCredentials) async throws -> TokenSet {
-        try await tokenRequest([("grant_type", "refresh_token"), ("refresh_token", refreshToken.unsafeValue)], client: client, requiresRefreshToken: false)
+        try await tokenRequest(
+            [("grant_type", "refresh_token"), ("refresh_token", refreshToken.unsafeValue)], client: client, requiresRefreshToken: false)
     }
 
     /// A client-credentials style grant; `fields` carry the provider's grant type and parameters.

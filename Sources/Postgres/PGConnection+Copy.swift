@@ -21,7 +21,8 @@ extension PGConnection {
             throw PGError(.connectionLost, summary: "the server returned no result for COPY")
         }
         guard PQresultStatus(start) == PGRES_COPY_IN else {
-            let error = PQresultStatus(start) == PGRES_FATAL_ERROR
+            let error =
+                PQresultStatus(start) == PGRES_FATAL_ERROR
                 ? makeError(start) : PGError(.copyFailed, summary: "the statement is not COPY … FROM STDIN")
             PQclear(start)
             drainResults()

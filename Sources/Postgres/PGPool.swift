@@ -1,7 +1,7 @@
 public import Logging
+import NIOConcurrencyHelpers
 import NIOPosix
 public import ServiceLifecycle
-import NIOConcurrencyHelpers
 
 /// A pool of libpq connections that runs every blocking libpq call on its own threads.
 ///

@@ -1,6 +1,6 @@
-public import Hummingbird
-public import HTTPTypes
 import Foundation
+public import HTTPTypes
+public import Hummingbird
 
 /// An error that becomes Tether's JSON error body, `{"error": {"code": "…", "message": "…"}}`.
 ///

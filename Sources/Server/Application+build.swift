@@ -1,11 +1,11 @@
+public import Credentials
 public import Hummingbird
 public import Logging
 import NIOCore
 public import Postgres
-public import Store
-public import Credentials
-public import Sensitive
 public import Prometheus
+public import Sensitive
+public import Store
 
 /// Where and how the HTTP server listens.
 public struct ServerConfiguration: Sendable {

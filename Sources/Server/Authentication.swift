@@ -1,6 +1,6 @@
 import Foundation
-public import Hummingbird
 import HTTPTypes
+public import Hummingbird
 public import Store
 
 /// Turns a request's `Authorization: Bearer …` key into a principal, and a `{tenant}` path segment into a

@@ -29,10 +29,12 @@ struct ConnectPages: Sendable {
         guard let page = try await connect.page(token: token) else { return Self.unknownLink }
         let provider = page.connector.displayName
         guard page.isUsable else {
-            return HTMLPage(status: .gone, title: "Link expired", body: """
-                <h1>This connect link can no longer be used</h1>
-                <p>It was already used or has expired. Ask \(escape(page.tenant.name)) for a new link.</p>
-                """)
+            return HTMLPage(
+                status: .gone, title: "Link expired",
+                body: """
+                    <h1>This connect link can no longer be used</h1>
+                    <p>It was already used or has expired. Ask \(escape(page.tenant.name)) for a new link.</p>
+                    """)
         }
         let scopes = page.connector.requestedScopes.map { scope in
             "<tr><td><code>\(escape(scope))</code></td><td>\(escape(page.connector.scopeCatalog.describe(scope)?.unlocks ?? ""))</td></tr>"
@@ -55,20 +57,23 @@ struct ConnectPages: Sendable {
                 <form method="post" action="/connect/\(escape(token))"><button type="submit">Continue to \(escape(provider))</button></form>
                 """
         }
-        let owner = page.session.requireOwner
+        let owner =
+            page.session.requireOwner
             ? "<p><strong>The \(escape(provider)) account owner must approve this connection.</strong></p>" : ""
-        return HTMLPage(title: "Connect \(provider)", body: """
-            <h1>Connect \(escape(provider)) to \(escape(page.tenant.name))</h1>
-            <p>\(escape(page.tenant.name)) asks for read-only access to your \(escape(provider)) account. You will sign in at
-            \(escape(provider)) and approve there; \(escape(provider)) then sends you back here.</p>
-            \(owner)
-            <h2>What is requested</h2>
-            <table><thead><tr><th>Scope</th><th>What it lets Tether read</th></tr></thead><tbody>
-            \(scopes)
-            </tbody></table>
-            \(form)
-            <p class="muted">This link works once and expires at \(escape(ISO8601DateFormatter().string(from: page.session.expiresAt))).</p>
-            """)
+        return HTMLPage(
+            title: "Connect \(provider)",
+            body: """
+                <h1>Connect \(escape(provider)) to \(escape(page.tenant.name))</h1>
+                <p>\(escape(page.tenant.name)) asks for read-only access to your \(escape(provider)) account. You will sign in at
+                \(escape(provider)) and approve there; \(escape(provider)) then sends you back here.</p>
+                \(owner)
+                <h2>What is requested</h2>
+                <table><thead><tr><th>Scope</th><th>What it lets Tether read</th></tr></thead><tbody>
+                \(scopes)
+                </tbody></table>
+                \(form)
+                <p class="muted">This link works once and expires at \(escape(ISO8601DateFormatter().string(from: page.session.expiresAt))).</p>
+                """)
     }
 
     private static let unknownLink = HTMLPage(
@@ -95,10 +100,11 @@ struct ConnectPages: Sendable {
             return Self.seeOther(location)
         case .started(let authorizeURL, let browserToken):
             var response = Self.seeOther(authorizeURL)
-            response.setCookie(Cookie(
-                name: connect.configuration.flowCookieName, value: browserToken.unsafeValue,
-                maxAge: Int(connect.configuration.flowLifetime), path: "/", secure: connect.configuration.isSecure, httpOnly: true,
-                sameSite: .lax))
+            response.setCookie(
+                Cookie(
+                    name: connect.configuration.flowCookieName, value: browserToken.unsafeValue,
+                    maxAge: Int(connect.configuration.flowLifetime), path: "/", secure: connect.configuration.isSecure, httpOnly: true,
+                    sameSite: .lax))
             return response
         }
     }
@@ -134,17 +140,21 @@ struct ConnectPages: Sendable {
         case .redirect(let location, _):
             response = Self.seeOther(location)
         case .rejected(let outcome, let message):
-            response = HTMLPage(status: .badRequest, title: "Connection failed", body: """
-                <h1>The connection could not be completed</h1>
-                <p class="error">\(escape(message))</p>
-                <p>\(escape(outcome.explanation))</p>
-                <p class="muted">Error code: <code>\(outcome.rawValue)</code></p>
-                """).makeResponse()
+            response = HTMLPage(
+                status: .badRequest, title: "Connection failed",
+                body: """
+                    <h1>The connection could not be completed</h1>
+                    <p class="error">\(escape(message))</p>
+                    <p>\(escape(outcome.explanation))</p>
+                    <p class="muted">Error code: <code>\(outcome.rawValue)</code></p>
+                    """
+            ).makeResponse()
         }
         // The flow is over either way: drop the cookie. Nothing here may be cached or leak in a Referer.
-        response.setCookie(Cookie(
-            name: connect.configuration.flowCookieName, value: "", maxAge: 0, path: "/", secure: connect.configuration.isSecure,
-            httpOnly: true, sameSite: .lax))
+        response.setCookie(
+            Cookie(
+                name: connect.configuration.flowCookieName, value: "", maxAge: 0, path: "/", secure: connect.configuration.isSecure,
+                httpOnly: true, sameSite: .lax))
         response.headers[.cacheControl] = "no-store"
         response.headers[.referrerPolicy] = "no-referrer"
         return response
@@ -155,13 +165,15 @@ struct ConnectPages: Sendable {
         let outcome = query.get("status") == "connected" ? .connected : ConnectOutcome(rawValue: query.get("error") ?? "") ?? .accessDenied
         let connection = query.get("connection_id").flatMap(UUID.init(uuidString:))
         let detail = connection.map { "<p class=\"muted\">Connection <code>\($0.uuidString.lowercased())</code></p>" } ?? ""
-        return HTMLPage(title: outcome == .connected ? "Connected" : "Not connected", body: """
-            <h1>\(outcome == .connected ? "Connected" : "Not connected")</h1>
-            <p>\(escape(outcome.explanation))</p>
-            \(detail)
-            \(outcome == .connected ? "" : "<p class=\"muted\">Error code: <code>\(outcome.rawValue)</code></p>")
-            <p>You can close this window.</p>
-            """, extraHeaders: [.referrerPolicy: "no-referrer"])
+        return HTMLPage(
+            title: outcome == .connected ? "Connected" : "Not connected",
+            body: """
+                <h1>\(outcome == .connected ? "Connected" : "Not connected")</h1>
+                <p>\(escape(outcome.explanation))</p>
+                \(detail)
+                \(outcome == .connected ? "" : "<p class=\"muted\">Error code: <code>\(outcome.rawValue)</code></p>")
+                <p>You can close this window.</p>
+                """, extraHeaders: [.referrerPolicy: "no-referrer"])
     }
 
     static func seeOther(_ location: String) -> Response {

@@ -57,10 +57,12 @@ struct ConnectionRoutes: Sendable {
             }
             let syncIntervals = sync_intervals ?? [:]
             if let (stream, _) = syncIntervals.first(where: { $0.value.map { !Self.intervals.contains($0) } ?? false }) {
-                throw APIError(.badRequest, code: "invalid_field", message: """
-                    sync_intervals.\(String(stream.prefix(64))) must be null or between \(Self.intervals.lowerBound) and \
-                    \(Self.intervals.upperBound) seconds
-                    """)
+                throw APIError(
+                    .badRequest, code: "invalid_field",
+                    message: """
+                        sync_intervals.\(String(stream.prefix(64))) must be null or between \(Self.intervals.lowerBound) and \
+                        \(Self.intervals.upperBound) seconds
+                        """)
             }
             return ConnectionChanges(
                 name: name, description: description, enabled: enabled, rateLimitPlan: rate_limit_plan, syncIntervals: syncIntervals)
@@ -83,8 +85,9 @@ struct ConnectionRoutes: Sendable {
             let body = try await JSONBody.decode(
                 NewConnection.self, from: request, allowed: ["provider", "mode", "account_id", "client_id", "client_secret", "name"])
             guard body.mode == "server_to_server" else {
-                throw APIError(.badRequest, code: "invalid_request",
-                               message: "mode must be server_to_server; platform and custom connect through connect-sessions")
+                throw APIError(
+                    .badRequest, code: "invalid_request",
+                    message: "mode must be server_to_server; platform and custom connect through connect-sessions")
             }
             let (connection, created) = try await Self.mapped {
                 try await connect.connectServerToServer(

@@ -35,14 +35,16 @@ struct DataRoutes: Sendable {
     }
 
     static let listings: [Listing] = [
-        Listing(path: "users", table: .users, filters: [
-            Filter(name: "email", kind: .equalsIgnoringCase(column: "email"), description: "Case-insensitive equality."),
-            Filter(name: "status", kind: .equals(column: "status", allowed: RecordTable.userStatuses)),
-            Filter(name: "license_type", kind: .equals(column: "license_type", allowed: RecordTable.licenseTypes)),
-            Filter(name: "group_id", kind: .contains(column: "group_ids"), description: "Zoom's id of a group the user is in."),
-            Filter(name: "role_id", kind: .equals(column: "role_id", allowed: []), description: "Zoom's id of the user's role."),
-            Filter(name: "last_login_before", kind: .before(column: "last_login_at"), description: "Users who last signed in before this time."),
-        ]),
+        Listing(
+            path: "users", table: .users,
+            filters: [
+                Filter(name: "email", kind: .equalsIgnoringCase(column: "email"), description: "Case-insensitive equality."),
+                Filter(name: "status", kind: .equals(column: "status", allowed: RecordTable.userStatuses)),
+                Filter(name: "license_type", kind: .equals(column: "license_type", allowed: RecordTable.licenseTypes)),
+                Filter(name: "group_id", kind: .contains(column: "group_ids"), description: "Zoom's id of a group the user is in."),
+                Filter(name: "role_id", kind: .equals(column: "role_id", allowed: []), description: "Zoom's id of the user's role."),
+                Filter(name: "last_login_before", kind: .before(column: "last_login_at"), description: "Users who last signed in before this time."),
+            ]),
         Listing(path: "groups", table: .groups),
         Listing(path: "roles", table: .roles),
         Listing(path: "sub-accounts", table: .subAccounts),
@@ -185,13 +187,14 @@ struct DataRoutes: Sendable {
 extension ListedColumn {
     /// How a connector's column type reads as JSON.
     init(_ column: RecordTable.Column) {
-        let form: Form = switch column.type {
-        case .text, .integer, .json: .plain
-        case .decimal: .decimal
-        case .timestamp: .timestamp
-        case .date: .date
-        case .textArray: .textArray
-        }
+        let form: Form =
+            switch column.type {
+            case .text, .integer, .json: .plain
+            case .decimal: .decimal
+            case .timestamp: .timestamp
+            case .date: .date
+            case .textArray: .textArray
+            }
         self.init(column.name, form)
     }
 }

@@ -1,6 +1,6 @@
 public import Hummingbird
-import Store
 import Logging
+import Store
 
 /// Turns every error into Tether's JSON error body. Hummingbird's own errors (unknown route, wrong method,
 /// undecodable body) keep their status with a snake_case code; anything unexpected becomes a generic 500

@@ -1,12 +1,12 @@
-import Transport
-import Vault
+import Credentials
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import Sensitive
-import Credentials
 import Store
+import Transport
+import Vault
 
 /// The event feed (`GET …/events`) and the tenant's webhook endpoint (`GET|PUT|DELETE …/webhook`).
 struct EventRoutes: Sendable {
@@ -51,7 +51,8 @@ struct EventRoutes: Sendable {
             let secret = try WebhookSigning.newSecret()
             let (sealed, keyID) = try vault.sealWebhookSecret(secret, tenantID: tenant.id)
             let webhook = try await events.setWebhook(tenantID: tenant.id, url: url, sealedSecret: sealed, keyID: keyID)
-            return JSONResponse(WebhookJSON(url: webhook.url, secret: secret.unsafeValue, created_at: webhook.createdAt, updated_at: webhook.updatedAt))
+            return JSONResponse(
+                WebhookJSON(url: webhook.url, secret: secret.unsafeValue, created_at: webhook.createdAt, updated_at: webhook.updatedAt))
         }
         router.delete("/v1/tenants/:tenant/webhook") { request, context in
             let tenant = try await auth.tenant(request, try context.parameters.require("tenant"))
@@ -66,7 +67,9 @@ struct EventRoutes: Sendable {
         var seen: Set<String> = []
         for (key, _) in parameters {
             let name = String(key)
-            guard feedParameters.contains(name) else { throw DataRoutes.invalid("unknown query parameter \(String(name.prefix(64)).debugDescription)") }
+            guard feedParameters.contains(name) else {
+                throw DataRoutes.invalid("unknown query parameter \(String(name.prefix(64)).debugDescription)")
+            }
             guard seen.insert(name).inserted else { throw DataRoutes.invalid("\(name) is given more than once") }
         }
         var after: UUID?
@@ -81,7 +84,8 @@ struct EventRoutes: Sendable {
         }
         let types = parameters.get("type").map { $0.split(separator: ",").map(String.init) } ?? []
         if let unknown = types.first(where: { !Events.types.contains($0) }) {
-            throw DataRoutes.invalid("type \(String(unknown.prefix(64)).debugDescription) is not one of \(Events.types.sorted().joined(separator: ", "))")
+            throw DataRoutes.invalid(
+                "type \(String(unknown.prefix(64)).debugDescription) is not one of \(Events.types.sorted().joined(separator: ", "))")
         }
         return (after, limit, types)
     }

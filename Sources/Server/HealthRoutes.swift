@@ -8,36 +8,49 @@ struct HealthRoutes: Sendable {
     let readinessTimeout: Duration
 
     struct Health: ResponseEncodable {
-        let status: String
+        let status = "ok"
     }
 
     struct Readiness: ResponseEncodable {
-        struct Checks: Encodable {
-            let database: String
-            let migrations: String
+        enum Status: String, Encodable {
+            case ready
+            case notReady = "not_ready"
         }
-        let status: String
+        enum Database: String, Encodable {
+            case ok
+            case unreachable
+        }
+        enum Migrations: String, Encodable {
+            case current
+            case pending
+            case unknown
+        }
+        struct Checks: Encodable {
+            let database: Database
+            let migrations: Migrations
+        }
+        let status: Status
         let checks: Checks
     }
 
     func register<Context: RequestContext>(on router: Router<Context>) {
-        router.get("/healthz") { _, _ in Health(status: "ok") }
+        router.get("/healthz") { _, _ in Health() }
         router.get("/readyz") { _, _ in try await readiness() }
     }
 
     func readiness() async throws -> EditedResponse<Readiness> {
-        let database: String
-        let migrations: String
+        let database: Readiness.Database
+        let migrations: Readiness.Migrations
         do {
-            migrations = try await migrator.isCurrent(timeout: readinessTimeout) ? "current" : "pending"
-            database = "ok"
+            migrations = try await migrator.isCurrent(timeout: readinessTimeout) ? .current : .pending
+            database = .ok
         } catch {
-            database = "unreachable"
-            migrations = "unknown"
+            database = .unreachable
+            migrations = .unknown
         }
-        let ready = database == "ok" && migrations == "current"
+        let ready = database == .ok && migrations == .current
         return EditedResponse(
             status: ready ? .ok : .serviceUnavailable,
-            response: Readiness(status: ready ? "ready" : "not_ready", checks: .init(database: database, migrations: migrations)))
+            response: Readiness(status: ready ? .ready : .notReady, checks: .init(database: database, migrations: migrations)))
     }
 }

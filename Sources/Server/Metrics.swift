@@ -31,7 +31,8 @@ struct MetricsRoutes: Sendable {
             up.set(to: 1)
             for (state, count) in [("due", queue.due), ("queued", queue.queued), ("running", queue.running), ("expired_lease", queue.expiredLeases)] {
                 registry.makeGauge(
-                    descriptor: .init(namespace: "tether", subsystem: "sync_queue", metricName: "runs", unitName: "", helpText: "Sync runs in the queue, by state"),
+                    descriptor: .init(
+                        namespace: "tether", subsystem: "sync_queue", metricName: "runs", unitName: "", helpText: "Sync runs in the queue, by state"),
                     labels: [("state", state)]
                 ).set(to: Double(count))
             }

@@ -103,7 +103,10 @@ public enum OpenAPIDocument {
         return [
             "parameters": [
                 tenantParameter,
-                ["name": "id", "in": "path", "required": true, "description": "Tether's id of the \(parent).", "schema": ["type": "string", "format": "uuid"]],
+                [
+                    "name": "id", "in": "path", "required": true, "description": "Tether's id of the \(parent).",
+                    "schema": ["type": "string", "format": "uuid"],
+                ],
             ],
             "get": [
                 "operationId": "list\(parent.prefix(1).uppercased() + parent.dropFirst())Members",
@@ -115,12 +118,13 @@ public enum OpenAPIDocument {
     }
 
     static func filterParameter(_ filter: DataRoutes.Filter) -> [String: Any] {
-        let schema: [String: Any] = switch filter.kind {
-        case .equals(_, let allowed) where !allowed.isEmpty: ["type": "string", "enum": allowed]
-        case .equals, .contains: ["type": "string"]
-        case .equalsIgnoringCase: ["type": "string", "maxLength": 320]
-        case .before: ["type": "string", "format": "date-time"]
-        }
+        let schema: [String: Any] =
+            switch filter.kind {
+            case .equals(_, let allowed) where !allowed.isEmpty: ["type": "string", "enum": allowed]
+            case .equals, .contains: ["type": "string"]
+            case .equalsIgnoringCase: ["type": "string", "maxLength": 320]
+            case .before: ["type": "string", "format": "date-time"]
+            }
         return query(filter.name, filter.description, schema)
     }
 

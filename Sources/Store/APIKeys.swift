@@ -31,11 +31,13 @@ public struct APIKeys: Sendable {
         let id = try await pool.withTransaction { connection -> UUID in
             if let tenantID {
                 try connection.scope(to: tenantID)
-                return try connection.query("""
+                return try connection.query(
+                    """
                     INSERT INTO api_keys (tenant_id, name, key_hash, key_prefix) VALUES (\(tenantID), \(name), \(hash), \(shown)) RETURNING id
                     """)[0].decode(UUID.self, at: 0)
             }
-            return try connection.query("""
+            return try connection.query(
+                """
                 INSERT INTO admin_api_keys (name, key_hash, key_prefix) VALUES (\(name), \(hash), \(shown)) RETURNING id
                 """)[0].decode(UUID.self, at: 0)
         }
@@ -54,9 +56,11 @@ public struct APIKeys: Sendable {
                 return ConstantTime.equals(Array(stored), Array(hash)) ? .admin(keyID: id) : nil
             }
             try connection.allowLookup(bySecret: presented)
-            guard let row = try connection.query(
-                "SELECT id, tenant_id, key_hash FROM api_keys WHERE key_hash = \(hash) AND revoked_at IS NULL"
-            ).first else { return nil }
+            guard
+                let row = try connection.query(
+                    "SELECT id, tenant_id, key_hash FROM api_keys WHERE key_hash = \(hash) AND revoked_at IS NULL"
+                ).first
+            else { return nil }
             let (id, tenantID, stored) = try row.decode((UUID, UUID, Data).self)
             return ConstantTime.equals(Array(stored), Array(hash)) ? .tenant(tenantID, keyID: id) : nil
         }

@@ -82,7 +82,8 @@ public struct ConnectFlows: Sendable {
         let token = try SecureRandom.token(byteCount: 32)
         let hash = secretHash(token)
         let session = try await pool.withTenant(tenantID) { connection in
-            try connection.query("""
+            try connection.query(
+                """
                 INSERT INTO connect_sessions (tenant_id, token_hash, provider, mode, return_url, require_owner, expires_at)
                 VALUES (\(tenantID), \(hash), \(provider), \(mode), \(returnURL), \(requireOwner), now() + make_interval(secs => \(lifetime)))
                 RETURNING \(unescaped: Self.sessionColumns)
@@ -108,18 +109,25 @@ public struct ConnectFlows: Sendable {
         guard sessionToken.utf8.count <= 128 else { return nil }
         return try await pool.withTransaction { connection -> ConnectSession? in
             try connection.allowLookup(bySecret: sessionToken)
-            guard let found = try connection.query(
-                "SELECT \(unescaped: Self.sessionColumns) FROM connect_sessions WHERE token_hash = \(secretHash(sessionToken))"
-            ).first?.decodeSession() else { return nil }
+            guard
+                let found = try connection.query(
+                    "SELECT \(unescaped: Self.sessionColumns) FROM connect_sessions WHERE token_hash = \(secretHash(sessionToken))"
+                ).first?.decodeSession()
+            else { return nil }
             try connection.scope(to: found.tenantID)
-            guard let session = try connection.query("""
-                UPDATE connect_sessions SET used_at = now()
-                WHERE tenant_id = \(found.tenantID) AND id = \(found.id) AND used_at IS NULL AND expires_at > now()
-                RETURNING \(unescaped: Self.sessionColumns)
-                """).first?.decodeSession() else { return nil }
+            guard
+                let session = try connection.query(
+                    """
+                    UPDATE connect_sessions SET used_at = now()
+                    WHERE tenant_id = \(found.tenantID) AND id = \(found.id) AND used_at IS NULL AND expires_at > now()
+                    RETURNING \(unescaped: Self.sessionColumns)
+                    """
+                ).first?.decodeSession()
+            else { return nil }
             let flowID = UUID()
             let sealed = try flow.seal(flowID)
-            try connection.execute("""
+            try connection.execute(
+                """
                 INSERT INTO oauth_flows (tenant_id, id, connect_session_id, state_hash, browser_hash, provider, issuer, mode,
                     client_id, client_secret, code_verifier, key_id, redirect_uri, return_url, require_owner, expires_at)
                 VALUES (\(session.tenantID), \(flowID), \(session.id), \(secretHash(flow.state.unsafeValue)),
@@ -137,28 +145,34 @@ public struct ConnectFlows: Sendable {
         try await pool.withTransaction { connection -> FlowConsumption in
             try connection.allowLookup(bySecret: state)
             let hash = secretHash(state)
-            guard let row = try connection.query(
-                "SELECT tenant_id, id, return_url, expires_at <= now(), consumed_at IS NOT NULL FROM oauth_flows WHERE state_hash = \(hash)"
-            ).first else { return .unknown }
+            guard
+                let row = try connection.query(
+                    "SELECT tenant_id, id, return_url, expires_at <= now(), consumed_at IS NOT NULL FROM oauth_flows WHERE state_hash = \(hash)"
+                ).first
+            else { return .unknown }
             let (tenantID, id, returnURL, expired, used) = try row.decode((UUID, UUID, String?, Bool, Bool).self)
             if used { return .alreadyUsed }
             if expired { return .expired(tenantID: tenantID, returnURL: returnURL) }
             try connection.scope(to: tenantID)
-            guard let consumed = try connection.query("""
-                UPDATE oauth_flows SET consumed_at = now()
-                WHERE tenant_id = \(tenantID) AND id = \(id) AND consumed_at IS NULL AND expires_at > now()
-                RETURNING tenant_id, id, browser_hash, provider, issuer, mode, client_id, client_secret, code_verifier,
-                    redirect_uri, return_url, require_owner
-                """).first
+            guard
+                let consumed = try connection.query(
+                    """
+                    UPDATE oauth_flows SET consumed_at = now()
+                    WHERE tenant_id = \(tenantID) AND id = \(id) AND consumed_at IS NULL AND expires_at > now()
+                    RETURNING tenant_id, id, browser_hash, provider, issuer, mode, client_id, client_secret, code_verifier,
+                        redirect_uri, return_url, require_owner
+                    """
+                ).first
             else { return .alreadyUsed }
             guard let verifier = try consumed.decode(Data?.self, column: "code_verifier") else { return .alreadyUsed }
-            return .consumed(OAuthFlow(
-                tenantID: try consumed.decode(column: "tenant_id"), id: try consumed.decode(column: "id"),
-                browserHash: try consumed.decode(column: "browser_hash"), provider: try consumed.decode(column: "provider"),
-                issuer: try consumed.decode(column: "issuer"), mode: try consumed.decode(column: "mode"),
-                clientID: try consumed.decode(column: "client_id"), sealedClientSecret: try consumed.decode(column: "client_secret"),
-                sealedVerifier: verifier, redirectURI: try consumed.decode(column: "redirect_uri"),
-                returnURL: try consumed.decode(column: "return_url"), requireOwner: try consumed.decode(column: "require_owner")))
+            return .consumed(
+                OAuthFlow(
+                    tenantID: try consumed.decode(column: "tenant_id"), id: try consumed.decode(column: "id"),
+                    browserHash: try consumed.decode(column: "browser_hash"), provider: try consumed.decode(column: "provider"),
+                    issuer: try consumed.decode(column: "issuer"), mode: try consumed.decode(column: "mode"),
+                    clientID: try consumed.decode(column: "client_id"), sealedClientSecret: try consumed.decode(column: "client_secret"),
+                    sealedVerifier: verifier, redirectURI: try consumed.decode(column: "redirect_uri"),
+                    returnURL: try consumed.decode(column: "return_url"), requireOwner: try consumed.decode(column: "require_owner")))
         }
     }
 
@@ -166,7 +180,8 @@ public struct ConnectFlows: Sendable {
     /// secret, which are of no further use.
     public func finish(tenantID: UUID, flowID: UUID, outcome: String, connectionID: UUID?) async throws {
         try await pool.withTenant(tenantID) { connection in
-            try connection.execute("""
+            try connection.execute(
+                """
                 UPDATE oauth_flows SET outcome = \(outcome), connection_id = \(connectionID), client_secret = NULL, code_verifier = NULL
                 WHERE tenant_id = \(tenantID) AND id = \(flowID)
                 """)

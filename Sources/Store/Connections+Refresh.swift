@@ -50,21 +50,25 @@ extension Connections {
             break
         case .replace(let sealed):
             try writeCredentials(connection, tenantID: tenantID, connectionID: connectionID, sealed)
-            try connection.execute("""
+            try connection.execute(
+                """
                 UPDATE connections SET status = 'active', status_reason = NULL, updated_at = now()
                 WHERE tenant_id = \(tenantID) AND id = \(connectionID) AND status = 'error'
                 """)
         case .needsReauthorization(let reason):
-            try connection.execute("""
+            try connection.execute(
+                """
                 UPDATE connection_credentials SET next_refresh_attempt_at = NULL, updated_at = now()
                 WHERE tenant_id = \(tenantID) AND connection_id = \(connectionID)
                 """)
-            try connection.execute("""
+            try connection.execute(
+                """
                 UPDATE connections SET status = 'needs_reauth', status_reason = \(reason), updated_at = now()
                 WHERE tenant_id = \(tenantID) AND id = \(connectionID)
                 """)
         case .failed(let retryAt):
-            try connection.execute("""
+            try connection.execute(
+                """
                 UPDATE connection_credentials SET refresh_failures = refresh_failures + 1, next_refresh_attempt_at = \(retryAt),
                     updated_at = now()
                 WHERE tenant_id = \(tenantID) AND connection_id = \(connectionID)

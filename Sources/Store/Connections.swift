@@ -122,7 +122,8 @@ public struct Connections: Sendable {
         tenantID: UUID, _ account: AuthorizedAccount, seal: @escaping @Sendable (_ connectionID: UUID) throws -> SealedCredentials
     ) async throws -> (connection: Connection, created: Bool) {
         try await pool.withTenant(tenantID) { connection in
-            let (id, created) = try connection.query("""
+            let (id, created) = try connection.query(
+                """
                 INSERT INTO connections (tenant_id, provider, mode, status, name, external_account_id, client_id, authorized_by_email,
                     authorized_by_remote_user_id, authorized_by_role, granted_scopes)
                 VALUES (\(tenantID), \(account.provider), \(account.mode), 'active', \(account.name ?? ""), \(account.externalAccountID),
@@ -162,7 +163,8 @@ public struct Connections: Sendable {
     /// needs re-authorization stays so). A new interval takes effect from the stream's last run; going back to the default, from the next.
     public func update(tenantID: UUID, id: UUID, changes: ConnectionChanges) async throws -> Connection? {
         try await pool.withTenant(tenantID) { connection in
-            let changed = try connection.execute("""
+            let changed = try connection.execute(
+                """
                 UPDATE connections SET
                     name = coalesce(\(changes.name), name), description = coalesce(\(changes.description), description),
                     enabled = coalesce(\(changes.enabled), enabled),
@@ -176,7 +178,8 @@ public struct Connections: Sendable {
                 """)
             if changed == 0 { return nil }
             for (stream, seconds) in changes.syncIntervals.sorted(by: { $0.key < $1.key }) {
-                let found = try connection.execute("""
+                let found = try connection.execute(
+                    """
                     UPDATE connection_streams SET interval_seconds = \(seconds),
                         next_sync_at = CASE WHEN last_run_at IS NULL OR \(seconds)::integer IS NULL THEN next_sync_at
                                             ELSE last_run_at + make_interval(secs => \(seconds)) END
@@ -191,7 +194,8 @@ public struct Connections: Sendable {
     /// Sets a connection's status (and why), e.g. `needs_reauth` after `invalid_grant`.
     public func setStatus(tenantID: UUID, id: UUID, status: ConnectionStatus, reason: String?) async throws {
         try await pool.withTenant(tenantID) { connection in
-            try connection.execute("""
+            try connection.execute(
+                """
                 UPDATE connections SET status = \(status), status_reason = \(reason), updated_at = now()
                 WHERE tenant_id = \(tenantID) AND id = \(id)
                 """)
@@ -208,7 +212,8 @@ public struct Connections: Sendable {
             if purge {
                 return try connection.execute("DELETE FROM connections WHERE tenant_id = \(tenantID) AND id = \(id)") > 0
             }
-            return try connection.execute("""
+            return try connection.execute(
+                """
                 UPDATE connections SET status = 'revoked', status_reason = \(reason), updated_at = now()
                 WHERE tenant_id = \(tenantID) AND id = \(id)
                 """) > 0
@@ -220,9 +225,11 @@ public struct Connections: Sendable {
     public func findByExternalAccount(provider: String, externalAccountID: String) async throws -> [Connection] {
         try await pool.withTransaction(.init(readOnly: true)) { connection in
             try connection.execute("SELECT set_config('app.lookup_account', \(provider + ":" + externalAccountID), true)")
-            let keys = try connection.query("""
+            let keys = try connection.query(
+                """
                 SELECT tenant_id, id FROM connections WHERE provider = \(provider) AND external_account_id = \(externalAccountID)
-                """).map { try $0.decode((UUID, UUID).self) }
+                """
+            ).map { try $0.decode((UUID, UUID).self) }
             return try keys.compactMap { tenantID, id in
                 try connection.scope(to: tenantID)
                 return try Self.fetch(connection, tenantID: tenantID, id: id)
@@ -242,19 +249,22 @@ public struct Connections: Sendable {
     /// of idle connections must be exercised before the provider forgets them).
     public func dueForRefresh(tenantID: UUID, expiringWithin: TimeInterval, idleAfter: TimeInterval) async throws -> [UUID] {
         try await pool.withTenant(tenantID) { connection in
-            try connection.query("""
+            try connection.query(
+                """
                 SELECT c.id FROM connections c JOIN connection_credentials k ON k.tenant_id = c.tenant_id AND k.connection_id = c.id
                 WHERE c.tenant_id = \(tenantID) AND c.status IN ('active', 'disabled') AND k.refresh_token IS NOT NULL
                   AND (k.next_refresh_attempt_at IS NULL OR k.next_refresh_attempt_at <= now())
                   AND (k.access_token_expires_at < now() + make_interval(secs => \(expiringWithin))
                        OR coalesce(k.refreshed_at, k.updated_at) < now() - make_interval(secs => \(idleAfter)))
                 ORDER BY k.access_token_expires_at
-                """).map { try $0.decode(UUID.self, at: 0) }
+                """
+            ).map { try $0.decode(UUID.self, at: 0) }
         }
     }
 
     static func writeCredentials(_ connection: PGConnection, tenantID: UUID, connectionID: UUID, _ sealed: SealedCredentials) throws {
-        try connection.execute("""
+        try connection.execute(
+            """
             INSERT INTO connection_credentials (tenant_id, connection_id, access_token, access_token_expires_at, refresh_token,
                 client_secret, key_id, refreshed_at)
             VALUES (\(tenantID), \(connectionID), \(sealed.accessToken), \(sealed.accessTokenExpiresAt), \(sealed.refreshToken),
@@ -268,12 +278,16 @@ public struct Connections: Sendable {
     }
 
     static func fetchCredentials(_ connection: PGConnection, tenantID: UUID, connectionID: UUID, lock: Bool) throws -> SealedCredentials? {
-        guard let row = try connection.query("""
-            SELECT access_token, access_token_expires_at, refresh_token, client_secret, key_id, version, refreshed_at,
-                refresh_failures, next_refresh_attempt_at
-            FROM connection_credentials WHERE tenant_id = \(tenantID) AND connection_id = \(connectionID)
-            \(unescaped: lock ? "FOR UPDATE" : "")
-            """).first else { return nil }
+        guard
+            let row = try connection.query(
+                """
+                SELECT access_token, access_token_expires_at, refresh_token, client_secret, key_id, version, refreshed_at,
+                    refresh_failures, next_refresh_attempt_at
+                FROM connection_credentials WHERE tenant_id = \(tenantID) AND connection_id = \(connectionID)
+                \(unescaped: lock ? "FOR UPDATE" : "")
+                """
+            ).first
+        else { return nil }
         let v = try row.decode((Data?, Date?, Data?, Data?, String, Int, Date?, Int, Date?).self)
         return SealedCredentials(
             accessToken: v.0, accessTokenExpiresAt: v.1, refreshToken: v.2, clientSecret: v.3, keyID: v.4, version: v.5,
@@ -283,12 +297,14 @@ public struct Connections: Sendable {
     // MARK: - Reading
 
     static func writeStreams(_ connection: PGConnection, tenantID: UUID, connectionID: UUID, _ streams: [StreamState]) throws {
-        try connection.execute("""
+        try connection.execute(
+            """
             DELETE FROM connection_streams WHERE tenant_id = \(tenantID) AND connection_id = \(connectionID)
               AND NOT (name = ANY(\(streams.map(\.name))))
             """)
         for stream in streams {
-            try connection.execute("""
+            try connection.execute(
+                """
                 INSERT INTO connection_streams (tenant_id, connection_id, name, permitted, missing_scopes)
                 VALUES (\(tenantID), \(connectionID), \(stream.name), \(stream.permitted), \(stream.missingScopes))
                 ON CONFLICT (tenant_id, connection_id, name) DO UPDATE SET
@@ -298,15 +314,21 @@ public struct Connections: Sendable {
     }
 
     static func fetch(_ connection: PGConnection, tenantID: UUID, id: UUID) throws -> Connection? {
-        guard let row = try connection.query("""
-            SELECT tenant_id, id, provider, mode, status, status_reason, name, description, enabled, external_account_id, client_id,
-                authorized_by_email, authorized_by_remote_user_id, authorized_by_role, granted_scopes, created_at, updated_at, rate_limit_plan
-            FROM connections WHERE tenant_id = \(tenantID) AND id = \(id)
-            """).first else { return nil }
-        let streams = try connection.query("""
+        guard
+            let row = try connection.query(
+                """
+                SELECT tenant_id, id, provider, mode, status, status_reason, name, description, enabled, external_account_id, client_id,
+                    authorized_by_email, authorized_by_remote_user_id, authorized_by_role, granted_scopes, created_at, updated_at, rate_limit_plan
+                FROM connections WHERE tenant_id = \(tenantID) AND id = \(id)
+                """
+            ).first
+        else { return nil }
+        let streams = try connection.query(
+            """
             SELECT name, state, permitted, missing_scopes, last_run_at, interval_seconds, watermark::text, next_sync_at, last_error
             FROM connection_streams WHERE tenant_id = \(tenantID) AND connection_id = \(id) ORDER BY name
-            """).map { row in
+            """
+        ).map { row in
             var stream = StreamState(
                 name: try row.decode(column: "name"), state: try row.decode(column: "state"), permitted: try row.decode(column: "permitted"),
                 missingScopes: try row.decode(column: "missing_scopes"), lastRunAt: try row.decode(column: "last_run_at"))
@@ -340,10 +362,12 @@ extension Connections {
     @discardableResult
     public func purgeSyncedData(tenantID: UUID, connectionID: UUID) async throws -> Int {
         try await pool.withTenant(tenantID) { connection in
-            let tables = try connection.query("""
+            let tables = try connection.query(
+                """
                 SELECT DISTINCT conrelid::regclass::text FROM pg_constraint
                 WHERE contype = 'f' AND confrelid = 'connections'::regclass ORDER BY 1
-                """).map { try $0.decode(String.self, at: 0) }.filter { !Self.controlTables.contains($0) }
+                """
+            ).map { try $0.decode(String.self, at: 0) }.filter { !Self.controlTables.contains($0) }
             var deleted = 0
             for table in tables {
                 deleted += try connection.execute(

@@ -11,7 +11,8 @@ public struct DatabaseRole: Sendable {
     /// The pool's login role.
     public static func current(_ pool: PGPool) async throws -> DatabaseRole {
         try await pool.withConnection { connection in
-            let (name, superuser, bypass, owned) = try connection.query("""
+            let (name, superuser, bypass, owned) = try connection.query(
+                """
                 SELECT current_user::text, rolsuper, rolbypassrls,
                        (SELECT count(*) FROM pg_class WHERE relowner = r.oid AND relkind = 'r' AND relnamespace = 'public'::regnamespace)
                 FROM pg_roles r WHERE rolname = current_user

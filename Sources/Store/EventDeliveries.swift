@@ -29,22 +29,24 @@ public struct EventDeliveries: Sendable {
         let leaseSeconds = Double(lease / .milliseconds(1)) / 1000
         return try await pool.withTransaction { connection in
             try SyncRuns.asQueue(connection)
-            try connection.execute("""
+            try connection.execute(
+                """
                 UPDATE events e SET delivery_status = 'failed', next_delivery_at = NULL, last_delivery_error = 'the tenant removed its webhook'
                 WHERE delivery_status = 'pending' AND next_delivery_at <= now()
                   AND NOT EXISTS (SELECT FROM tenant_webhooks w WHERE w.tenant_id = e.tenant_id)
                 """)
             // The event's JSON is SQL text spliced in (interpolating it into a PGQuery would bind it as a value).
-            let claim = PGQuery(unsafeSQL: """
-                WITH due AS (
-                    SELECT tenant_id, id FROM events
-                    WHERE delivery_status = 'pending' AND next_delivery_at <= now()
-                    ORDER BY next_delivery_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-                UPDATE events e SET delivery_attempts = e.delivery_attempts + 1, next_delivery_at = now() + make_interval(secs => $2)
-                FROM due, tenant_webhooks w
-                WHERE e.tenant_id = due.tenant_id AND e.id = due.id AND w.tenant_id = e.tenant_id
-                RETURNING e.tenant_id, e.id, \(Events.rendered("e")), e.created_at, e.delivery_attempts, w.url, w.secret
-                """, binding: [limit, leaseSeconds])
+            let claim = PGQuery(
+                unsafeSQL: """
+                    WITH due AS (
+                        SELECT tenant_id, id FROM events
+                        WHERE delivery_status = 'pending' AND next_delivery_at <= now()
+                        ORDER BY next_delivery_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+                    UPDATE events e SET delivery_attempts = e.delivery_attempts + 1, next_delivery_at = now() + make_interval(secs => $2)
+                    FROM due, tenant_webhooks w
+                    WHERE e.tenant_id = due.tenant_id AND e.id = due.id AND w.tenant_id = e.tenant_id
+                    RETURNING e.tenant_id, e.id, \(Events.rendered("e")), e.created_at, e.delivery_attempts, w.url, w.secret
+                    """, binding: [limit, leaseSeconds])
             return try connection.query(claim).map { row in
                 let v = try row.decode((UUID, UUID, String, Date, Int, String, Data).self)
                 return EventDelivery(tenantID: v.0, eventID: v.1, body: v.2, createdAt: v.3, attempt: v.4, url: v.5, sealedSecret: v.6)
@@ -54,19 +56,20 @@ public struct EventDeliveries: Sendable {
 
     /// The endpoint answered 2xx.
     public func delivered(_ delivery: EventDelivery) async throws {
-        try await report(delivery, status: "delivered", retryAt: nil, error: nil)
+        try await report(delivery, status: .delivered, retryAt: nil, error: nil)
     }
 
     /// The attempt failed with `error`: tried again at `retryAt`, or failed for good when it is nil.
     public func failed(_ delivery: EventDelivery, error: String, retryAt: Date?) async throws {
-        try await report(delivery, status: retryAt == nil ? "failed" : "pending", retryAt: retryAt, error: String(error.prefix(500)))
+        try await report(delivery, status: retryAt == nil ? .failed : .pending, retryAt: retryAt, error: String(error.prefix(500)))
     }
 
     /// Records the attempt's outcome if this attempt still holds the event (a later claim, after the lease
     /// ran out, owns it otherwise).
-    private func report(_ delivery: EventDelivery, status: String, retryAt: Date?, error: String?) async throws {
+    private func report(_ delivery: EventDelivery, status: DeliveryStatus, retryAt: Date?, error: String?) async throws {
         try await pool.withTenant(delivery.tenantID) { connection in
-            _ = try connection.execute("""
+            _ = try connection.execute(
+                """
                 UPDATE events SET delivery_status = \(status), next_delivery_at = \(retryAt), last_delivery_error = \(error),
                     delivered_at = CASE WHEN \(status) = 'delivered' THEN now() END
                 WHERE tenant_id = \(delivery.tenantID) AND id = \(delivery.eventID) AND delivery_status = 'pending'

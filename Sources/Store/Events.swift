@@ -46,8 +46,9 @@ public struct Events: Sendable {
         sql.appendBind(limit + 1)
         let query = sql
         let rows = try await pool.withTenant(tenantID) { connection -> [(String, UUID)] in
-            if let after, try connection.query("SELECT count(*)::bigint FROM events WHERE tenant_id = \(tenantID) AND id = \(after)")[0]
-                .decode(Int.self, at: 0) == 0
+            if let after,
+                try connection.query("SELECT count(*)::bigint FROM events WHERE tenant_id = \(tenantID) AND id = \(after)")[0]
+                    .decode(Int.self, at: 0) == 0
             {
                 throw StoreError(.invalid, "cursor is not an event of this tenant")
             }
@@ -72,7 +73,8 @@ public struct Events: Sendable {
     /// Sets (or replaces) the endpoint and its sealed signing secret.
     public func setWebhook(tenantID: UUID, url: String, sealedSecret: Data, keyID: String) async throws -> TenantWebhook {
         try await pool.withTenant(tenantID) { connection in
-            let (created, updated) = try connection.query("""
+            let (created, updated) = try connection.query(
+                """
                 INSERT INTO tenant_webhooks (tenant_id, url, secret, key_id) VALUES (\(tenantID), \(url), \(sealedSecret), \(keyID))
                 ON CONFLICT (tenant_id) DO UPDATE SET url = excluded.url, secret = excluded.secret, key_id = excluded.key_id, updated_at = now()
                 RETURNING created_at, updated_at

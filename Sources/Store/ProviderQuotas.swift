@@ -10,12 +10,14 @@ public struct ProviderQuotas: Sendable {
     /// Counts one request against `quota` for today (UTC). False when `limit` requests were already made.
     public func consume(provider: String, accountID: String, quota: String, limit: Int) async throws -> Bool {
         try await pool.withConnection { connection in
-            try connection.query("""
+            try connection.query(
+                """
                 INSERT INTO provider_quota_usage AS q (provider, account_id, quota, day, used)
                 VALUES (\(provider), \(accountID), \(quota), (now() AT TIME ZONE 'UTC')::date, 1)
                 ON CONFLICT (provider, account_id, quota, day) DO UPDATE SET used = q.used + 1 WHERE q.used < \(limit)
                 RETURNING used
-                """).count == 1
+                """
+            ).count == 1
         }
     }
 }

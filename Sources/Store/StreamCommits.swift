@@ -67,12 +67,14 @@ extension SyncRuns {
                     connection, tenantID: run.tenantID, connectionID: run.connectionID, table: page.table.name, runID: run.runID,
                     stream: stream.name)
             case .window(let day):
-                try StreamSchedules.advanceWatermark(connection, tenantID: run.tenantID, connectionID: run.connectionID, stream: stream.name, day: day)
+                try StreamSchedules.advanceWatermark(
+                    connection, tenantID: run.tenantID, connectionID: run.connectionID, stream: stream.name, day: day)
             }
             try Self.writeStream(connection, run, stream, finished: page.finished)
             if page.finished {
                 try StreamSchedules.recordOutcome(
-                    connection, tenantID: run.tenantID, connectionID: run.connectionID, stream: stream.name, status: stream.status, error: stream.error,
+                    connection, tenantID: run.tenantID, connectionID: run.connectionID, stream: stream.name, status: stream.status,
+                    error: stream.error,
                     defaultInterval: page.defaultInterval)
             }
             return stream
@@ -89,7 +91,8 @@ extension SyncRuns {
             try Self.writeStream(connection, run, stream, finished: true)
             if let defaultInterval {
                 try StreamSchedules.recordOutcome(
-                    connection, tenantID: run.tenantID, connectionID: run.connectionID, stream: stream.name, status: stream.status, error: stream.error,
+                    connection, tenantID: run.tenantID, connectionID: run.connectionID, stream: stream.name, status: stream.status,
+                    error: stream.error,
                     defaultInterval: defaultInterval)
             }
         }

@@ -22,7 +22,8 @@ extension SyncRuns {
         return try await pool.withTransaction(timeout: timeout) { connection in
             try connection.execute("SELECT set_config('statement_timeout', \(String(milliseconds)), true)")
             try Self.asQueue(connection)
-            let row = try connection.query("""
+            let row = try connection.query(
+                """
                 SELECT count(*) FILTER (WHERE status = 'queued' AND run_at <= now()),
                        count(*) FILTER (WHERE status = 'queued'),
                        count(*) FILTER (WHERE status = 'running'),

@@ -80,7 +80,8 @@ public struct SyncRuns: Sendable {
             throw StoreError(.invalid, "streams must list distinct stream names of the connection")
         }
         if let unknown = streams.first(where: { !known.contains($0) }) {
-            throw StoreError(.invalid, "unknown stream \(String(unknown.prefix(64)).debugDescription); the connection has: \(known.joined(separator: ", "))")
+            throw StoreError(
+                .invalid, "unknown stream \(String(unknown.prefix(64)).debugDescription); the connection has: \(known.joined(separator: ", "))")
         }
         guard connection.status == .active, connection.enabled else {
             throw StoreError(.conflict, "the connection is \(connection.enabled ? connection.status : .disabled)")
@@ -91,7 +92,9 @@ public struct SyncRuns: Sendable {
     /// Queues a run of `streams`; when the connection already has a queued or running run, returns that
     /// one instead (at most one run per connection at a time).
     /// - Returns: the run's id and whether it was created now.
-    public func enqueue(tenantID: UUID, connectionID: UUID, streams: [String], trigger: RunTrigger, maxAttempts: Int = 5) async throws
+    public func enqueue(
+        tenantID: UUID, connectionID: UUID, streams: [String], trigger: RunTrigger, maxAttempts: Int = 5
+    ) async throws
         -> (id: UUID, created: Bool)
     {
         try await pool.withTenant(tenantID) { connection in
@@ -102,20 +105,24 @@ public struct SyncRuns: Sendable {
     static func enqueue(
         _ connection: PGConnection, tenantID: UUID, connectionID: UUID, streams: [String], trigger: RunTrigger, maxAttempts: Int
     ) throws -> (id: UUID, created: Bool) {
-        if let created = try connection.query("""
+        if let created = try connection.query(
+            """
             INSERT INTO sync_runs (tenant_id, connection_id, streams, trigger, max_attempts)
             VALUES (\(tenantID), \(connectionID), \(streams), \(trigger), \(maxAttempts))
             ON CONFLICT (tenant_id, connection_id) WHERE status IN ('queued', 'running') DO NOTHING
             RETURNING id
-            """).first {
+            """
+        ).first {
             let id = try created.decode(UUID.self, at: 0)
-            try connection.execute("""
+            try connection.execute(
+                """
                 INSERT INTO sync_run_streams (tenant_id, run_id, name)
                 SELECT \(tenantID), \(id), name FROM unnest(\(streams)::text[]) AS name
                 """)
             return (id, true)
         }
-        let existing = try connection.query("""
+        let existing = try connection.query(
+            """
             SELECT id FROM sync_runs
             WHERE tenant_id = \(tenantID) AND connection_id = \(connectionID) AND status IN ('queued', 'running')
             """)
@@ -131,14 +138,16 @@ public struct SyncRuns: Sendable {
     public func claim(workerID: String, lease: Duration, limit: Int) async throws -> [ClaimedRun] {
         try await pool.withTransaction { connection in
             try Self.asQueue(connection)
-            return try connection.query("""
+            return try connection.query(
+                """
                 UPDATE sync_runs r SET status = 'running', locked_by = \(workerID), attempt = r.attempt + 1,
                     locked_until = now() + make_interval(secs => \(lease.seconds)), started_at = coalesce(r.started_at, now())
                 WHERE (r.tenant_id, r.id) IN (
                     SELECT tenant_id, id FROM sync_runs WHERE status = 'queued' AND run_at <= now()
                     ORDER BY run_at LIMIT \(limit) FOR UPDATE SKIP LOCKED)
                 RETURNING r.tenant_id, r.id, r.connection_id, r.attempt, r.max_attempts
-                """).map { row in
+                """
+            ).map { row in
                 let v = try row.decode((UUID, UUID, UUID, Int, Int).self)
                 return ClaimedRun(tenantID: v.0, runID: v.1, connectionID: v.2, attempt: v.3, maxAttempts: v.4, workerID: workerID)
             }
@@ -148,7 +157,8 @@ public struct SyncRuns: Sendable {
     /// Extends the lease. False when the worker no longer holds the run: it must stop at once.
     public func heartbeat(_ run: ClaimedRun, lease: Duration) async throws -> Bool {
         try await pool.withTenant(run.tenantID) { connection in
-            try connection.execute("""
+            try connection.execute(
+                """
                 UPDATE sync_runs SET locked_until = now() + make_interval(secs => \(lease.seconds))
                 WHERE tenant_id = \(run.tenantID) AND id = \(run.runID) AND locked_by = \(run.workerID) AND attempt = \(run.attempt)
                   AND status = 'running' AND locked_until > now()
@@ -159,7 +169,8 @@ public struct SyncRuns: Sendable {
     /// The fencing check: locks the run row and throws ``LeaseLost`` unless `run` still holds a live lease.
     /// Called first in every transaction that writes on the run's behalf.
     public static func fence(_ connection: PGConnection, _ run: ClaimedRun) throws {
-        let held = try connection.query("""
+        let held = try connection.query(
+            """
             SELECT 1 FROM sync_runs
             WHERE tenant_id = \(run.tenantID) AND id = \(run.runID) AND locked_by = \(run.workerID) AND attempt = \(run.attempt)
               AND status = 'running' AND locked_until > now()
@@ -174,17 +185,20 @@ public struct SyncRuns: Sendable {
         try await pool.withTenant(run.tenantID) { connection in
             try Self.fence(connection, run)
             if let status {
-                try connection.execute("""
+                try connection.execute(
+                    """
                     UPDATE sync_runs SET status = \(status), locked_by = NULL, locked_until = NULL, finished_at = now(), last_error = \(error)
                     WHERE tenant_id = \(run.tenantID) AND id = \(run.runID)
                     """)
             } else {
-                try connection.execute("""
+                try connection.execute(
+                    """
                     UPDATE sync_runs SET status = 'queued', locked_by = NULL, locked_until = NULL, run_at = \(retryAt ?? Date()),
                         attempt = attempt - \(countAttempt ? 0 : 1), last_error = \(error)
                     WHERE tenant_id = \(run.tenantID) AND id = \(run.runID)
                     """)
-                try connection.execute("""
+                try connection.execute(
+                    """
                     UPDATE sync_run_streams SET status = 'pending'
                     WHERE tenant_id = \(run.tenantID) AND run_id = \(run.runID) AND status = 'running'
                     """)
@@ -198,32 +212,38 @@ public struct SyncRuns: Sendable {
     public func reapExpired(backoff: @escaping @Sendable (Int) -> Duration) async throws -> (requeued: Int, failed: Int) {
         try await pool.withTransaction { connection in
             try Self.asQueue(connection)
-            let expired = try connection.query("""
+            let expired = try connection.query(
+                """
                 SELECT tenant_id, id, attempt, max_attempts FROM sync_runs
                 WHERE status = 'running' AND locked_until < now()
                 -- In tenant order: failing a run records an event under its tenant's lock, and two reapers
                 -- taking tenants' locks in opposite orders could deadlock.
                 ORDER BY tenant_id FOR UPDATE SKIP LOCKED
-                """).map { try $0.decode((UUID, UUID, Int, Int).self) }
+                """
+            ).map { try $0.decode((UUID, UUID, Int, Int).self) }
             var requeued = 0
             for (tenantID, id, attempt, maxAttempts) in expired {
                 let error = "the worker's lease expired during attempt \(attempt)"
                 if attempt >= maxAttempts {
-                    try connection.execute("""
+                    try connection.execute(
+                        """
                         UPDATE sync_runs SET status = 'failed', locked_by = NULL, locked_until = NULL, finished_at = now(), last_error = \(error)
                         WHERE tenant_id = \(tenantID) AND id = \(id)
                         """)
-                    try connection.execute("""
+                    try connection.execute(
+                        """
                         UPDATE sync_run_streams SET status = 'failed', error = coalesce(error, \(error)), finished_at = now()
                         WHERE tenant_id = \(tenantID) AND run_id = \(id) AND status IN ('pending', 'running')
                         """)
                 } else {
-                    try connection.execute("""
+                    try connection.execute(
+                        """
                         UPDATE sync_runs SET status = 'queued', locked_by = NULL, locked_until = NULL, last_error = \(error),
                             run_at = now() + make_interval(secs => \(backoff(attempt).seconds))
                         WHERE tenant_id = \(tenantID) AND id = \(id)
                         """)
-                    try connection.execute("""
+                    try connection.execute(
+                        """
                         UPDATE sync_run_streams SET status = 'pending' WHERE tenant_id = \(tenantID) AND run_id = \(id) AND status = 'running'
                         """)
                     requeued += 1
@@ -255,7 +275,8 @@ public struct SyncRuns: Sendable {
 
     /// Writes a stream's progress inside the caller's (fenced) transaction.
     public static func writeStream(_ connection: PGConnection, _ run: ClaimedRun, _ s: SyncRunStream, finished: Bool) throws {
-        try connection.execute("""
+        try connection.execute(
+            """
             UPDATE sync_run_streams SET status = \(s.status), cursor = \(s.cursor), pages = \(s.pages), fetched = \(s.fetched),
                 inserted = \(s.inserted), updated = \(s.updated), unchanged = \(s.unchanged), deleted = \(s.deleted), skipped = \(s.skipped),
                 rate_limited = \(s.rateLimited), retries = \(s.retries), duration_ms = \(s.durationMilliseconds), error = \(s.error),
@@ -265,14 +286,17 @@ public struct SyncRuns: Sendable {
     }
 
     static func fetchStreams(_ connection: PGConnection, tenantID: UUID, runID: UUID) throws -> [SyncRunStream] {
-        try connection.query("""
+        try connection.query(
+            """
             SELECT s.name, s.status, s.cursor, s.pages, s.fetched, s.inserted, s.updated, s.unchanged, s.deleted, s.skipped, s.rate_limited,
                 s.retries, s.duration_ms, s.error
             FROM sync_run_streams s JOIN sync_runs r ON r.tenant_id = s.tenant_id AND r.id = s.run_id
             WHERE s.tenant_id = \(tenantID) AND s.run_id = \(runID)
             ORDER BY array_position(r.streams, s.name)
-            """).map { row in
-            var stream = SyncRunStream(name: try row.decode(column: "name"), status: try row.decode(column: "status"), cursor: try row.decode(column: "cursor"))
+            """
+        ).map { row in
+            var stream = SyncRunStream(
+                name: try row.decode(column: "name"), status: try row.decode(column: "status"), cursor: try row.decode(column: "cursor"))
             stream.pages = try row.decode(column: "pages")
             stream.fetched = try row.decode(column: "fetched")
             stream.inserted = try row.decode(column: "inserted")
@@ -296,10 +320,14 @@ public struct SyncRuns: Sendable {
 
     /// The newest runs of a connection, newest first.
     public func list(tenantID: UUID, connectionID: UUID, limit: Int) async throws -> [SyncRun] {
-        try await pool.withTenant(tenantID) { try Self.fetchRuns($0, tenantID: tenantID, column: "connection_id", equals: connectionID, limit: limit) }
+        try await pool.withTenant(tenantID) {
+            try Self.fetchRuns($0, tenantID: tenantID, column: "connection_id", equals: connectionID, limit: limit)
+        }
     }
 
-    private static func fetchRuns(_ connection: PGConnection, tenantID: UUID, column: StaticString, equals value: UUID, limit: Int) throws -> [SyncRun] {
+    private static func fetchRuns(
+        _ connection: PGConnection, tenantID: UUID, column: StaticString, equals value: UUID, limit: Int
+    ) throws -> [SyncRun] {
         var query: PGQuery = """
             SELECT tenant_id, id, connection_id, status, trigger, attempt, last_error, created_at, started_at, finished_at
             FROM sync_runs WHERE tenant_id = \(tenantID) AND
@@ -310,7 +338,8 @@ public struct SyncRuns: Sendable {
         query.appendBind(limit)
         let runs = try connection.query(query).map { row in
             SyncRun(
-                tenantID: try row.decode(column: "tenant_id"), id: try row.decode(column: "id"), connectionID: try row.decode(column: "connection_id"),
+                tenantID: try row.decode(column: "tenant_id"), id: try row.decode(column: "id"),
+                connectionID: try row.decode(column: "connection_id"),
                 status: try row.decode(column: "status"), trigger: try row.decode(column: "trigger"), attempt: try row.decode(column: "attempt"),
                 lastError: try row.decode(column: "last_error"), createdAt: try row.decode(column: "created_at"),
                 startedAt: try row.decode(column: "started_at"), finishedAt: try row.decode(column: "finished_at"), streams: [])

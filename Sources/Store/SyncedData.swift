@@ -103,22 +103,25 @@ public struct SyncedData: Sendable {
         includeDeleted: Bool
     ) async throws -> (rows: [String], next: RecordCursor?)? {
         // Table and column names are the routes' constants, never input.
-        var sql = PGQuery(unsafeSQL: """
-            SELECT json_build_object('user_id', u.id, 'remote_user_id', m.user_remote_id, 'email', m.email,
-                    'first_name', m.first_name, 'last_name', m.last_name, 'deleted', m.deleted_at IS NOT NULL)::text,
-                (extract(epoch FROM m.updated_at) * 1000000)::bigint, m.id
-            FROM \(PGQuery.quoteIdentifier(parentTable)) p
-            JOIN \(PGQuery.quoteIdentifier(memberTable)) m
-              ON m.tenant_id = p.tenant_id AND m.connection_id = p.connection_id AND m.\(PGQuery.quoteIdentifier(parentColumn)) = p.remote_id
-            LEFT JOIN users u ON u.tenant_id = m.tenant_id AND u.connection_id = m.connection_id AND u.remote_id = m.user_remote_id
-            WHERE p.tenant_id = $1 AND p.id = $2
-            """, binding: [tenantID, parent])
+        var sql = PGQuery(
+            unsafeSQL: """
+                SELECT json_build_object('user_id', u.id, 'remote_user_id', m.user_remote_id, 'email', m.email,
+                        'first_name', m.first_name, 'last_name', m.last_name, 'deleted', m.deleted_at IS NOT NULL)::text,
+                    (extract(epoch FROM m.updated_at) * 1000000)::bigint, m.id
+                FROM \(PGQuery.quoteIdentifier(parentTable)) p
+                JOIN \(PGQuery.quoteIdentifier(memberTable)) m
+                  ON m.tenant_id = p.tenant_id AND m.connection_id = p.connection_id AND m.\(PGQuery.quoteIdentifier(parentColumn)) = p.remote_id
+                LEFT JOIN users u ON u.tenant_id = m.tenant_id AND u.connection_id = m.connection_id AND u.remote_id = m.user_remote_id
+                WHERE p.tenant_id = $1 AND p.id = $2
+                """, binding: [tenantID, parent])
         if !includeDeleted { sql.appendSQL(" AND m.deleted_at IS NULL") }
         if let after { Self.appendKeyset(after, to: &sql, qualifier: "m.") }
         sql.appendSQL(" ORDER BY m.updated_at, m.id LIMIT ")
         sql.appendBind(limit + 1)
         let membersQuery = sql
-        let parentQuery = PGQuery(unsafeSQL: "SELECT count(*)::bigint FROM \(PGQuery.quoteIdentifier(parentTable)) WHERE tenant_id = $1 AND id = $2", binding: [tenantID, parent])
+        let parentQuery = PGQuery(
+            unsafeSQL: "SELECT count(*)::bigint FROM \(PGQuery.quoteIdentifier(parentTable)) WHERE tenant_id = $1 AND id = $2",
+            binding: [tenantID, parent])
         let result = try await pool.withTenant(tenantID) { connection -> [(String, Int64, UUID)]? in
             guard try connection.query(parentQuery)[0].decode(Int.self, at: 0) == 1 else { return nil }
             try connection.awaitOrderedChanges(of: tenantID)
@@ -147,13 +150,17 @@ public struct SyncedData: Sendable {
         var fields = ["'id', id", "'connection_id', connection_id", "'remote_id', remote_id"]
         // Column names are the connectors' static declarations, never input.
         fields += query.columns.map { "'\($0.name)', \(render(PGQuery.quoteIdentifier($0.name), $0.form))" }
-        fields += ["'deleted', deleted_at IS NOT NULL", "'deleted_at', \(render("deleted_at", .timestamp))", "'updated_at', \(render("updated_at", .timestamp))"]
+        fields += [
+            "'deleted', deleted_at IS NOT NULL", "'deleted_at', \(render("deleted_at", .timestamp))",
+            "'updated_at', \(render("updated_at", .timestamp))",
+        ]
         if query.includeRaw { fields.append("'raw', raw") }
-        var sql = PGQuery(unsafeSQL: """
-            SELECT json_build_object(\(fields.joined(separator: ", ")))::text,
-                (extract(epoch FROM updated_at) * 1000000)::bigint, id
-            FROM \(PGQuery.quoteIdentifier(query.table)) WHERE tenant_id = 
-            """)
+        var sql = PGQuery(
+            unsafeSQL: """
+                SELECT json_build_object(\(fields.joined(separator: ", ")))::text,
+                    (extract(epoch FROM updated_at) * 1000000)::bigint, id
+                FROM \(PGQuery.quoteIdentifier(query.table)) WHERE tenant_id = 
+                """)
         sql.appendBind(tenantID)
         if !query.includeDeleted { sql.appendSQL(" AND deleted_at IS NULL") }
         if let connectionID = query.connectionID {

@@ -41,38 +41,45 @@ public enum SyncedRecords {
         let stage = PGQuery.quoteIdentifier("stage_" + table)
         let normalized = columns.map(PGQuery.quoteIdentifier)
         let copied = (["tenant_id", "connection_id", "remote_id"] + normalized + ["raw", "content_hash"]).joined(separator: ", ")
-        try connection.execute(PGQuery(unsafeSQL: """
-            CREATE TEMP TABLE \(stage) ON COMMIT DROP AS
-            SELECT tenant_id, connection_id, remote_id, \(normalized.joined(separator: ", ")), raw, content_hash FROM \(target) WITH NO DATA
-            """))
+        try connection.execute(
+            PGQuery(
+                unsafeSQL: """
+                    CREATE TEMP TABLE \(stage) ON COMMIT DROP AS
+                    SELECT tenant_id, connection_id, remote_id, \(normalized.joined(separator: ", ")), raw, content_hash FROM \(target) WITH NO DATA
+                    """))
         let tenant = tenantID.pgBind
         let connectionBind = connectionID.pgBind
         try connection.copyFrom(PGQuery(unsafeSQL: "COPY \(stage) (\(copied)) FROM STDIN")) { writer in
             for row in rows {
                 let hash = Data(SHA256Digest.hash(Array(row.raw.utf8)))
-                try writer.appendRow(binds: [tenant, connectionBind, row.remoteID.pgBind] + row.values.map(withoutNUL)
-                    + [PGJSON(text: row.raw).pgBind, hash.pgBind])
+                try writer.appendRow(
+                    binds: [tenant, connectionBind, row.remoteID.pgBind] + row.values.map(withoutNUL)
+                        + [PGJSON(text: row.raw).pgBind, hash.pgBind])
             }
         }
         let assignments = (normalized + ["raw", "content_hash"]).map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
         try connection.orderChanges(of: tenantID)
-        let counts = try connection.query(PGQuery(unsafeSQL: """
-            WITH written AS (
-                INSERT INTO \(target) AS t (\(copied), updated_at)
-                SELECT DISTINCT ON (remote_id) \(copied), statement_timestamp() FROM \(stage) ORDER BY remote_id
-                ON CONFLICT (tenant_id, connection_id, remote_id) DO UPDATE SET \(assignments), updated_at = excluded.updated_at,
-                    deleted_at = NULL
-                WHERE t.content_hash <> excluded.content_hash OR t.deleted_at IS NOT NULL
-                RETURNING (xmax = 0) AS inserted)
-            SELECT (SELECT count(DISTINCT remote_id) FROM \(stage)), count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)
-            FROM written
-            """))[0].decode((Int, Int, Int).self)
+        let counts = try connection.query(
+            PGQuery(
+                unsafeSQL: """
+                    WITH written AS (
+                        INSERT INTO \(target) AS t (\(copied), updated_at)
+                        SELECT DISTINCT ON (remote_id) \(copied), statement_timestamp() FROM \(stage) ORDER BY remote_id
+                        ON CONFLICT (tenant_id, connection_id, remote_id) DO UPDATE SET \(assignments), updated_at = excluded.updated_at,
+                            deleted_at = NULL
+                        WHERE t.content_hash <> excluded.content_hash OR t.deleted_at IS NOT NULL
+                        RETURNING (xmax = 0) AS inserted)
+                    SELECT (SELECT count(DISTINCT remote_id) FROM \(stage)), count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)
+                    FROM written
+                    """))[0].decode((Int, Int, Int).self)
         if let seen {
-            try connection.execute(PGQuery(unsafeSQL: """
-                INSERT INTO sync_seen (tenant_id, run_id, stream, remote_id)
-                SELECT DISTINCT tenant_id, $1::uuid, $2::text, remote_id FROM \(stage)
-                ON CONFLICT DO NOTHING
-                """, binding: [seen.runID, seen.stream]))
+            try connection.execute(
+                PGQuery(
+                    unsafeSQL: """
+                        INSERT INTO sync_seen (tenant_id, run_id, stream, remote_id)
+                        SELECT DISTINCT tenant_id, $1::uuid, $2::text, remote_id FROM \(stage)
+                        ON CONFLICT DO NOTHING
+                        """, binding: [seen.runID, seen.stream]))
         }
         var result = PageCounts()
         result.inserted = counts.1
@@ -92,13 +99,15 @@ public enum SyncedRecords {
         // A hash anti-join costs one pass over each side whatever the statistics say.
         try connection.execute("SET LOCAL enable_nestloop = off")
         try connection.orderChanges(of: tenantID)
-        let deleted = try connection.execute(PGQuery(unsafeSQL: """
-            UPDATE \(target) t SET deleted_at = now(), updated_at = statement_timestamp()
-            WHERE t.tenant_id = $1 AND t.connection_id = $2 AND t.deleted_at IS NULL
-              AND NOT EXISTS (
-                SELECT 1 FROM sync_seen s
-                WHERE s.tenant_id = t.tenant_id AND s.run_id = $3 AND s.stream = $4 AND s.remote_id = t.remote_id)
-            """, binding: [tenantID, connectionID, runID, stream]))
+        let deleted = try connection.execute(
+            PGQuery(
+                unsafeSQL: """
+                    UPDATE \(target) t SET deleted_at = now(), updated_at = statement_timestamp()
+                    WHERE t.tenant_id = $1 AND t.connection_id = $2 AND t.deleted_at IS NULL
+                      AND NOT EXISTS (
+                        SELECT 1 FROM sync_seen s
+                        WHERE s.tenant_id = t.tenant_id AND s.run_id = $3 AND s.stream = $4 AND s.remote_id = t.remote_id)
+                    """, binding: [tenantID, connectionID, runID, stream]))
         try connection.execute("SET LOCAL enable_nestloop = on")
         try forgetSeen(connection, tenantID: tenantID, runID: runID, stream: stream)
         return deleted

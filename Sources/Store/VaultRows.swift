@@ -24,7 +24,8 @@ public struct VaultRows: Sendable {
     public func countsByKey(tenantID: UUID) async throws -> [String: Int] {
         try await pool.withTenant(tenantID) { connection in
             var counts: [String: Int] = [:]
-            for row in try connection.query("""
+            for row in try connection.query(
+                """
                 SELECT key_id, count(*)::bigint FROM (
                     SELECT key_id FROM connection_credentials WHERE tenant_id = \(tenantID)
                     UNION ALL
@@ -32,7 +33,8 @@ public struct VaultRows: Sendable {
                     UNION ALL
                     SELECT key_id FROM tenant_webhooks WHERE tenant_id = \(tenantID)
                 ) sealed GROUP BY key_id
-                """) {
+                """)
+            {
                 let (key, count) = try row.decode((String, Int).self)
                 counts[key] = count
             }
@@ -52,25 +54,31 @@ public struct VaultRows: Sendable {
 
     private func rows(tenantID: UUID, excludingKey keyID: String?, limit: Int) async throws -> [SealedRow] {
         try await pool.withTenant(tenantID) { connection in
-            var rows = try connection.query("""
+            var rows = try connection.query(
+                """
                 SELECT connection_id, key_id, version, access_token, refresh_token, client_secret FROM connection_credentials
                 WHERE tenant_id = \(tenantID) AND key_id IS DISTINCT FROM \(keyID) ORDER BY connection_id LIMIT \(limit)
-                """).map { row in
+                """
+            ).map { row in
                 let v = try row.decode((UUID, String, Int, Data?, Data?, Data?).self)
                 let values = ["access_token": v.3, "refresh_token": v.4, "client_secret": v.5].compactMapValues { $0 }
                 return SealedRow(table: "connection_credentials", tenantID: tenantID, ownerID: v.0, keyID: v.1, values: values, version: v.2)
             }
-            rows += try connection.query("""
+            rows += try connection.query(
+                """
                 SELECT id, key_id, code_verifier, client_secret FROM oauth_flows
                 WHERE tenant_id = \(tenantID) AND key_id IS DISTINCT FROM \(keyID) AND code_verifier IS NOT NULL ORDER BY id LIMIT \(limit)
-                """).map { row in
+                """
+            ).map { row in
                 let v = try row.decode((UUID, String, Data, Data?).self)
                 let values = ["code_verifier": v.2, "client_secret": v.3].compactMapValues { $0 }
                 return SealedRow(table: "oauth_flows", tenantID: tenantID, ownerID: v.0, keyID: v.1, values: values, version: 0)
             }
-            rows += try connection.query("""
+            rows += try connection.query(
+                """
                 SELECT key_id, secret FROM tenant_webhooks WHERE tenant_id = \(tenantID) AND key_id IS DISTINCT FROM \(keyID)
-                """).map { row in
+                """
+            ).map { row in
                 let (key, secret) = try row.decode((String, Data).self)
                 return SealedRow(table: "tenant_webhooks", tenantID: tenantID, ownerID: tenantID, keyID: key, values: ["secret": secret], version: 0)
             }
@@ -84,18 +92,21 @@ public struct VaultRows: Sendable {
         try await pool.withTenant(row.tenantID) { connection in
             switch row.table {
             case "connection_credentials":
-                return try connection.execute("""
+                return try connection.execute(
+                    """
                     UPDATE connection_credentials SET access_token = \(resealed["access_token"]), refresh_token = \(resealed["refresh_token"]),
                         client_secret = \(resealed["client_secret"]), key_id = \(keyID), version = version + 1, updated_at = now()
                     WHERE tenant_id = \(row.tenantID) AND connection_id = \(row.ownerID) AND version = \(row.version)
                     """) == 1
             case "tenant_webhooks":
-                return try connection.execute("""
+                return try connection.execute(
+                    """
                     UPDATE tenant_webhooks SET secret = \(resealed["secret"]), key_id = \(keyID)
                     WHERE tenant_id = \(row.tenantID) AND key_id = \(row.keyID) AND secret = \(row.values["secret"])
                     """) == 1
             default:
-                return try connection.execute("""
+                return try connection.execute(
+                    """
                     UPDATE oauth_flows SET code_verifier = \(resealed["code_verifier"]), client_secret = \(resealed["client_secret"]),
                         key_id = \(keyID)
                     WHERE tenant_id = \(row.tenantID) AND id = \(row.ownerID) AND key_id = \(row.keyID)

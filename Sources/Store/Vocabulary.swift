@@ -86,3 +86,14 @@ public enum RunTrigger: String, StoredVocabulary {
     /// The first sync after a connect.
     case connect
 }
+
+/// Where an event's delivery to the tenant's webhook stands.
+public enum DeliveryStatus: String, StoredVocabulary {
+    /// Due now or at its next retry.
+    case pending
+    case delivered
+    /// Given up after the retry window.
+    case failed
+    /// The tenant had no webhook when the event happened.
+    case none
+}

@@ -11,7 +11,8 @@ public struct WebhookDeliveries: Sendable {
     public func recordFirst(provider: String, replayKey: String, event: String) async throws -> Bool {
         let digest = secretHash(replayKey)
         return try await pool.withConnection { connection in
-            try connection.execute("""
+            try connection.execute(
+                """
                 INSERT INTO webhook_deliveries (provider, digest, event) VALUES (\(provider), \(digest), \(event))
                 ON CONFLICT DO NOTHING
                 """) == 1

@@ -1,10 +1,10 @@
 import Connectors
 import Credentials
-import Transport
 import Foundation
 import NIOConcurrencyHelpers
 import Sensitive
 import Store
+import Transport
 
 /// The account's daily quota is used up until `until`: the run waits in the queue instead of spinning.
 struct QuotaExhausted: Error, CustomStringConvertible {
@@ -74,7 +74,11 @@ final class ProviderClient: ProviderAPI {
     }
 
     /// The counts since the last call, which resets them.
-    func takeCounters() -> Counters { counters.withLockedValue { current in defer { current = Counters() }; return current } }
+    func takeCounters() -> Counters {
+        counters.withLockedValue { current in
+            defer { current = Counters() }; return current
+        }
+    }
 
     func get(_ request: APIRequest) async throws -> [UInt8] {
         let limit = connector.rateLimit(bucket: request.bucket, plan: plan)
@@ -86,17 +90,21 @@ final class ProviderClient: ProviderAPI {
             try Task.checkCancellation()
             if enforceRateLimits {
                 try await limiter.acquire(key, perSecond: limit.perSecond)
-                if let daily = limit.daily, !(try await quotas.consume(
-                    provider: connector.provider, accountID: accountID, quota: limit.dailyQuota, limit: daily)) {
+                if let daily = limit.daily,
+                    !(try await quotas.consume(
+                        provider: connector.provider, accountID: accountID, quota: limit.dailyQuota, limit: daily))
+                {
                     throw QuotaExhausted(until: Self.nextUTCMidnight())
                 }
             }
             let token = try await tokens.accessToken(tenantID: tenantID, connectionID: connectionID)
             let response: HTTPClientResponse
             do {
-                response = try await http.execute(HTTPClientRequest(
-                    url: url(request), headers: [HTTPHeader("Authorization", "Bearer \(token.unsafeValue)"), HTTPHeader("Accept", "application/json")],
-                    timeout: timeout, maximumResponseBytes: 64 << 20))
+                response = try await http.execute(
+                    HTTPClientRequest(
+                        url: url(request),
+                        headers: [HTTPHeader("Authorization", "Bearer \(token.unsafeValue)"), HTTPHeader("Accept", "application/json")],
+                        timeout: timeout, maximumResponseBytes: 64 << 20))
             } catch let error as HTTPTransportError where ![.invalidURL, .insecureURL, .clientClosed].contains(error.code) {
                 transientFailures += 1
                 guard transientFailures < retry.transientAttempts else {

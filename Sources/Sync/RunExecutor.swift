@@ -104,7 +104,9 @@ struct RunExecutor {
                 streams[index] = progress
                 streams[index].error = reason
                 streams[index].status = run.attempt >= run.maxAttempts ? .failed : .pending
-                if streams[index].status == .failed { try await saveOutcome(streams[index], description: description) } else {
+                if streams[index].status == .failed {
+                    try await saveOutcome(streams[index], description: description)
+                } else {
                     try await runs.saveStream(run, streams[index])
                 }
             } catch StreamInterruption.abortRun(let reason) {
@@ -114,8 +116,9 @@ struct RunExecutor {
             if streams[index].isFinished { SyncMetrics.streamFinished(streams[index]) }
         }
         if attemptFailed, run.attempt < run.maxAttempts {
-            try await runs.finish(run, status: nil, retryAt: Date().addingTimeInterval(configuration.runBackoff(run.attempt).seconds),
-                                  error: "retrying streams that failed in attempt \(run.attempt)")
+            try await runs.finish(
+                run, status: nil, retryAt: Date().addingTimeInterval(configuration.runBackoff(run.attempt).seconds),
+                error: "retrying streams that failed in attempt \(run.attempt)")
             return
         }
         let outcome = Self.outcome(of: streams)
@@ -143,7 +146,9 @@ struct RunExecutor {
             try await failRemaining(error: "the connection needs to be reconnected: \(token.reason)")
         case is CancellationError, is TokenError:
             // Shutting down, or the token endpoint is unreachable: hand the run back without using up an attempt.
-            try await detached { try await runs.finish(run, status: nil, countAttempt: reason is CancellationError ? false : true, error: "\(reason)") }
+            try await detached {
+                try await runs.finish(run, status: nil, countAttempt: reason is CancellationError ? false : true, error: "\(reason)")
+            }
         default:
             try await failRemaining(error: "\(reason)")
         }

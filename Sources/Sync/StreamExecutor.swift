@@ -153,9 +153,11 @@ struct StreamExecutor {
         }
         let prepared = stream
         do {
-            return try await SyncRuns(pool: dependencies.pool).commitPage(run, PageCommit(
-                records: page.records, table: description.table, isSnapshot: description.kind == .snapshot, completion: completion,
-                stream: prepared, finished: finished, defaultInterval: description.defaultInterval))
+            return try await SyncRuns(pool: dependencies.pool).commitPage(
+                run,
+                PageCommit(
+                    records: page.records, table: description.table, isSnapshot: description.kind == .snapshot, completion: completion,
+                    stream: prepared, finished: finished, defaultInterval: description.defaultInterval))
         } catch let error as LeaseLost {
             throw StreamInterruption.abortRun(error)
         } catch let error where DatabaseFailure.isDatabaseError(error) {

@@ -1,7 +1,7 @@
 public import Credentials
-public import Transport
 public import Logging
 public import Postgres
+public import Transport
 
 /// What workers and the scheduler share in a process.
 public struct SyncDependencies: Sendable {

@@ -1,11 +1,11 @@
-import Foundation
 import Credentials
+import Foundation
 import OAuth
 import Server
 import Store
-import ZoomConnector
 public import Sync
 public import TetherSettings
+import ZoomConnector
 
 extension TetherConfiguration {
     /// What a process runs: `tether serve` (the HTTP server, with or without sync work) or `tether worker`

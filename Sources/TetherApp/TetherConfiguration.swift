@@ -1,6 +1,5 @@
 public import Credentials
 public import EventDelivery
-
 public import OAuth
 public import Sensitive
 public import Server

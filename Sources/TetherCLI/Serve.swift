@@ -1,7 +1,7 @@
 import ArgumentParser
 import Logging
-import TetherSettings
 import TetherApp
+import TetherSettings
 
 /// `tether serve`: the HTTP server, the background token refresher, the sync scheduler and workers and the
 /// database pool, in one `ServiceGroup` that drains on SIGTERM.

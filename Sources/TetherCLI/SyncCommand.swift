@@ -58,7 +58,9 @@ struct SyncCommand: AsyncParsableCommand {
             do {
                 let (id, created) = try await runs.request(connection: connection, streams: streams.isEmpty ? nil : streams, trigger: .manual)
                 let name = connection.name.isEmpty ? "" : " (\(connection.name))"
-                print("\(created ? "queued" : "already queued or running:") run \(id.lowercasedString) for connection \(connection.id.lowercasedString)\(name)")
+                print(
+                    "\(created ? "queued" : "already queued or running:") run \(id.lowercasedString) for connection \(connection.id.lowercasedString)\(name)"
+                )
                 queued.append((tenant.id, id))
             } catch let error as StoreError {
                 throw ValidationError("connection \(connection.id.lowercasedString): \(error.message)")
@@ -76,9 +78,12 @@ struct SyncCommand: AsyncParsableCommand {
         var pending = queued
         while !pending.isEmpty {
             for (tenantID, runID) in pending {
-                guard let run = try await runs.find(tenantID: tenantID, id: runID) else { throw ValidationError("run \(runID.lowercasedString) vanished") }
+                guard let run = try await runs.find(tenantID: tenantID, id: runID) else {
+                    throw ValidationError("run \(runID.lowercasedString) vanished")
+                }
                 let prefix = queued.count > 1 ? "\(run.id.lowercasedString.prefix(8)) " : ""
-                let lines = [("\(run.id)", "run status: \(run.status)\(run.lastError.map { ": \($0)" } ?? "")")]
+                let lines =
+                    [("\(run.id)", "run status: \(run.status)\(run.lastError.map { ": \($0)" } ?? "")")]
                     + run.streams.filter { $0.status != .pending }.map { ("\(run.id)/\($0.name)", Self.progress($0)) }
                 for (key, line) in lines where shown[key] != line {
                     print(prefix + line)

@@ -74,7 +74,8 @@ struct VaultCommand: AsyncParsableCommand {
 
         func run() async throws {
             let batchSize = batchSize
-            let (report, keyRing) = try await VaultCommand.withRotation { rotation, keyRing in (try await rotation.run(batchSize: batchSize), keyRing) }
+            let (report, keyRing) = try await VaultCommand.withRotation { rotation, keyRing in (try await rotation.run(batchSize: batchSize), keyRing)
+            }
             print("re-sealed \(report.resealed) row(s) under \(keyRing.primaryID); \(report.retried) changed concurrently and were redone")
         }
     }

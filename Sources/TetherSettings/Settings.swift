@@ -1,6 +1,6 @@
-import Transport
 import Foundation
 public import Sensitive
+import Transport
 public import Vault
 
 /// Everything Tether reads from its environment, validated once at start. Only the CLI builds it (from

@@ -20,7 +20,8 @@ extension HTTPClientRequest {
             }
             fields.append(HTTPField(name: name, value: header.value))
         }
-        let path = (components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath)
+        let path =
+            (components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath)
             + (components.percentEncodedQuery.map { "?" + $0 } ?? "")
         return HTTPRequest(
             method: method, scheme: scheme, authority: components.port.map { "\(host):\($0)" } ?? host, path: path, headerFields: fields)

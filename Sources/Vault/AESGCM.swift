@@ -44,9 +44,10 @@ public enum AESGCM {
         try key.withUnsafeBytes { keyBytes in
             try check(EVP_EncryptInit_ex(context.pointer, EVP_aes_256_gcm(), nil, nil, nil))
             try check(EVP_CIPHER_CTX_ctrl(context.pointer, EVP_CTRL_GCM_SET_IVLEN, Int32(nonceByteCount), nil))
-            try check(EVP_EncryptInit_ex(
-                context.pointer, nil, nil,
-                keyBytes.bindMemory(to: UInt8.self).baseAddress, nonce))
+            try check(
+                EVP_EncryptInit_ex(
+                    context.pointer, nil, nil,
+                    keyBytes.bindMemory(to: UInt8.self).baseAddress, nonce))
         }
         var length: Int32 = 0
         if !associatedData.isEmpty {
@@ -77,9 +78,10 @@ public enum AESGCM {
         try key.withUnsafeBytes { keyBytes in
             try check(EVP_DecryptInit_ex(context.pointer, EVP_aes_256_gcm(), nil, nil, nil))
             try check(EVP_CIPHER_CTX_ctrl(context.pointer, EVP_CTRL_GCM_SET_IVLEN, Int32(nonceByteCount), nil))
-            try check(EVP_DecryptInit_ex(
-                context.pointer, nil, nil,
-                keyBytes.bindMemory(to: UInt8.self).baseAddress, sealed.nonce))
+            try check(
+                EVP_DecryptInit_ex(
+                    context.pointer, nil, nil,
+                    keyBytes.bindMemory(to: UInt8.self).baseAddress, sealed.nonce))
         }
         var length: Int32 = 0
         if !associatedData.isEmpty {
@@ -88,8 +90,9 @@ public enum AESGCM {
         var plaintext = [UInt8](repeating: 0, count: sealed.ciphertext.count)
         if !sealed.ciphertext.isEmpty {
             try plaintext.withUnsafeMutableBufferPointer { out in
-                try check(EVP_DecryptUpdate(
-                    context.pointer, out.baseAddress, &length, sealed.ciphertext, Int32(sealed.ciphertext.count)))
+                try check(
+                    EVP_DecryptUpdate(
+                        context.pointer, out.baseAddress, &length, sealed.ciphertext, Int32(sealed.ciphertext.count)))
             }
         }
         // The expected tag must be set before DecryptFinal, which is where GCM verifies it.

@@ -12,8 +12,9 @@ public enum HMACSHA256 {
             messageBytes.withUnsafeBufferPointer { m in
                 out.withUnsafeMutableBufferPointer { o in
                     // A zero-length key still needs a valid pointer.
-                    HMAC(EVP_sha256(), k.baseAddress ?? UnsafePointer(o.baseAddress!), Int32(k.count),
-                         m.baseAddress ?? UnsafePointer(o.baseAddress!), m.count, o.baseAddress, &length)
+                    HMAC(
+                        EVP_sha256(), k.baseAddress ?? UnsafePointer(o.baseAddress!), Int32(k.count),
+                        m.baseAddress ?? UnsafePointer(o.baseAddress!), m.count, o.baseAddress, &length)
                 }
             }
         }

@@ -72,10 +72,11 @@ public struct KeyRing: Sendable, CustomStringConvertible {
 
     /// True when `id` is a well-formed key id.
     public static func isValidID(_ id: some StringProtocol) -> Bool {
-        !id.isEmpty && id.utf8.count <= 32 && id.utf8.allSatisfy { c in
-            (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z")) || (c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z"))
-                || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) || c == UInt8(ascii: "_") || c == UInt8(ascii: "-")
-        }
+        !id.isEmpty && id.utf8.count <= 32
+            && id.utf8.allSatisfy { c in
+                (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z")) || (c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z"))
+                    || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) || c == UInt8(ascii: "_") || c == UInt8(ascii: "-")
+            }
     }
 
     /// Formats one key-ring entry, as `tether vault generate-key` prints it.

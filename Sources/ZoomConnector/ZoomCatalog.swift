@@ -26,34 +26,49 @@ public enum ZoomCatalog {
 
     /// Every stream Tether syncs from Zoom. These names are part of the public contract.
     public static let streams: [StreamDescription] = [
-        stream("users", "Users of every status, with license type, role, groups and last sign-in", .users, .snapshot,
-               ["user:read:list_users:admin", "user:read:admin"]),
+        stream(
+            "users", "Users of every status, with license type, role, groups and last sign-in", .users, .snapshot,
+            ["user:read:list_users:admin", "user:read:admin"]),
         stream("roles", "Roles defined in the account", .roles, .snapshot, ["role:read:list_roles:admin", "role:read:admin"]),
         stream("role_members", "Which users hold each role", .roleMembers, .snapshot, ["role:read:list_members:admin", "role:read:admin"]),
         stream("groups", "Groups in the account", .groups, .snapshot, ["group:read:list_groups:admin", "group:read:admin"]),
         stream("group_members", "Which users belong to each group", .groupMembers, .snapshot, ["group:read:list_members:admin", "group:read:admin"]),
-        stream("sub_accounts", "Sub accounts of a master account", .subAccounts, .snapshot,
-               ["account:read:list_sub_accounts:master", "account:master"]),
-        stream("plan_usage", "Seats bought and used per plan", .planUsage, .snapshot,
-               ["billing:read:plan_usage:admin", "billing:read:plan_usage:master", "account:read:admin", "billing:master",
-                "account:master"]),
-        stream("plan_info", "The plans the account subscribes to", .plans, .snapshot,
-               ["billing:read:plan_information:admin", "billing:read:plan_information:master", "billing:master", "account:master"]),
-        stream("invoices", "Invoices of the account", .invoices, .snapshot,
-               ["billing:read:list_invoices:admin", "billing:read:list_invoices:master", "billing:master"]),
-        stream("report_daily", "Daily usage: new users, meetings, participants and minutes", .dailyUsage, dailyWindow,
-               ["report:read:daily:admin", "report:read:daily_usage:admin"] + reportClassic),
-        stream("report_users", "Hosts who held meetings, with their meeting counts, per month", .activeHosts, reportWindow, ["report:read:list_users:admin"] + reportClassic),
+        stream(
+            "sub_accounts", "Sub accounts of a master account", .subAccounts, .snapshot,
+            ["account:read:list_sub_accounts:master", "account:master"]),
+        stream(
+            "plan_usage", "Seats bought and used per plan", .planUsage, .snapshot,
+            [
+                "billing:read:plan_usage:admin", "billing:read:plan_usage:master", "account:read:admin", "billing:master",
+                "account:master",
+            ]),
+        stream(
+            "plan_info", "The plans the account subscribes to", .plans, .snapshot,
+            ["billing:read:plan_information:admin", "billing:read:plan_information:master", "billing:master", "account:master"]),
+        stream(
+            "invoices", "Invoices of the account", .invoices, .snapshot,
+            ["billing:read:list_invoices:admin", "billing:read:list_invoices:master", "billing:master"]),
+        stream(
+            "report_daily", "Daily usage: new users, meetings, participants and minutes", .dailyUsage, dailyWindow,
+            ["report:read:daily:admin", "report:read:daily_usage:admin"] + reportClassic),
+        stream(
+            "report_users", "Hosts who held meetings, with their meeting counts, per month", .activeHosts, reportWindow,
+            ["report:read:list_users:admin"] + reportClassic),
         stream("report_activities", "Sign-in and sign-out activity", .signIns, reportWindow, ["report:read:user_activities:admin"] + reportClassic),
-        stream("report_operation_logs", "Admin operations in the account", .operationLogs, reportWindow, ["report:read:operation_logs:admin"] + reportClassic),
-        stream("report_billing", "Billing reports, with their invoices", .billingReports, .snapshot,
-               ["report:read:billing:admin"] + reportClassic, ["report:read:billing_invoice:admin"] + reportClassic),
+        stream(
+            "report_operation_logs", "Admin operations in the account", .operationLogs, reportWindow,
+            ["report:read:operation_logs:admin"] + reportClassic),
+        stream(
+            "report_billing", "Billing reports, with their invoices", .billingReports, .snapshot,
+            ["report:read:billing:admin"] + reportClassic, ["report:read:billing_invoice:admin"] + reportClassic),
         stream("report_telephone", "Telephone usage", .telephone, reportWindow, ["report:read:telephone:admin"] + reportClassic),
         stream("phone_users", "Zoom Phone users", .phoneUsers, .snapshot, ["phone:read:list_users:admin", "phone:read:admin"]),
-        stream("phone_calling_plans", "Zoom Phone calling plans and their usage", .callingPlans, .snapshot,
-               ["phone:read:list_calling_plans:admin", "phone:read:admin"]),
-        stream("phone_call_logs", "Zoom Phone call logs", .callLogs, reportWindow,
-               ["phone:read:list_call_logs:admin", "phone:read:admin", "phone_call_log:read:admin"]),
+        stream(
+            "phone_calling_plans", "Zoom Phone calling plans and their usage", .callingPlans, .snapshot,
+            ["phone:read:list_calling_plans:admin", "phone:read:admin"]),
+        stream(
+            "phone_call_logs", "Zoom Phone call logs", .callLogs, reportWindow,
+            ["phone:read:list_call_logs:admin", "phone:read:admin", "phone_call_log:read:admin"]),
         stream("rooms", "Zoom Rooms", .rooms, .snapshot, ["zoom_rooms:read:list_rooms:admin", "room:read:admin"]),
         stream("room_devices", "Devices in each Zoom Room", .roomDevices, .snapshot, ["zoom_rooms:read:list_devices:admin", "room:read:admin"]),
         stream("room_locations", "Zoom Rooms locations", .roomLocations, .snapshot, ["zoom_rooms:read:list_locations:admin", "room:read:admin"]),

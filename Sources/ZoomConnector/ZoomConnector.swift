@@ -1,8 +1,8 @@
 public import Connectors
-public import Transport
 public import Foundation
 public import OAuth
 public import Sensitive
+public import Transport
 
 /// Tether's Zoom connector: Zoom's OAuth endpoints, its identity call, its scopes and its webhook
 /// signatures (`zoom-api.md`). Nothing outside this module knows Zoom's URLs or field names.
@@ -56,10 +56,11 @@ public struct ZoomConnector: Connector {
     public func identify(accessToken: Secret) async throws -> ConnectedIdentity {
         let response: HTTPClientResponse
         do {
-            response = try await http.execute(HTTPClientRequest(
-                url: configuration.apiBaseURL + "/users/me",
-                headers: [HTTPHeader("Authorization", "Bearer \(accessToken.unsafeValue)"), HTTPHeader("Accept", "application/json")],
-                timeout: configuration.timeout, maximumResponseBytes: 1024 * 1024))
+            response = try await http.execute(
+                HTTPClientRequest(
+                    url: configuration.apiBaseURL + "/users/me",
+                    headers: [HTTPHeader("Authorization", "Bearer \(accessToken.unsafeValue)"), HTTPHeader("Accept", "application/json")],
+                    timeout: configuration.timeout, maximumResponseBytes: 1024 * 1024))
         } catch let error as HTTPTransportError {
             throw ConnectorError(.unavailable, "Zoom could not be reached (\(error.code))")
         }

@@ -33,12 +33,14 @@ enum ZoomRecords {
     }
 
     static func user(_ item: JSONValue) throws -> SyncedRecord {
-        try keyed(item, by: "id", "user", [
-            text(item["email"]), text(item["first_name"]), text(item["last_name"]), text(item["display_name"]), text(item["status"]),
-            .text(licenseType(item["type"]?.integer)), text(item["role_id"]), text(item["dept"]), text(item["job_title"]),
-            text(item["timezone"]), .textArray((item["group_ids"]?.array ?? []).compactMap(\.string)),
-            timestamp(item["last_login_time"]), timestamp(item["user_created_at"] ?? item["created_at"]),
-        ])
+        try keyed(
+            item, by: "id", "user",
+            [
+                text(item["email"]), text(item["first_name"]), text(item["last_name"]), text(item["display_name"]), text(item["status"]),
+                .text(licenseType(item["type"]?.integer)), text(item["role_id"]), text(item["dept"]), text(item["job_title"]),
+                text(item["timezone"]), .textArray((item["group_ids"]?.array ?? []).compactMap(\.string)),
+                timestamp(item["last_login_time"]), timestamp(item["user_created_at"] ?? item["created_at"]),
+            ])
     }
 
     static func role(_ item: JSONValue) throws -> SyncedRecord {
@@ -59,11 +61,13 @@ enum ZoomRecords {
     }
 
     static func subAccount(_ item: JSONValue) throws -> SyncedRecord {
-        try keyed(item, by: "id", "sub account", [
-            text(item["account_name"]), text(item["owner_email"]), text(item["account_type"]), text(item["account_number"]),
-            integer(item["seats"]), timestamp(item["subscription_start_time"]), timestamp(item["subscription_end_time"]),
-            timestamp(item["created_at"]),
-        ])
+        try keyed(
+            item, by: "id", "sub account",
+            [
+                text(item["account_name"]), text(item["owner_email"]), text(item["account_type"]), text(item["account_number"]),
+                integer(item["seats"]), timestamp(item["subscription_start_time"]), timestamp(item["subscription_end_time"]),
+                timestamp(item["created_at"]),
+            ])
     }
 
     // MARK: - Billing
@@ -95,15 +99,19 @@ enum ZoomRecords {
     }
 
     static func planInformation(_ kind: String, _ item: JSONValue) -> [RecordValue] {
-        [.text(kind), text(item["type"]), integer(item["hosts"]), text(item["status"]), timestamp(item["service_effective_date"]),
-         timestamp(item["next_invoice_date"])]
+        [
+            .text(kind), text(item["type"]), integer(item["hosts"]), text(item["status"]), timestamp(item["service_effective_date"]),
+            timestamp(item["next_invoice_date"]),
+        ]
     }
 
     static func invoice(_ item: JSONValue, currency: String?) throws -> SyncedRecord {
-        try keyed(item, by: "id", "invoice", [
-            text(item["invoice_number"]), date(item["invoice_date"]), date(item["due_date"]), text(item["status"]),
-            currency.map(RecordValue.text) ?? .null, decimal(item["balance"]), decimal(item["tax_amount"]), decimal(item["total_amount"]),
-        ])
+        try keyed(
+            item, by: "id", "invoice",
+            [
+                text(item["invoice_number"]), date(item["invoice_date"]), date(item["due_date"]), text(item["status"]),
+                currency.map(RecordValue.text) ?? .null, decimal(item["balance"]), decimal(item["tax_amount"]), decimal(item["total_amount"]),
+            ])
     }
 
     // MARK: - Reports
@@ -112,8 +120,10 @@ enum ZoomRecords {
         guard let day = item["date"]?.nonEmptyString else { throw invalid("a daily usage row without date") }
         return SyncedRecord(
             remoteID: day,
-            values: [date(item["date"]), integer(item["new_users"]), integer(item["meetings"]), integer(item["participants"]),
-                     integer(item["meeting_minutes"])],
+            values: [
+                date(item["date"]), integer(item["new_users"]), integer(item["meetings"]), integer(item["participants"]),
+                integer(item["meeting_minutes"]),
+            ],
             raw: item.canonicalText)
     }
 
@@ -122,65 +132,84 @@ enum ZoomRecords {
         guard let userID = item["id"]?.nonEmptyString else { throw invalid("an active host without id") }
         return SyncedRecord(
             remoteID: "\(window.from)/\(userID)",
-            values: [.date(window.from), .date(window.to), .text(userID), text(item["email"]), text(item["user_name"]),
-                     integer(item["meetings"]), integer(item["participants"]), integer(item["meeting_minutes"])],
+            values: [
+                .date(window.from), .date(window.to), .text(userID), text(item["email"]), text(item["user_name"]),
+                integer(item["meetings"]), integer(item["participants"]), integer(item["meeting_minutes"]),
+            ],
             raw: item.canonicalText)
     }
 
     static func signIn(_ item: JSONValue) -> SyncedRecord {
-        derived(item, from: [item["email"]?.string, item["time"]?.string, item["type"]?.string, item["ip_address"]?.string], [
-            timestamp(item["time"]), text(item["email"]), text(item["type"]), text(item["ip_address"]), text(item["client_type"]),
-            text(item["version"]),
-        ])
+        derived(
+            item, from: [item["email"]?.string, item["time"]?.string, item["type"]?.string, item["ip_address"]?.string],
+            [
+                timestamp(item["time"]), text(item["email"]), text(item["type"]), text(item["ip_address"]), text(item["client_type"]),
+                text(item["version"]),
+            ])
     }
 
     static func operationLog(_ item: JSONValue) -> SyncedRecord {
-        derived(item, from: [item["time"]?.string, item["operator"]?.string, item["category_type"]?.string, item["action"]?.string,
-                             item["operation_detail"]?.string], [
-            timestamp(item["time"]), text(item["operator"]), text(item["category_type"]), text(item["action"]),
-            text(item["operation_detail"]),
-        ])
+        derived(
+            item,
+            from: [
+                item["time"]?.string, item["operator"]?.string, item["category_type"]?.string, item["action"]?.string,
+                item["operation_detail"]?.string,
+            ],
+            [
+                timestamp(item["time"]), text(item["operator"]), text(item["category_type"]), text(item["action"]),
+                text(item["operation_detail"]),
+            ])
     }
 
     static func billingReport(_ item: JSONValue, currency: String?, invoices: JSONValue) throws -> SyncedRecord {
         guard case .object(var members) = item, members["id"]?.nonEmptyString != nil else { throw invalid("a billing report without id") }
         members["invoices"] = invoices
         let merged = JSONValue.object(members)
-        return try keyed(merged, by: "id", "billing report", [
-            date(item["start_date"]), date(item["end_date"]), currency.map(RecordValue.text) ?? .null, decimal(item["total_amount"]),
-            decimal(item["tax_amount"]), text(item["type"]), .json(invoices.canonicalText),
-        ])
+        return try keyed(
+            merged, by: "id", "billing report",
+            [
+                date(item["start_date"]), date(item["end_date"]), currency.map(RecordValue.text) ?? .null, decimal(item["total_amount"]),
+                decimal(item["tax_amount"]), text(item["type"]), .json(invoices.canonicalText),
+            ])
     }
 
     static func telephone(_ item: JSONValue) -> SyncedRecord {
-        derived(item, from: [item["uuid"]?.string, item["phone_number"]?.string, item["start_time"]?.string], [
-            text(item["meeting_id"]), text(item["host_id"]), text(item["host_email"]), timestamp(item["start_time"]),
-            timestamp(item["end_time"]), integer(item["duration"]), decimal(item["total"]), decimal(item["rate"]), text(item["type"]),
-            text(item["country_name"]), text(item["phone_number"]),
-        ])
+        derived(
+            item, from: [item["uuid"]?.string, item["phone_number"]?.string, item["start_time"]?.string],
+            [
+                text(item["meeting_id"]), text(item["host_id"]), text(item["host_email"]), timestamp(item["start_time"]),
+                timestamp(item["end_time"]), integer(item["duration"]), decimal(item["total"]), decimal(item["rate"]), text(item["type"]),
+                text(item["country_name"]), text(item["phone_number"]),
+            ])
     }
 
     // MARK: - Phone and rooms
 
     static func phoneUser(_ item: JSONValue) throws -> SyncedRecord {
-        try keyed(item, by: "id", "phone user", [
-            text(item["email"]), text(item["name"]), text(item["extension_number"]), text(item["status"]), text(item["site"]?["name"]),
-            text(item["department"]), .textArray((item["calling_plans"]?.array ?? []).compactMap { $0["name"]?.string }),
-            .textArray((item["phone_numbers"]?.array ?? []).compactMap { $0["number"]?.string }),
-        ])
+        try keyed(
+            item, by: "id", "phone user",
+            [
+                text(item["email"]), text(item["name"]), text(item["extension_number"]), text(item["status"]), text(item["site"]?["name"]),
+                text(item["department"]), .textArray((item["calling_plans"]?.array ?? []).compactMap { $0["name"]?.string }),
+                .textArray((item["phone_numbers"]?.array ?? []).compactMap { $0["number"]?.string }),
+            ])
     }
 
     static func callingPlan(_ item: JSONValue) throws -> SyncedRecord {
-        try keyed(item, by: "type", "calling plan", [
-            text(item["name"]), text(item["type"]), integer(item["subscribed"]), integer(item["assigned"]), integer(item["available"]),
-        ])
+        try keyed(
+            item, by: "type", "calling plan",
+            [
+                text(item["name"]), text(item["type"]), integer(item["subscribed"]), integer(item["assigned"]), integer(item["available"]),
+            ])
     }
 
     static func callLog(_ item: JSONValue) throws -> SyncedRecord {
-        try keyed(item, by: "id", "call log", [
-            timestamp(item["date_time"]), text(item["direction"]), integer(item["duration"]), text(item["result"]),
-            text(item["caller_number"]), text(item["callee_number"]), text(item["user_id"] ?? item["owner"]?["id"]), text(item["charge"]),
-        ])
+        try keyed(
+            item, by: "id", "call log",
+            [
+                timestamp(item["date_time"]), text(item["direction"]), integer(item["duration"]), text(item["result"]),
+                text(item["caller_number"]), text(item["callee_number"]), text(item["user_id"] ?? item["owner"]?["id"]), text(item["charge"]),
+            ])
     }
 
     static func room(_ item: JSONValue) throws -> SyncedRecord {
@@ -188,10 +217,12 @@ enum ZoomRecords {
     }
 
     static func device(_ item: JSONValue, room: String) throws -> SyncedRecord {
-        try keyed(item, by: "id", "device", [
-            .text(room), text(item["device_type"]), text(item["app_version"]), text(item["device_system"]), text(item["status"]),
-            text(item["device_hostname"]),
-        ])
+        try keyed(
+            item, by: "id", "device",
+            [
+                .text(room), text(item["device_type"]), text(item["app_version"]), text(item["device_system"]), text(item["status"]),
+                text(item["device_hostname"]),
+            ])
     }
 
     static func location(_ item: JSONValue) throws -> SyncedRecord {

@@ -1,6 +1,6 @@
 import Connectors
-import Transport
 import Foundation
+import Transport
 
 /// Turns Zoom's error statuses and bodies (`{"code": 124, "message": "…"}`) into ``ConnectorError``s
 /// (`zoom-api.md` §6).

@@ -82,8 +82,9 @@ struct ZoomStreams {
         case "phone_calling_plans":
             return try await whole("/phone/calling_plans", key: "calling_plans", bucket: "Phone Medium", map: ZoomRecords.callingPlan)
         case "phone_call_logs":
-            return try await paged("/phone/call_logs", key: "call_logs", bucket: "Phone Heavy", cursor, query: windowQuery(try required(window)),
-                                   map: ZoomRecords.callLog)
+            return try await paged(
+                "/phone/call_logs", key: "call_logs", bucket: "Phone Heavy", cursor, query: windowQuery(try required(window)),
+                map: ZoomRecords.callLog)
         case "rooms": return try await paged("/rooms", key: "rooms", bucket: "Medium", cursor, map: ZoomRecords.room)
         case "room_devices":
             return try await children(cursor, parents: { try await allIDs(of: "/rooms", key: "rooms", bucket: "Medium") }) { room, _ in
@@ -165,8 +166,9 @@ struct ZoomStreams {
         // Zoom answers at most a year per call, within the last three years.
         let today = Date()
         let from = DayFormat.text(today.addingTimeInterval(-364 * 86_400))
-        let body = try await object(APIRequest(
-            path: "/accounts/me/billing/invoices", query: [.init("from", from), .init("to", DayFormat.text(today))], bucket: "Heavy"))
+        let body = try await object(
+            APIRequest(
+                path: "/accounts/me/billing/invoices", query: [.init("from", from), .init("to", DayFormat.text(today))], bucket: "Heavy"))
         let currency = body["currency"]?.nonEmptyString
         return StreamPage(records: try items(body, "invoices").map { try ZoomRecords.invoice($0, currency: currency) }, next: nil)
     }
@@ -175,8 +177,9 @@ struct ZoomStreams {
     func dailyUsage(_ window: DateWindow) async throws -> StreamPage {
         let parts = window.from.split(separator: "-")
         guard parts.count == 3 else { throw ConnectorError(.rejected, "the window \(window) is not yyyy-mm-dd") }
-        let body = try await object(APIRequest(
-            path: "/report/daily", query: [.init("year", String(parts[0])), .init("month", String(Int(parts[1]) ?? 0))], bucket: "Heavy"))
+        let body = try await object(
+            APIRequest(
+                path: "/report/daily", query: [.init("year", String(parts[0])), .init("month", String(Int(parts[1]) ?? 0))], bucket: "Heavy"))
         let days = try items(body, "dates").filter { item in
             guard let day = item["date"]?.string else { return true }
             return day >= window.from && day <= window.to

@@ -140,14 +140,16 @@ struct SandboxControlRoutes: Sendable {
 
     func counters() -> Response {
         let grants = sandbox.grants.counters
-        return SandboxHTTP.json(.ok, [
-            "token_requests": grants.tokenRequests, "codes_exchanged": grants.authorizationCodesExchanged,
-            "refreshes": grants.refreshes, "account_credential_tokens": grants.accountCredentialTokens,
-            "revocations": grants.revocations, "rejected_token_requests": grants.rejectedTokenRequests,
-            "tokens_issued": grants.authorizationCodesExchanged + grants.refreshes + grants.accountCredentialTokens,
-            "rate_limited": sandbox.rateLimited, "faults_injected": sandbox.faults.injected, "requests": sandbox.requestCounts,
-            "requests_by_category": sandbox.requestCountsByCategory,
-        ])
+        return SandboxHTTP.json(
+            .ok,
+            [
+                "token_requests": grants.tokenRequests, "codes_exchanged": grants.authorizationCodesExchanged,
+                "refreshes": grants.refreshes, "account_credential_tokens": grants.accountCredentialTokens,
+                "revocations": grants.revocations, "rejected_token_requests": grants.rejectedTokenRequests,
+                "tokens_issued": grants.authorizationCodesExchanged + grants.refreshes + grants.accountCredentialTokens,
+                "rate_limited": sandbox.rateLimited, "faults_injected": sandbox.faults.injected, "requests": sandbox.requestCounts,
+                "requests_by_category": sandbox.requestCountsByCategory,
+            ])
     }
 
     // MARK: - Data changes
@@ -220,7 +222,8 @@ struct SandboxControlRoutes: Sendable {
         let elapsed = ContinuousClock.now - started
         let reply = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
         let expected = Hex.encode(HMACSHA256.authenticationCode(key: Array(hook.secretToken.utf8), message: Array(plainToken.utf8)))
-        let valid = response.status == 200 && reply?["plainToken"] as? String == plainToken
+        let valid =
+            response.status == 200 && reply?["plainToken"] as? String == plainToken
             && reply?["encryptedToken"] as? String == expected && elapsed < sandbox.configuration.urlValidationDeadline
         return SandboxHTTP.json(.ok, ["valid": valid, "status": response.status])
     }
@@ -228,13 +231,14 @@ struct SandboxControlRoutes: Sendable {
     private func post(_ body: Data, to url: String, secret: String, timestamp: Int) async throws -> HTTPClientResponse {
         let message = Array("v0:\(timestamp):".utf8) + Array(body)
         let signature = "v0=" + Hex.encode(HMACSHA256.authenticationCode(key: Array(secret.utf8), message: message))
-        return try await sandbox.httpClient.execute(HTTPClientRequest(
-            method: "POST", url: url,
-            headers: [
-                HTTPHeader("Content-Type", "application/json"), HTTPHeader("x-zm-request-timestamp", String(timestamp)),
-                HTTPHeader("x-zm-signature", signature), HTTPHeader("User-Agent", "Zoom Marketplace/1.0a"),
-            ],
-            body: Array(body), timeout: .seconds(10)))
+        return try await sandbox.httpClient.execute(
+            HTTPClientRequest(
+                method: "POST", url: url,
+                headers: [
+                    HTTPHeader("Content-Type", "application/json"), HTTPHeader("x-zm-request-timestamp", String(timestamp)),
+                    HTTPHeader("x-zm-signature", signature), HTTPHeader("User-Agent", "Zoom Marketplace/1.0a"),
+                ],
+                body: Array(body), timeout: .seconds(10)))
     }
 
     private func failure(_ status: HTTPResponse.Status, _ message: String) -> Response {

@@ -22,12 +22,17 @@ struct SandboxDataRoutes: Sendable {
                 .respond(request) { subAccounts(request, $0) }
         }
         router.get("/v2/accounts/:accountId/plans/usage") { request, context in
-            try await endpoint(.heavy, ["billing:read:plan_usage:admin", "billing:read:plan_usage:master", "account:read:admin", "billing:master", "account:master"])
-                .respond(request) { caller in ownAccount(context, caller) { planUsage(caller) } }
+            try await endpoint(
+                .heavy, ["billing:read:plan_usage:admin", "billing:read:plan_usage:master", "account:read:admin", "billing:master", "account:master"]
+            )
+            .respond(request) { caller in ownAccount(context, caller) { planUsage(caller) } }
         }
         router.get("/v2/accounts/:accountId/plans") { request, context in
-            try await endpoint(.medium, ["billing:read:plan_information:admin", "billing:read:plan_information:master", "billing:master", "account:master"], plans: paid)
-                .respond(request) { caller in ownAccount(context, caller) { planInformation(caller) } }
+            try await endpoint(
+                .medium, ["billing:read:plan_information:admin", "billing:read:plan_information:master", "billing:master", "account:master"],
+                plans: paid
+            )
+            .respond(request) { caller in ownAccount(context, caller) { planInformation(caller) } }
         }
         router.get("/v2/accounts/:accountId/billing/invoices") { request, context in
             try await endpoint(.heavy, ["billing:read:list_invoices:admin", "billing:read:list_invoices:master", "billing:master"], plans: paid)
@@ -38,19 +43,27 @@ struct SandboxDataRoutes: Sendable {
                 .respond(request) { dailyReport(request, $0) }
         }
         router.get("/v2/report/users") { request, _ in
-            try await endpoint(.heavy, ["report:read:list_users:admin"] + Self.reportScopes, plans: paid).respond(request) { activeHosts(request, $0) }
+            try await endpoint(.heavy, ["report:read:list_users:admin"] + Self.reportScopes, plans: paid).respond(request) {
+                activeHosts(request, $0)
+            }
         }
         router.get("/v2/report/activities") { request, _ in
-            try await endpoint(.heavy, ["report:read:user_activities:admin"] + Self.reportScopes, plans: paid).respond(request) { signIns(request, $0) }
+            try await endpoint(.heavy, ["report:read:user_activities:admin"] + Self.reportScopes, plans: paid).respond(request) {
+                signIns(request, $0)
+            }
         }
         router.get("/v2/report/operationlogs") { request, _ in
-            try await endpoint(.heavy, ["report:read:operation_logs:admin"] + Self.reportScopes, plans: paid).respond(request) { operationLogs(request, $0) }
+            try await endpoint(.heavy, ["report:read:operation_logs:admin"] + Self.reportScopes, plans: paid).respond(request) {
+                operationLogs(request, $0)
+            }
         }
         router.get("/v2/report/billing") { request, _ in
             try await endpoint(.heavy, ["report:read:billing:admin"] + Self.reportScopes, plans: paid).respond(request) { billingReports($0) }
         }
         router.get("/v2/report/billing/invoices") { request, _ in
-            try await endpoint(.heavy, ["report:read:billing_invoice:admin"] + Self.reportScopes, plans: paid).respond(request) { billingInvoices(request, $0) }
+            try await endpoint(.heavy, ["report:read:billing_invoice:admin"] + Self.reportScopes, plans: paid).respond(request) {
+                billingInvoices(request, $0)
+            }
         }
         router.get("/v2/report/telephone") { request, _ in
             try await endpoint(.heavy, ["report:read:telephone:admin"] + Self.reportScopes, plans: paid).respond(request) { telephone(request, $0) }
@@ -59,7 +72,9 @@ struct SandboxDataRoutes: Sendable {
             try await endpoint(.medium, ["phone:read:list_users:admin", "phone:read:admin"], plans: paid).respond(request) { phoneUsers(request, $0) }
         }
         router.get("/v2/phone/calling_plans") { request, _ in
-            try await endpoint(.medium, ["phone:read:list_calling_plans:admin", "phone:read:admin"], plans: paid).respond(request) { callingPlans($0) }
+            try await endpoint(.medium, ["phone:read:list_calling_plans:admin", "phone:read:admin"], plans: paid).respond(request) {
+                callingPlans($0)
+            }
         }
         router.get("/v2/phone/call_logs") { request, _ in
             try await endpoint(.heavy, ["phone:read:list_call_logs:admin", "phone:read:admin", "phone_call_log:read:admin"], plans: paid)
@@ -80,7 +95,8 @@ struct SandboxDataRoutes: Sendable {
     // MARK: - Helpers
 
     func query(_ request: Request) -> SandboxQuery {
-        SandboxQuery(values: Dictionary(request.uri.queryParameters.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { first, _ in first }))
+        SandboxQuery(
+            values: Dictionary(request.uri.queryParameters.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { first, _ in first }))
     }
 
     /// `/accounts/{accountId}/…` accepts `me` or the caller's own account id; others are 404 code 2001.
@@ -164,12 +180,14 @@ struct SandboxDataRoutes: Sendable {
     }
 
     func planInformation(_ caller: SandboxEndpoint.Caller) -> SandboxReply {
-        SandboxReply(.ok, [
-            "plan_base": [
-                "type": planType(caller.account.plan), "hosts": seats(caller.account), "service_effective_date": "2025-01-01T00:00:00Z",
-                "next_invoice_date": "2026-12-01T00:00:00Z", "status": "active",
-            ],
-        ])
+        SandboxReply(
+            .ok,
+            [
+                "plan_base": [
+                    "type": planType(caller.account.plan), "hosts": seats(caller.account), "service_effective_date": "2025-01-01T00:00:00Z",
+                    "next_invoice_date": "2026-12-01T00:00:00Z", "status": "active",
+                ]
+            ])
     }
 
     func invoices(_ request: Request, _ caller: SandboxEndpoint.Caller) -> SandboxReply {
@@ -322,14 +340,18 @@ struct SandboxDataRoutes: Sendable {
             return SandboxReply.error(.notFound, code: 5010, "Report does not exist.")
         }
         let seats = seats(caller.account)
-        return SandboxReply(.ok, [
-            "currency": "USD",
-            "invoices": [[
-                "start_date": "2026-0\(month + 1)-01", "end_date": "2026-0\(month + 1)-28", "invoice_number": "INV-\(id)",
-                "invoice_charge_name": "Zoom Workplace \(planType(caller.account.plan))", "quantity": seats,
-                "total_amount": String(format: "%.2f", money(seats * 1_499)), "tax_amount": String(format: "%.2f", money(seats * 149)),
-            ]],
-        ])
+        return SandboxReply(
+            .ok,
+            [
+                "currency": "USD",
+                "invoices": [
+                    [
+                        "start_date": "2026-0\(month + 1)-01", "end_date": "2026-0\(month + 1)-28", "invoice_number": "INV-\(id)",
+                        "invoice_charge_name": "Zoom Workplace \(planType(caller.account.plan))", "quantity": seats,
+                        "total_amount": String(format: "%.2f", money(seats * 1_499)), "tax_amount": String(format: "%.2f", money(seats * 149)),
+                    ]
+                ],
+            ])
     }
 
     func telephone(_ request: Request, _ caller: SandboxEndpoint.Caller) -> SandboxReply {
@@ -361,14 +383,20 @@ struct SandboxDataRoutes: Sendable {
     func phoneUsers(_ request: Request, _ caller: SandboxEndpoint.Caller) -> SandboxReply {
         let account = caller.account
         let total = sandbox.cachedCount("phone-users", account: account, hasPhone)
-        return paged(request, scope: "phone-users|\(account.index)", key: "users", maximum: 100, count: sandbox.userCount(account), total: total) { index in
+        return paged(request, scope: "phone-users|\(account.index)", key: "users", maximum: 100, count: sandbox.userCount(account), total: total) {
+            index in
             guard let user = sandbox.user(account, index: index), hasPhone(user) else { return nil }
             var random = random(8, account, index)
             var row: [String: Any] = [
                 "id": random.identifier(), "phone_user_id": random.identifier(), "name": "\(user.firstName) \(user.lastName)",
                 "email": user.email, "extension_id": random.identifier(), "extension_number": 1_000 + index, "status": "activate",
                 "site": ["id": "site_\(account.index)", "name": "Main Office"],
-                "calling_plans": [["name": "US/CA Unlimited Calling Plan", "type": 200, "billing_account_id": "ba_\(account.index)", "billing_account_name": account.name]],
+                "calling_plans": [
+                    [
+                        "name": "US/CA Unlimited Calling Plan", "type": 200, "billing_account_id": "ba_\(account.index)",
+                        "billing_account_name": account.name,
+                    ]
+                ],
                 "phone_numbers": [["id": random.identifier(), "number": "+1650555\(String(format: "%04d", index % 10_000))"]],
                 "cost_center": "CC-\(100 + index % 5)",
             ]
@@ -380,17 +408,27 @@ struct SandboxDataRoutes: Sendable {
     func callingPlans(_ caller: SandboxEndpoint.Caller) -> SandboxReply {
         let assigned = sandbox.cachedCount("phone-users", account: caller.account, hasPhone)
         let subscribed = assigned + 5
-        return SandboxReply(.ok, ["calling_plans": [
-            ["name": "US/CA Unlimited Calling Plan", "type": 200, "subscribed": subscribed, "assigned": assigned, "available": subscribed - assigned,
-             "billing_account_id": "ba_\(caller.account.index)", "billing_account_name": caller.account.name],
-            ["name": "International Calling Plan", "type": 400, "subscribed": 2, "assigned": 0, "available": 2,
-             "billing_account_id": "ba_\(caller.account.index)", "billing_account_name": caller.account.name],
-        ]])
+        return SandboxReply(
+            .ok,
+            [
+                "calling_plans": [
+                    [
+                        "name": "US/CA Unlimited Calling Plan", "type": 200, "subscribed": subscribed, "assigned": assigned,
+                        "available": subscribed - assigned,
+                        "billing_account_id": "ba_\(caller.account.index)", "billing_account_name": caller.account.name,
+                    ],
+                    [
+                        "name": "International Calling Plan", "type": 400, "subscribed": 2, "assigned": 0, "available": 2,
+                        "billing_account_id": "ba_\(caller.account.index)", "billing_account_name": caller.account.name,
+                    ],
+                ]
+            ])
     }
 
     func callLogs(_ request: Request, _ caller: SandboxEndpoint.Caller) -> SandboxReply {
         let account = caller.account
-        return windowed(request, caller, kind: "call-logs", key: "call_logs", perDay: eventsPerDay(account, divisor: 4), defaultDays: 1) { day, slot in
+        return windowed(request, caller, kind: "call-logs", key: "call_logs", perDay: eventsPerDay(account, divisor: 4), defaultDays: 1) {
+            day, slot in
             var random = random(9, account, day, slot)
             guard let owner = sandbox.user(account, index: random.below(sandbox.userCount(account))), hasPhone(owner) else { return nil }
             let outbound = random.chance(50)
@@ -429,7 +467,10 @@ struct SandboxDataRoutes: Sendable {
 
     func location(_ account: SandboxAccount, _ index: Int) -> [String: Any] {
         var random = random(11, account, index)
-        return ["id": random.identifier(), "name": ["HQ Building", "Floor 2", "Annex"][index], "parent_location_id": "", "type": index == 0 ? "building" : "floor"]
+        return [
+            "id": random.identifier(), "name": ["HQ Building", "Floor 2", "Annex"][index], "parent_location_id": "",
+            "type": index == 0 ? "building" : "floor",
+        ]
     }
 
     func rooms(_ request: Request, _ caller: SandboxEndpoint.Caller) -> SandboxReply {

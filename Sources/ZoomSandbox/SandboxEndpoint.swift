@@ -51,10 +51,12 @@ struct SandboxEndpoint: Sendable {
         case .dropped:
             // Announce the whole body, send half, then fail: the server closes the connection mid-body.
             let half = Array(data.prefix(data.count / 2))
-            return Response(status: .ok, headers: fields, body: .init(contentLength: data.count) { writer in
-                try await writer.write(ByteBuffer(bytes: half))
-                throw CancellationError()
-            })
+            return Response(
+                status: .ok, headers: fields,
+                body: .init(contentLength: data.count) { writer in
+                    try await writer.write(ByteBuffer(bytes: half))
+                    throw CancellationError()
+                })
         default:
             return Response(status: .ok, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
@@ -113,8 +115,10 @@ struct SandboxEndpoint: Sendable {
     private func authenticate(_ request: Request) -> Result<SandboxAccess, Rejection> {
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
             if request.uri.queryParameters.get("access_token") != nil {
-                return .failure(Rejection(response: SandboxHTTP.zoomError(
-                    .unauthorized, code: 124, "Invalid access token, this access token is not supported as query parameter string.")))
+                return .failure(
+                    Rejection(
+                        response: SandboxHTTP.zoomError(
+                            .unauthorized, code: 124, "Invalid access token, this access token is not supported as query parameter string.")))
             }
             return .failure(Rejection(response: SandboxHTTP.zoomError(.unauthorized, code: 124, "Invalid access token.")))
         }

@@ -44,8 +44,9 @@ public struct SandboxFaultPlan: Sendable, Codable, Equatable {
         guard rates.allSatisfy({ (0...1).contains($0) }), (500...599).contains(errorStatus), latencyMilliseconds >= 0,
             latencyMilliseconds <= 60_000, rateLimitStorm >= 0, (0...60_000).contains(tokenDelayMilliseconds)
         else {
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: [], debugDescription: "rates must be within 0…1, error_status 5xx, latency_ms and token_delay_ms 0…60000"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: [], debugDescription: "rates must be within 0…1, error_status 5xx, latency_ms and token_delay_ms 0…60000"))
         }
     }
 }

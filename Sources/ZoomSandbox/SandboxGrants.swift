@@ -118,7 +118,8 @@ final class SandboxGrants: Sendable {
                 generation += 1
                 state.generations[principal] = generation
             }
-            state.access[access] = AccessRecord(principal: principal, scopes: scopes, expiresAt: now.addingTimeInterval(lifetime), generation: generation)
+            state.access[access] = AccessRecord(
+                principal: principal, scopes: scopes, expiresAt: now.addingTimeInterval(lifetime), generation: generation)
             if let refresh { state.refresh[refresh] = RefreshRecord(principal: principal, scopes: scopes, generation: generation) }
         }
         return (access, refresh)

@@ -66,10 +66,11 @@ struct SandboxOAuthRoutes: Sendable {
     }
 
     private func approve(_ consent: SandboxGrants.PendingConsent, user: SandboxUser) throws -> Response {
-        let code = try sandbox.grants.issueCode(SandboxGrants.Code(
-            principal: SandboxPrincipal(clientID: consent.clientID, accountIndex: user.accountIndex, userIndex: user.index),
-            redirectURI: consent.redirectURI, challenge: consent.challenge, challengeMethod: consent.challengeMethod,
-            expiresAt: sandbox.clock.now.addingTimeInterval(Self.codeLifetime), used: false))
+        let code = try sandbox.grants.issueCode(
+            SandboxGrants.Code(
+                principal: SandboxPrincipal(clientID: consent.clientID, accountIndex: user.accountIndex, userIndex: user.index),
+                redirectURI: consent.redirectURI, challenge: consent.challenge, challengeMethod: consent.challengeMethod,
+                expiresAt: sandbox.clock.now.addingTimeInterval(Self.codeLifetime), used: false))
         return SandboxHTTP.redirect(SandboxHTTP.appendQuery(consent.redirectURI, [("code", code), ("state", consent.state)]))
     }
 

@@ -17,7 +17,8 @@ struct SandboxRESTRoutes: Sendable {
         }
         router.get("/v2/users/:userId") { request, context in
             let id = context.parameters.get("userId") ?? ""
-            let scopes = id == "me"
+            let scopes =
+                id == "me"
                 ? ["user:read:user", "user:read:user:admin", "user:read", "user:read:admin", "user_info:read"]
                 : ["user:read:user:admin", "user:read:admin"]
             return try await endpoint(.light, scopes).respond(request) { getUser(id, $0) }
@@ -28,8 +29,10 @@ struct SandboxRESTRoutes: Sendable {
         }
         router.get("/v2/roles/:roleId/members") { request, context in
             let id = context.parameters.get("roleId") ?? ""
-            return try await endpoint(.medium, ["role:read:list_members:admin", "role:read:list_members", "role:read:admin"], plans: [.pro, .business])
-                .respond(request) { try roleMembers(request, id, $0) }
+            return try await endpoint(
+                .medium, ["role:read:list_members:admin", "role:read:list_members", "role:read:admin"], plans: [.pro, .business]
+            )
+            .respond(request) { try roleMembers(request, id, $0) }
         }
         router.get("/v2/groups") { request, _ in
             try await endpoint(.medium, ["group:read:list_groups:admin", "group:read:admin"]).respond(request) { listGroups($0) }
@@ -61,10 +64,12 @@ struct SandboxRESTRoutes: Sendable {
             sandbox.user(account, index: index).flatMap { matches($0) ? userJSON($0) : nil }
         }
         let total = sandbox.cachedCount("users|\(status)|\(roleFilter ?? "")", account: account, matches)
-        return SandboxReply(.ok, [
-            "page_count": (total + page.size - 1) / page.size, "page_number": 1, "page_size": page.size,
-            "total_records": total, "next_page_token": pager.token(for: page, next: next), "users": users,
-        ])
+        return SandboxReply(
+            .ok,
+            [
+                "page_count": (total + page.size - 1) / page.size, "page_number": 1, "page_size": page.size,
+                "total_records": total, "next_page_token": pager.token(for: page, next: next), "users": users,
+            ])
     }
 
     func getUser(_ id: String, _ caller: SandboxEndpoint.Caller) -> SandboxReply {
@@ -166,12 +171,15 @@ struct SandboxRESTRoutes: Sendable {
         case .failure(let error): return error.reply
         }
         let include = { (index: Int) in sandbox.user(account, index: index).flatMap { matches($0) ? memberJSON($0) : nil } }
-        let (members, next) = candidates.map { pager.scan(page, candidates: $0, include) }
+        let (members, next) =
+            candidates.map { pager.scan(page, candidates: $0, include) }
             ?? pager.scan(page, count: sandbox.userCount(account), include)
         let total = sandbox.cachedCount(scope, account: account, candidates: candidates, matches)
-        return SandboxReply(.ok, [
-            "page_count": (total + page.size - 1) / page.size, "page_number": 1, "page_size": page.size,
-            "total_records": total, "next_page_token": pager.token(for: page, next: next), "members": members,
-        ])
+        return SandboxReply(
+            .ok,
+            [
+                "page_count": (total + page.size - 1) / page.size, "page_number": 1, "page_size": page.size,
+                "total_records": total, "next_page_token": pager.token(for: page, next: next), "members": members,
+            ])
     }
 }

@@ -54,17 +54,20 @@ public struct SandboxUser: Sendable, Hashable {
         id = random.identifier(length: 14) + "u" + Self.base36(index, width: 7)
         firstName = random.pick(Self.firstNames)
         lastName = random.pick(Self.lastNames)
-        let local = [Self.asciiFirstNames[Self.firstNames.firstIndex(of: firstName)!],
-                     Self.asciiLastNames[Self.lastNames.firstIndex(of: lastName)!] + String(index)]
-            .filter { !$0.isEmpty }.joined(separator: ".")
+        let local = [
+            Self.asciiFirstNames[Self.firstNames.firstIndex(of: firstName)!],
+            Self.asciiLastNames[Self.lastNames.firstIndex(of: lastName)!] + String(index),
+        ]
+        .filter { !$0.isEmpty }.joined(separator: ".")
         let domain = "sandbox-\(account.index).example.com"
         // Zoom keeps emails as entered: some users typed capitals.
         email = (random.chance(15) ? local : local.lowercased()) + "@" + domain
         role = index == 0 ? .owner : (index <= 2 ? .admin : .member)
         roleID = role == .member && index % 11 == 5 ? SandboxDirectory.customRole(seed: seed, account: account).id : role.zoomRoleID
-        groupIDs = SandboxDirectory.groupIndex(ofUser: index, account: account).map {
-            [SandboxDirectory.group(seed: seed, account: account, index: $0).id]
-        } ?? []
+        groupIDs =
+            SandboxDirectory.groupIndex(ofUser: index, account: account).map {
+                [SandboxDirectory.group(seed: seed, account: account, index: $0).id]
+            } ?? []
         let licence = random.below(100)
         type = role != .member ? 2 : (licence < 55 ? 1 : (licence < 95 ? 2 : 99))
         let statusRoll = random.below(100)
@@ -73,7 +76,8 @@ public struct SandboxUser: Sendable, Hashable {
         jobTitle = random.chance(60) ? random.pick(Self.titles) : nil
         timezone = random.pick(Self.timezones)
         createdAt = Self.epoch.addingTimeInterval(-Double(random.below(3 * 365 * 86_400) + 86_400))
-        lastLoginAt = status == "pending" || random.chance(5)
+        lastLoginAt =
+            status == "pending" || random.chance(5)
             ? nil : Self.epoch.addingTimeInterval(-Double(random.below(120 * 86_400)))
         pmi = 1_000_000_000 + random.below(8_999_999_999)
     }

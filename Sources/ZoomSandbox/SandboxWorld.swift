@@ -90,11 +90,12 @@ public struct SandboxWorld: Sendable {
     /// every account.
     public init(configuration: SandboxConfiguration) {
         seed = configuration.seed
-        let plans: [(String, SandboxPlan, Int)] = [
-            ("Sandbox Pro Inc.", .pro, configuration.users),
-            ("Sandbox Free LLC", .free, 5),
-            ("Sandbox Business Corp", .business, 20),
-        ] + (0..<max(0, configuration.fleetAccounts)).map { ("Sandbox Fleet \(Self.fleetNumber($0)) Inc.", .pro, configuration.fleetUsers) }
+        let plans: [(String, SandboxPlan, Int)] =
+            [
+                ("Sandbox Pro Inc.", .pro, configuration.users),
+                ("Sandbox Free LLC", .free, 5),
+                ("Sandbox Business Corp", .business, 20),
+            ] + (0..<max(0, configuration.fleetAccounts)).map { ("Sandbox Fleet \(Self.fleetNumber($0)) Inc.", .pro, configuration.fleetUsers) }
         accounts = plans.enumerated().map { index, entry in
             var random = SandboxRandom(seed: configuration.seed, 1, UInt64(index))
             return SandboxAccount(
@@ -107,26 +108,31 @@ public struct SandboxWorld: Sendable {
         }
         var apps: [SandboxApp] = []
         let platform = credentials(0, 0)
-        apps.append(SandboxApp(
-            name: "Tether (sandbox platform app)", kind: .platform, clientID: platform.0, clientSecret: platform.1,
-            redirectURIs: configuration.redirectURIs, scopes: Self.granularScopes))
+        apps.append(
+            SandboxApp(
+                name: "Tether (sandbox platform app)", kind: .platform, clientID: platform.0, clientSecret: platform.1,
+                redirectURIs: configuration.redirectURIs, scopes: Self.granularScopes))
         let limited = credentials(4, 0)
-        apps.append(SandboxApp(
-            name: "Tether limited (sandbox)", kind: .platform, clientID: limited.0, clientSecret: limited.1,
-            redirectURIs: configuration.redirectURIs, scopes: ["user:read:user:admin"]))
+        apps.append(
+            SandboxApp(
+                name: "Tether limited (sandbox)", kind: .platform, clientID: limited.0, clientSecret: limited.1,
+                redirectURIs: configuration.redirectURIs, scopes: ["user:read:user:admin"]))
         let classic = credentials(1, 0)
-        apps.append(SandboxApp(
-            name: "Tether classic (sandbox)", kind: .platform, clientID: classic.0, clientSecret: classic.1,
-            redirectURIs: configuration.redirectURIs, scopes: Self.classicScopes))
+        apps.append(
+            SandboxApp(
+                name: "Tether classic (sandbox)", kind: .platform, clientID: classic.0, clientSecret: classic.1,
+                redirectURIs: configuration.redirectURIs, scopes: Self.classicScopes))
         for account in accounts {
             let custom = credentials(2, account.index)
-            apps.append(SandboxApp(
-                name: "\(account.name) custom app", kind: .custom(accountIndex: account.index), clientID: custom.0,
-                clientSecret: custom.1, redirectURIs: configuration.redirectURIs, scopes: Self.granularScopes))
+            apps.append(
+                SandboxApp(
+                    name: "\(account.name) custom app", kind: .custom(accountIndex: account.index), clientID: custom.0,
+                    clientSecret: custom.1, redirectURIs: configuration.redirectURIs, scopes: Self.granularScopes))
             let serverToServer = credentials(3, account.index)
-            apps.append(SandboxApp(
-                name: "\(account.name) server-to-server app", kind: .serverToServer(accountIndex: account.index),
-                clientID: serverToServer.0, clientSecret: serverToServer.1, redirectURIs: [], scopes: Self.granularScopes))
+            apps.append(
+                SandboxApp(
+                    name: "\(account.name) server-to-server app", kind: .serverToServer(accountIndex: account.index),
+                    clientID: serverToServer.0, clientSecret: serverToServer.1, redirectURIs: [], scopes: Self.granularScopes))
         }
         self.apps = apps
     }

@@ -1,7 +1,7 @@
+import CurlHTTP
 import Foundation
 public import Hummingbird
 public import Logging
-import CurlHTTP
 import NIOConcurrencyHelpers
 import Vault
 
@@ -21,7 +21,10 @@ public final class ZoomSandbox: Sendable {
     let edits = SandboxEdits()
     let faults: SandboxFaults
     /// Sends webhook events for the control API.
-    let httpClient = CurlHTTPClient(configuration: { var configuration = CurlHTTPClient.Configuration(); configuration.threads = 2; return configuration }())
+    let httpClient = CurlHTTPClient(
+        configuration: {
+            var configuration = CurlHTTPClient.Configuration(); configuration.threads = 2; return configuration
+        }())
     private let requests = NIOLockedValueBox<(paths: [String: Int], categories: [String: Int])>(([:], [:]))
     /// Signs page tokens; random per process, so tokens from another sandbox run are rejected.
     let pageTokenKey: [UInt8]
@@ -80,7 +83,8 @@ public final class ZoomSandbox: Sendable {
     /// control API added or changed (the only ones whose groups can differ from the generated ones).
     func memberCandidates(_ account: SandboxAccount, of group: SandboxGroup) -> [Int] {
         let generatedGroups = SandboxDirectory.groupCount(account)
-        let generated = group.index < generatedGroups - 1
+        let generated =
+            group.index < generatedGroups - 1
             ? Array(stride(from: group.index, to: account.userCount, by: generatedGroups - 1)) : []
         let edited = edits.editedIndices(account)
         return edited.isEmpty ? generated : Array(Set(generated).union(edited)).sorted()

@@ -2,8 +2,8 @@ import CurlHTTP
 import Foundation
 import Postgres
 import Store
-import Testing
 import TestSupport
+import Testing
 
 /// SECURITY.md B7 and the row-level security the connect tables rely on.
 @Suite("API keys and tenant isolation", .enabled(if: TestDatabase.isAvailableOrRequired))
@@ -33,16 +33,19 @@ struct APIAccessTests {
     func rowLevelSecurity() async throws {
         try await withHarness { h in
             let lax = try await h.owner.withConnection { connection in
-                try connection.query("""
+                try connection.query(
+                    """
                     SELECT c.relname::text FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id'
                     WHERE c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace
                       AND (NOT c.relrowsecurity OR NOT c.relforcerowsecurity
                            OR NOT EXISTS (SELECT FROM pg_policy p WHERE p.polrelid = c.oid))
-                    """).map { try $0.decode(String.self, at: 0) }
+                    """
+                ).map { try $0.decode(String.self, at: 0) }
             }
             #expect(lax.isEmpty, "tables without forced RLS: \(lax)")
             let (tables, forced) = try await h.owner.withConnection { connection in
-                try connection.query("""
+                try connection.query(
+                    """
                     SELECT count(*)::bigint, count(*) FILTER (WHERE c.relrowsecurity AND c.relforcerowsecurity)::bigint
                     FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id'
                     WHERE c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace

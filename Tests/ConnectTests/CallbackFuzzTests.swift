@@ -64,7 +64,9 @@ struct CallbackFuzzTests {
         Figures.count("fuzz.callbacks", accepted + refused)
     }
 
-    @Test("1,000 generated callbacks against the running server: never a 5xx, no row written, no token request", .enabled(if: TestDatabase.isAvailableOrRequired))
+    @Test(
+        "1,000 generated callbacks against the running server: never a 5xx, no row written, no token request",
+        .enabled(if: TestDatabase.isAvailableOrRequired))
     func fuzzCallbacksOverHTTP() async throws {
         try await withHarness { h in
             var random = SeededRandom(seed: 0xB1_0B1)

@@ -1,8 +1,8 @@
 import CurlHTTP
 import Foundation
 import Postgres
-import Testing
 import TestSupport
+import Testing
 import ZoomSandbox
 
 /// SECURITY.md B2 and O1–O8, O10: every way a callback can be wrong gets its own 400, writes no row and
@@ -10,7 +10,9 @@ import ZoomSandbox
 @Suite("OAuth callback hardening", .enabled(if: TestDatabase.isAvailableOrRequired))
 struct CallbackSecurityTests {
     /// A flow started in `browser`, stopped before the provider answers: the authorize URL's state.
-    static func startedFlow(_ h: Harness, _ browser: inout Browser, slug: String = "acme", key: String) async throws -> (state: String, authorize: String) {
+    static func startedFlow(
+        _ h: Harness, _ browser: inout Browser, slug: String = "acme", key: String
+    ) async throws -> (state: String, authorize: String) {
         let started = try await browser.start(try await h.connectURL(slug, key: key))
         let authorize = try #require(started.header("location"))
         let state = try #require(URLComponents(string: authorize)?.queryItems?.first { $0.name == "state" }?.value)
@@ -157,7 +159,8 @@ struct CallbackSecurityTests {
             let (_, authorize) = try await Self.startedFlow(h, &browser, key: key)
             let location = try await browser.consent(authorize)
             try await h.owner.withConnection { connection in
-                _ = try connection.execute("UPDATE oauth_flows SET expires_at = now() - interval '1 minute', created_at = now() - interval '11 minutes'")
+                _ = try connection.execute(
+                    "UPDATE oauth_flows SET expires_at = now() - interval '1 minute', created_at = now() - interval '11 minutes'")
             }
             let query = String(location[location.index(after: location.firstIndex(of: "?")!)...])
             try await Self.expectRejected(h, &browser, query: query, code: "expired", "expired flow")
@@ -192,9 +195,10 @@ struct CallbackSecurityTests {
         try await withHarness { h in
             let (_, key) = try await h.makeTenant("acme")
             let url = try await h.connectURL("acme", key: key)
-            let response = try await h.http.execute(HTTPClientRequest(
-                method: "POST", url: Browser(h).local(url),
-                headers: [HTTPHeader("Host", "evil.example"), HTTPHeader("X-Forwarded-Host", "evil.example")]))
+            let response = try await h.http.execute(
+                HTTPClientRequest(
+                    method: "POST", url: Browser(h).local(url),
+                    headers: [HTTPHeader("Host", "evil.example"), HTTPHeader("X-Forwarded-Host", "evil.example")]))
             #expect(response.status == 303)
             let redirect = URLComponents(string: response.header("location") ?? "")?.queryItems?.first { $0.name == "redirect_uri" }?.value
             #expect(redirect == Harness.redirectURI)
@@ -206,18 +210,27 @@ struct CallbackSecurityTests {
     func sessionValidation() async throws {
         try await withHarness { h in
             let (_, key) = try await h.makeTenant("acme")
-            for bad in ["//evil.com", "/\\evil.com", "https:evil.com", "%2F%2Fevil.com", "javascript:alert(1)", "/%09/evil.com",
-                        "https://evil.example/done", "https://smp.example.evil.com/", "https://user@smp.example/x", "/relative"] {
-                let response = try await h.api("POST", "/v1/tenants/acme/connect-sessions", key: key,
-                                               json: ["provider": "zoom", "mode": "platform", "return_url": bad])
+            for bad in [
+                "//evil.com", "/\\evil.com", "https:evil.com", "%2F%2Fevil.com", "javascript:alert(1)", "/%09/evil.com",
+                "https://evil.example/done", "https://smp.example.evil.com/", "https://user@smp.example/x", "/relative",
+            ] {
+                let response = try await h.api(
+                    "POST", "/v1/tenants/acme/connect-sessions", key: key,
+                    json: ["provider": "zoom", "mode": "platform", "return_url": bad])
                 #expect(response.status == 400, "\(bad)")
             }
-            #expect(try await h.api("POST", "/v1/tenants/acme/connect-sessions", key: key, json: ["provider": "slack", "mode": "platform"]).status == 400)
-            #expect(try await h.api("POST", "/v1/tenants/acme/connect-sessions", key: key, json: ["provider": "zoom", "mode": "server_to_server"]).status == 400)
-            #expect(try await h.api("POST", "/v1/tenants/acme/connect-sessions", key: key, json: ["provider": "zoom", "mode": "platform", "extra": 1]).status == 400)
-            let notJSON = try await h.http.execute(HTTPClientRequest(
-                method: "POST", url: h.base + "/v1/tenants/acme/connect-sessions",
-                headers: [HTTPHeader("Authorization", "Bearer \(key)"), HTTPHeader("Content-Type", "text/plain")], body: Array("{}".utf8)))
+            #expect(
+                try await h.api("POST", "/v1/tenants/acme/connect-sessions", key: key, json: ["provider": "slack", "mode": "platform"]).status == 400)
+            #expect(
+                try await h.api("POST", "/v1/tenants/acme/connect-sessions", key: key, json: ["provider": "zoom", "mode": "server_to_server"]).status
+                    == 400)
+            #expect(
+                try await h.api("POST", "/v1/tenants/acme/connect-sessions", key: key, json: ["provider": "zoom", "mode": "platform", "extra": 1])
+                    .status == 400)
+            let notJSON = try await h.http.execute(
+                HTTPClientRequest(
+                    method: "POST", url: h.base + "/v1/tenants/acme/connect-sessions",
+                    headers: [HTTPHeader("Authorization", "Bearer \(key)"), HTTPHeader("Content-Type", "text/plain")], body: Array("{}".utf8)))
             #expect(notJSON.status == 400)
             let count = try await h.owner.withConnection { try $0.query("SELECT count(*)::bigint FROM connect_sessions")[0].decode(Int.self, at: 0) }
             #expect(count == 0)

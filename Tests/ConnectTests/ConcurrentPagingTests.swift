@@ -1,6 +1,6 @@
 import CurlHTTP
-import NIOConcurrencyHelpers
 import Foundation
+import NIOConcurrencyHelpers
 import Postgres
 import TestSupport
 import Testing
@@ -13,15 +13,19 @@ import ZoomSandbox
 struct ConcurrentPagingTests {
     @Test("every user synced by two concurrent runs is served, none twice within a pass, while the consumer pages during the writes")
     func pagingDuringSyncs() async throws {
-        try await withHarness(sandbox: { $0.rateLimits = false; $0.users = 900 }) { h in
+        try await withHarness(sandbox: {
+            $0.rateLimits = false; $0.users = 900
+        }) { h in
             let (tenant, key) = try await h.makeTenant("acme")
             var connections: [String] = []
             for account in [0, 2] {
                 let app = h.serverToServerApp(account: account)
-                let created = try await h.api("POST", "/v1/tenants/acme/connections", key: key, json: [
-                    "provider": "zoom", "mode": "server_to_server", "account_id": h.sandbox.world.accounts[account].id,
-                    "client_id": app.clientID, "client_secret": app.clientSecret,
-                ])
+                let created = try await h.api(
+                    "POST", "/v1/tenants/acme/connections", key: key,
+                    json: [
+                        "provider": "zoom", "mode": "server_to_server", "account_id": h.sandbox.world.accounts[account].id,
+                        "client_id": app.clientID, "client_secret": app.clientSecret,
+                    ])
                 connections.append(try #require(try h.object(created)["id"] as? String))
             }
             // Only the users stream matters here: replace the full first syncs with users-only runs.
@@ -72,10 +76,11 @@ struct ConcurrentPagingTests {
             }
             writesOver.withLockedValue { $0 = true }
             let (passes, duplicates, seen) = try await consumer.value
-            let stored = Set(try await h.owner.withConnection { sql in
-                try sql.query("SELECT id FROM users WHERE tenant_id = \(UUID(uuidString: tenant)!) AND deleted_at IS NULL")
-                    .map { try $0.decode(UUID.self, at: 0).uuidString.lowercased() }
-            })
+            let stored = Set(
+                try await h.owner.withConnection { sql in
+                    try sql.query("SELECT id FROM users WHERE tenant_id = \(UUID(uuidString: tenant)!) AND deleted_at IS NULL")
+                        .map { try $0.decode(UUID.self, at: 0).uuidString.lowercased() }
+                })
             #expect(stored.count == h.sandbox.userCount(h.account) + h.sandbox.userCount(h.sandbox.world.accounts[2]))
             #expect(passes >= 3, "the consumer paged while the runs wrote")
             #expect(duplicates.isEmpty, "a pass served a record twice: \(duplicates.prefix(3))")

@@ -3,8 +3,8 @@ import CurlHTTP
 import Foundation
 import Sensitive
 import Store
-import Testing
 import TestSupport
+import Testing
 import ZoomSandbox
 
 /// The three ways to connect a Zoom account, end to end over real HTTP against the sandbox.
@@ -66,14 +66,16 @@ struct ConnectFlowTests {
             #expect(streams.allSatisfy { $0["permitted"] as? Bool == true })
 
             // Reconnecting the same account reuses the connection and replaces its tokens.
-            let before = try await h.connections.credentials(tenantID: UUID(uuidString: connection["tenant_id"] as! String)!, connectionID: UUID(uuidString: id)!)
+            let before = try await h.connections.credentials(
+                tenantID: UUID(uuidString: connection["tenant_id"] as! String)!, connectionID: UUID(uuidString: id)!)
             var again = Browser(h)
             let second = try await again.connect(try await h.connectURL("acme", key: key))
             #expect(second.locationParameters["connection_id"] == id)
             let list = try h.object(try await h.api("GET", "/v1/tenants/acme/connections", key: key))
             #expect((list["data"] as? [Any])?.count == 1)
             #expect(list.keys.contains("next_cursor"))
-            let after = try await h.connections.credentials(tenantID: UUID(uuidString: connection["tenant_id"] as! String)!, connectionID: UUID(uuidString: id)!)
+            let after = try await h.connections.credentials(
+                tenantID: UUID(uuidString: connection["tenant_id"] as! String)!, connectionID: UUID(uuidString: id)!)
             #expect(before?.refreshToken != after?.refreshToken)
         }
     }
@@ -154,10 +156,12 @@ struct ConnectFlowTests {
             let (tenantID, key) = try await h.makeTenant("acme")
             let app = h.serverToServerApp()
             func create(_ account: String, _ secret: String) async throws -> HTTPClientResponse {
-                try await h.api("POST", "/v1/tenants/acme/connections", key: key, json: [
-                    "provider": "zoom", "mode": "server_to_server", "account_id": account, "client_id": app.clientID,
-                    "client_secret": secret, "name": "Main Zoom",
-                ])
+                try await h.api(
+                    "POST", "/v1/tenants/acme/connections", key: key,
+                    json: [
+                        "provider": "zoom", "mode": "server_to_server", "account_id": account, "client_id": app.clientID,
+                        "client_secret": secret, "name": "Main Zoom",
+                    ])
             }
             let wrongSecret = try await create(h.account.id, "not-the-secret")
             #expect(wrongSecret.status == 400)
@@ -232,8 +236,9 @@ struct ConnectFlowTests {
             #expect(initial["rate_limit_plan"] as? String == "pro")
             #expect(stream(initial, "users")?["interval_seconds"] is NSNull)
 
-            let patched = try h.object(try await h.api(
-                "PATCH", path, key: key, json: ["rate_limit_plan": "business", "sync_intervals": ["users": 900, "report_daily": 43_200]]))
+            let patched = try h.object(
+                try await h.api(
+                    "PATCH", path, key: key, json: ["rate_limit_plan": "business", "sync_intervals": ["users": 900, "report_daily": 43_200]]))
             #expect(patched["rate_limit_plan"] as? String == "business")
             #expect(stream(patched, "users")?["interval_seconds"] as? Int == 900)
             #expect(stream(patched, "report_daily")?["interval_seconds"] as? Int == 43_200)

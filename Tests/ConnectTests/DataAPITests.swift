@@ -13,11 +13,13 @@ struct DataAPITests {
     static func seedUsers(_ h: Harness, tenant: String, count: Int) async throws -> String {
         let connection = UUID()
         try await h.owner.withConnection { sql in
-            try sql.execute("""
+            try sql.execute(
+                """
                 INSERT INTO connections (tenant_id, id, provider, mode, status, external_account_id, client_id)
                 VALUES (\(UUID(uuidString: tenant)!), \(connection), 'zoom', 'server_to_server', 'active', \(tenant), 'client')
                 """)
-            try sql.execute("""
+            try sql.execute(
+                """
                 INSERT INTO users (tenant_id, connection_id, remote_id, email, first_name, status, license_type, role_id, group_ids,
                                    last_login_at, raw, content_hash, updated_at, deleted_at)
                 SELECT \(UUID(uuidString: tenant)!), \(connection), 'u' || i,
@@ -58,10 +60,11 @@ struct DataAPITests {
             #expect(pages == 3)
             #expect(seen.count == 200 && Set(seen).count == 200, "live users: every fifth of 250 is deleted")
             let first = try #require(try await page(h, "/v1/tenants/acme/users?limit=1", key: key).rows.first)
-            #expect(Set(first.keys) == [
-                "id", "connection_id", "remote_id", "email", "first_name", "last_name", "display_name", "status", "license_type", "role_id",
-                "department", "job_title", "timezone", "group_ids", "last_login_at", "created_remote_at", "deleted", "deleted_at", "updated_at",
-            ])
+            #expect(
+                Set(first.keys) == [
+                    "id", "connection_id", "remote_id", "email", "first_name", "last_name", "display_name", "status", "license_type", "role_id",
+                    "department", "job_title", "timezone", "group_ids", "last_login_at", "created_remote_at", "deleted", "deleted_at", "updated_at",
+                ])
             #expect(first["connection_id"] as? String == connection)
             let index = try #require(Int((first["remote_id"] as? String ?? "").dropFirst()))
             #expect((1...6).contains(index), "the oldest run of equal timestamps comes first")
@@ -116,9 +119,11 @@ struct DataAPITests {
             #expect(try await page(h, "/v1/tenants/globex/users?limit=1000", key: otherKey).rows.count == 3)
             #expect(try await h.api("GET", "/v1/tenants/acme/users", key: otherKey).status == 404)
             #expect(try await h.api("GET", "/v1/tenants/acme/users", key: nil).status == 401)
-            for path in ["groups", "roles", "sub-accounts", "billing/plan-usage", "billing/plans", "billing/invoices", "reports/daily-usage",
-                         "reports/active-hosts", "reports/sign-ins", "reports/operation-logs", "reports/billing", "reports/telephone",
-                         "phone/users", "phone/calling-plans", "phone/call-logs", "rooms", "rooms/devices", "rooms/locations"] {
+            for path in [
+                "groups", "roles", "sub-accounts", "billing/plan-usage", "billing/plans", "billing/invoices", "reports/daily-usage",
+                "reports/active-hosts", "reports/sign-ins", "reports/operation-logs", "reports/billing", "reports/telephone",
+                "phone/users", "phone/calling-plans", "phone/call-logs", "rooms", "rooms/devices", "rooms/locations",
+            ] {
                 let (rows, next) = try await page(h, "/v1/tenants/acme/\(path)", key: key)
                 #expect(rows.isEmpty && next == nil, "\(path)")
             }
@@ -134,12 +139,14 @@ struct DataAPITests {
             _ = try await Self.seedUsers(h, tenant: otherTenant, count: 1)
             try await h.owner.withConnection { sql in
                 let tenantID = UUID(uuidString: tenant)!, connectionID = UUID(uuidString: connection)!
-                try sql.execute("""
+                try sql.execute(
+                    """
                     INSERT INTO groups (tenant_id, connection_id, remote_id, name, raw, content_hash)
                     VALUES (\(tenantID), \(connectionID), 'g1', 'Sales', '{}', '\\x00')
                     """)
                 // Users 1…12 (user 12 never synced as a user: 'u99'), member 3 removed from the group.
-                try sql.execute("""
+                try sql.execute(
+                    """
                     INSERT INTO group_members (tenant_id, connection_id, remote_id, group_remote_id, user_remote_id, email, raw, content_hash, deleted_at)
                     SELECT \(tenantID), \(connectionID), 'g1:' || u, 'g1', u, u || '@example.com', '{}', '\\x00', CASE WHEN u = 'u3' THEN now() END
                     FROM unnest(ARRAY['u1','u2','u3','u4','u5','u6','u7','u8','u9','u10','u11','u99']) AS u
@@ -151,7 +158,8 @@ struct DataAPITests {
             var members: [[String: Any]] = []
             var cursor: String?
             repeat {
-                let (rows, next) = try await page(h, "/v1/tenants/acme/groups/\(groupID)/members?limit=5" + (cursor.map { "&cursor=\($0)" } ?? ""), key: key)
+                let (rows, next) = try await page(
+                    h, "/v1/tenants/acme/groups/\(groupID)/members?limit=5" + (cursor.map { "&cursor=\($0)" } ?? ""), key: key)
                 members += rows
                 cursor = next
             } while cursor != nil && members.count < 50

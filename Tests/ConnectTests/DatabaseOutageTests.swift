@@ -43,8 +43,9 @@ struct DatabaseOutageTests {
         try await withRunningServer(app, ports: ports) { base in
             func users() async throws -> (HTTPClientResponse, Duration) {
                 let started = ContinuousClock.now
-                let response = try await http.execute(HTTPClientRequest(
-                    url: base + "/v1/tenants/acme/users", headers: [HTTPHeader("Authorization", "Bearer \(key)")]))
+                let response = try await http.execute(
+                    HTTPClientRequest(
+                        url: base + "/v1/tenants/acme/users", headers: [HTTPHeader("Authorization", "Bearer \(key)")]))
                 return (response, ContinuousClock.now - started)
             }
             #expect(try await users().0.status == 200)

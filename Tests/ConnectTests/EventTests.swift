@@ -19,10 +19,12 @@ struct EventTests {
     /// Creates the tenant's server-to-server connection through the API; returns its id.
     static func connectServerToServer(_ h: Harness, key: String) async throws -> String {
         let app = h.serverToServerApp()
-        let created = try await h.api("POST", "/v1/tenants/acme/connections", key: key, json: [
-            "provider": "zoom", "mode": "server_to_server", "account_id": h.account.id, "client_id": app.clientID,
-            "client_secret": app.clientSecret,
-        ])
+        let created = try await h.api(
+            "POST", "/v1/tenants/acme/connections", key: key,
+            json: [
+                "provider": "zoom", "mode": "server_to_server", "account_id": h.account.id, "client_id": app.clientID,
+                "client_secret": app.clientSecret,
+            ])
         #expect(created.status == 201, "\(created.bodyText)")
         return try #require(try h.object(created)["id"] as? String)
     }
@@ -76,8 +78,9 @@ struct EventTests {
             }
             let (_, otherKey) = try await h.makeTenant("other")
             #expect(try await h.api("GET", "/v1/tenants/acme/events", key: otherKey).status == 404)
-            #expect(try await h.api("GET", "/v1/tenants/other/events?cursor=\(firstID)", key: otherKey).status == 400,
-                    "another tenant's event id is not a cursor")
+            #expect(
+                try await h.api("GET", "/v1/tenants/other/events?cursor=\(firstID)", key: otherKey).status == 400,
+                "another tenant's event id is not a cursor")
         }
     }
 
@@ -166,7 +169,8 @@ struct EventTests {
                     #expect(HMACSHA256.isValid(code: code, key: signingKey, message: message))
                     #expect(!HMACSHA256.isValid(code: code, key: signingKey, message: message + [0x20]), "a changed body fails")
                     let body = try #require(
-                        try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any], "\(String(decoding: request.body, as: UTF8.self).prefix(300))")
+                        try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any],
+                        "\(String(decoding: request.body, as: UTF8.self).prefix(300))")
                     #expect(body["id"] as? String == eventID)
                     #expect(body["tenant_id"] as? String == tenant)
                     #expect(body["type"] as? String == "connection.status_changed")
@@ -189,7 +193,9 @@ struct EventTests {
                 let connection = try #require(try await h.object(h.api("GET", "/v1/tenants/acme/connections", key: key))["data"] as? [[String: Any]])
                 #expect(try await h.api("DELETE", "/v1/tenants/acme/connections/\(connection[0]["id"] as? String ?? "")", key: key).status == 204)
                 // The revocation's event happened 25 hours ago as far as delivery is concerned.
-                _ = try await h.owner.withConnection { try $0.execute("UPDATE events SET created_at = created_at - interval '25 hours' WHERE delivery_status = 'pending'") }
+                _ = try await h.owner.withConnection {
+                    try $0.execute("UPDATE events SET created_at = created_at - interval '25 hours' WHERE delivery_status = 'pending'")
+                }
                 try await Self.deliverer(h).deliverDue()
                 let states = try await Self.deliveryState(h)
                 #expect(states.map(\.0).sorted() == ["failed", "none"])
@@ -203,13 +209,16 @@ struct EventTests {
     func webhookValidation() async throws {
         try await withHarness { h in
             let (_, key) = try await h.makeTenant("acme")
-            for url in ["http://example.com/hook", "ftp://example.com", "https://user:pw@example.com/hook", "https://example.com/#x", "/relative",
-                        "https://example.com/" + String(repeating: "a", count: 2100)] {
+            for url in [
+                "http://example.com/hook", "ftp://example.com", "https://user:pw@example.com/hook", "https://example.com/#x", "/relative",
+                "https://example.com/" + String(repeating: "a", count: 2100),
+            ] {
                 let response = try await h.api("PUT", "/v1/tenants/acme/webhook", key: key, json: ["url": url])
                 #expect(response.status == 400, "\(url)")
                 #expect(!response.bodyText.contains("pw@"))
             }
-            #expect(try await h.api("PUT", "/v1/tenants/acme/webhook", key: key, json: ["url": "https://example.com/h", "secret": "x"]).status == 400)
+            #expect(
+                try await h.api("PUT", "/v1/tenants/acme/webhook", key: key, json: ["url": "https://example.com/h", "secret": "x"]).status == 400)
             #expect(try await h.api("GET", "/v1/tenants/acme/webhook", key: key).status == 404)
             #expect(try await h.api("PUT", "/v1/tenants/acme/webhook", key: key, json: ["url": "https://hooks.example.com/tether"]).status == 200)
             #expect(try await h.api("DELETE", "/v1/tenants/acme/webhook", key: key).status == 204)

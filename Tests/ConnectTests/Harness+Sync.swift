@@ -13,8 +13,9 @@ extension Harness {
         configuration.concurrency = concurrency
         var logger = Logger(label: "tether.tests.worker")
         logger.logLevel = .error
-        let worker = SyncWorker(dependencies: SyncDependencies(
-            pool: app, registry: connect.registry, tokens: tokens, http: outbound, configuration: configuration, logger: logger))
+        let worker = SyncWorker(
+            dependencies: SyncDependencies(
+                pool: app, registry: connect.registry, tokens: tokens, http: outbound, configuration: configuration, logger: logger))
         let running = Task { try await worker.run() }
         defer { running.cancel() }
         let deadline = ContinuousClock.now + .seconds(120)
@@ -26,8 +27,9 @@ extension Harness {
 
     /// Calls the sandbox's control API (faults, changes).
     func control(_ method: String, _ path: String, _ body: [String: Any]) async throws -> HTTPClientResponse {
-        try await http.execute(HTTPClientRequest(
-            method: method, url: sandboxBase + "/_sandbox" + path, headers: [HTTPHeader("Content-Type", "application/json")],
-            body: Array(try JSONSerialization.data(withJSONObject: body))))
+        try await http.execute(
+            HTTPClientRequest(
+                method: method, url: sandboxBase + "/_sandbox" + path, headers: [HTTPHeader("Content-Type", "application/json")],
+                body: Array(try JSONSerialization.data(withJSONObject: body))))
     }
 }

@@ -50,11 +50,12 @@ struct Harness: Sendable {
     static let webhookSecret = "whsec-test-secret-0123456789"
     /// The test side's client (browser, API caller). Tether's server has a client of its own, so that
     /// requests waiting on the server never hold the threads the server needs for its outbound calls.
-    static let http = CurlHTTPClient(configuration: {
-        var configuration = CurlHTTPClient.Configuration()
-        configuration.threads = 64
-        return configuration
-    }())
+    static let http = CurlHTTPClient(
+        configuration: {
+            var configuration = CurlHTTPClient.Configuration()
+            configuration.threads = 64
+            return configuration
+        }())
 
     let sandbox: ZoomSandbox
     let sandboxBase: String
@@ -106,7 +107,9 @@ func withHarness<Result: Sendable>(
                 connect: ConnectConfiguration(publicURL: Harness.publicURL, returnURLOrigins: [Harness.returnOrigin]))
             configuration.providers.zoomOAuthBaseURL = oauthBaseURL ?? sandboxBase
             configuration.providers.zoomAPIBaseURL = sandboxBase + "/v2"
-            configuration.providers.platformApps = ["zoom": ClientCredentials(clientID: platform.clientID, clientSecret: Secret(platform.clientSecret))]
+            configuration.providers.platformApps = [
+                "zoom": ClientCredentials(clientID: platform.clientID, clientSecret: Secret(platform.clientSecret))
+            ]
             configuration.providers.webhookSecrets = webhookSecret.map { ["zoom": Secret($0)] } ?? [:]
             configuration.migrations = try Migration.load(from: TestDatabase.migrationsDirectory)
             let components = TetherComponents(configuration: configuration, pool: app, http: outbound, logger: logger)
@@ -116,9 +119,11 @@ func withHarness<Result: Sendable>(
             let server = components.httpServer(serverConfiguration) { continuation.yield($0) }
             let adminKey = try await APIKeys(pool: app).create(tenantID: nil, name: "test admin").key.unsafeValue
             return try await withRunningServer(server, ports: ports) { base in
-                try await body(Harness(
-                    sandbox: sandbox, sandboxBase: sandboxBase, outbound: outbound, base: base, app: app, owner: owner, ownerURL: ownerURL, vault: components.vault,
-                    connect: components.connect, tokens: components.tokens, logs: capture, adminKey: adminKey))
+                try await body(
+                    Harness(
+                        sandbox: sandbox, sandboxBase: sandboxBase, outbound: outbound, base: base, app: app, owner: owner, ownerURL: ownerURL,
+                        vault: components.vault,
+                        connect: components.connect, tokens: components.tokens, logs: capture, adminKey: adminKey))
             }
         }
     }
@@ -132,8 +137,9 @@ extension Harness {
         var headers: [HTTPHeader] = []
         if let key { headers.append(HTTPHeader("Authorization", "Bearer \(key)")) }
         if json != nil { headers.append(HTTPHeader("Content-Type", "application/json")) }
-        return try await http.execute(HTTPClientRequest(
-            method: method, url: base + path, headers: headers, body: try json.map { Array(try JSONSerialization.data(withJSONObject: $0)) }))
+        return try await http.execute(
+            HTTPClientRequest(
+                method: method, url: base + path, headers: headers, body: try json.map { Array(try JSONSerialization.data(withJSONObject: $0)) }))
     }
 
     /// Creates a tenant and a key for it; returns (tenant id, key).

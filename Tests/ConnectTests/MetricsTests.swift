@@ -14,7 +14,8 @@ struct MetricsTests {
             let (tenant, key) = try await h.makeTenant("acme")
             let connection = try await DataAPITests.seedUsers(h, tenant: tenant, count: 3)
             try await h.owner.withConnection { sql in
-                try sql.execute("""
+                try sql.execute(
+                    """
                     INSERT INTO connection_streams (tenant_id, connection_id, name, permitted)
                     VALUES (\(UUID(uuidString: tenant)!), \(UUID(uuidString: connection)!), 'users', true)
                     """)

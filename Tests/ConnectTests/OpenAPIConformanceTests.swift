@@ -77,27 +77,33 @@ struct OpenAPIConformanceTests {
             let key = try #require(created["key"]?.string)
 
             // Browser routes.
-            let session = try #require(try await call(
-                "POST", "/v1/tenants/{tenant}/connect-sessions", "/v1/tenants/acme/connect-sessions", key: key,
-                json: ["provider": "zoom", "mode": "platform"]))
+            let session = try #require(
+                try await call(
+                    "POST", "/v1/tenants/{tenant}/connect-sessions", "/v1/tenants/acme/connect-sessions", key: key,
+                    json: ["provider": "zoom", "mode": "platform"]))
             let token = try #require(session["url"]?.string?.split(separator: "/").last.map(String.init))
             checker.check(try await h.http.execute(HTTPClientRequest(url: h.base + "/connect/\(token)")), "GET", "/connect/{token}")
             checker.check(try await h.http.execute(HTTPClientRequest(method: "POST", url: h.base + "/connect/\(token)")), "POST", "/connect/{token}")
             checker.check(try await h.http.execute(HTTPClientRequest(url: h.base + "/connect/\(token)")), "GET", "/connect/{token}", "used")
             checker.check(try await h.http.execute(HTTPClientRequest(url: h.base + "/connect/result")), "GET", "/connect/result")
-            checker.check(try await h.http.execute(HTTPClientRequest(url: h.base + "/oauth/callback/zoom?code=x&state=y")), "GET", "/oauth/callback/zoom")
             checker.check(
-                try await h.http.execute(HTTPClientRequest(
-                    method: "POST", url: h.base + "/webhooks/zoom", headers: [HTTPHeader("Content-Type", "application/json")],
-                    body: Array(#"{"event":"app_deauthorized","payload":{}}"#.utf8))),
+                try await h.http.execute(HTTPClientRequest(url: h.base + "/oauth/callback/zoom?code=x&state=y")), "GET", "/oauth/callback/zoom")
+            checker.check(
+                try await h.http.execute(
+                    HTTPClientRequest(
+                        method: "POST", url: h.base + "/webhooks/zoom", headers: [HTTPHeader("Content-Type", "application/json")],
+                        body: Array(#"{"event":"app_deauthorized","payload":{}}"#.utf8))),
                 "POST", "/webhooks/zoom", "unsigned")
 
             // A server-to-server connection to the Business account (it has rooms), synced for real so every table has rows.
             let app = h.serverToServerApp(account: 2)
-            let connection = try #require(try await call(
-                "POST", "/v1/tenants/{tenant}/connections", "/v1/tenants/acme/connections", key: key,
-                json: ["provider": "zoom", "mode": "server_to_server", "account_id": h.sandbox.world.accounts[2].id,
-                       "client_id": app.clientID, "client_secret": app.clientSecret, "name": "Main"]))
+            let connection = try #require(
+                try await call(
+                    "POST", "/v1/tenants/{tenant}/connections", "/v1/tenants/acme/connections", key: key,
+                    json: [
+                        "provider": "zoom", "mode": "server_to_server", "account_id": h.sandbox.world.accounts[2].id,
+                        "client_id": app.clientID, "client_secret": app.clientSecret, "name": "Main",
+                    ]))
             let connectionID = try #require(connection["id"]?.string)
             let connectionPath = "/v1/tenants/acme/connections/\(connectionID)"
             _ = try await call("GET", "/v1/tenants/{tenant}/connections", "/v1/tenants/acme/connections", key: key)
@@ -116,8 +122,10 @@ struct OpenAPIConformanceTests {
 
             // Every data list, with raw JSON, and the member lists of the first group and role.
             var firstIDs: [String: String] = [:]
-            for (template, _) in document.operations.map({ ($0.path, $0.method) }) where template.hasPrefix("/v1/tenants/{tenant}/")
-                && !template.contains("{id}") && !["connections", "events", "webhook", "connect-sessions", "api-keys"].contains(where: { template.hasSuffix($0) })
+            for (template, _) in document.operations.map({ ($0.path, $0.method) })
+            where template.hasPrefix("/v1/tenants/{tenant}/")
+                && !template.contains("{id}")
+                && !["connections", "events", "webhook", "connect-sessions", "api-keys"].contains(where: { template.hasSuffix($0) })
             {
                 let path = template.replacingOccurrences(of: "{tenant}", with: "acme")
                 let page = try await call("GET", template, path + "?limit=3&include=raw&include_deleted=true", key: key)
@@ -133,8 +141,10 @@ struct OpenAPIConformanceTests {
             }
 
             // Events and the webhook.
-            _ = try await call("PUT", "/v1/tenants/{tenant}/webhook", "/v1/tenants/acme/webhook", key: key, json: ["url": "https://hooks.example.com/t"])
-            _ = try await call("PUT", "/v1/tenants/{tenant}/webhook", "/v1/tenants/acme/webhook", key: key, json: ["url": "http://hooks.example.com/t"])
+            _ = try await call(
+                "PUT", "/v1/tenants/{tenant}/webhook", "/v1/tenants/acme/webhook", key: key, json: ["url": "https://hooks.example.com/t"])
+            _ = try await call(
+                "PUT", "/v1/tenants/{tenant}/webhook", "/v1/tenants/acme/webhook", key: key, json: ["url": "http://hooks.example.com/t"])
             _ = try await call("GET", "/v1/tenants/{tenant}/webhook", "/v1/tenants/acme/webhook", key: key)
             let events = try await call("GET", "/v1/tenants/{tenant}/events", "/v1/tenants/acme/events", key: key)
             #expect((events?["data"]?.array?.count ?? 0) >= 2)
@@ -161,7 +171,9 @@ struct OpenAPIConformanceTests {
             // The reverse: every route pattern the server answered is documented.
             let metrics = try await h.http.execute(HTTPClientRequest(url: h.base + "/metrics")).bodyText
             let answered = Set(metrics.matches(of: /tether_http_requests_total\{method="(\w+)",route="([^"]+)"/).map { "\($0.1) \($0.2)" })
-            let undocumented = answered.filter { !all.contains($0.replacingOccurrences(of: "{provider}", with: "zoom")) && !$0.hasSuffix(" NotFound") }
+            let undocumented = answered.filter {
+                !all.contains($0.replacingOccurrences(of: "{provider}", with: "zoom")) && !$0.hasSuffix(" NotFound")
+            }
             #expect(undocumented.isEmpty, "routes missing from the document: \(undocumented.sorted())")
         }
     }

@@ -56,7 +56,9 @@ struct OpenAPIDocument {
             if let pattern = rules["pattern"]?.string, text.range(of: pattern, options: .regularExpression) == nil {
                 found.append("\(path): \(text.debugDescription) does not match \(pattern)")
             }
-            if let format = rules["format"]?.string, !Self.conforms(text, to: format) { found.append("\(path): \(text.debugDescription) is not a \(format)") }
+            if let format = rules["format"]?.string, !Self.conforms(text, to: format) {
+                found.append("\(path): \(text.debugDescription) is not a \(format)")
+            }
             if let maximum = rules["maxLength"]?.integer, text.count > maximum { found.append("\(path): longer than \(maximum)") }
             if let minimum = rules["minLength"]?.integer, text.count < minimum { found.append("\(path): shorter than \(minimum)") }
         case .integer(let number):

@@ -24,11 +24,13 @@ struct TenantPropertyTests {
             let (tenant, key) = try await h.makeTenant(slug)
             let connection = try await DataAPITests.seedUsers(h, tenant: tenant, count: 30)
             let groups = try await h.owner.withConnection { sql in
-                try sql.query("""
+                try sql.query(
+                    """
                     INSERT INTO groups (tenant_id, connection_id, remote_id, name, raw, content_hash)
                     SELECT \(UUID(uuidString: tenant)!), \(UUID(uuidString: connection)!), 'g' || i, 'Group ' || i, '{}', '\\x00'
                     FROM generate_series(0, 3) i RETURNING id
-                    """).map { try $0.decode(UUID.self, at: 0).uuidString.lowercased() }
+                    """
+                ).map { try $0.decode(UUID.self, at: 0).uuidString.lowercased() }
             }
             slugs.append(slug)
             keys.append(key)

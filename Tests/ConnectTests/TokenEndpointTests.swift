@@ -2,8 +2,8 @@ import CurlHTTP
 import Foundation
 import Hummingbird
 import NIOConcurrencyHelpers
-import Testing
 import TestSupport
+import Testing
 import ZoomSandbox
 
 /// SECURITY.md B3 and O9: a token endpoint that answers badly leaves no token and no connection, and the
@@ -21,7 +21,10 @@ struct TokenEndpointTests {
     static let cases: [(String, Answer)] = [
         ("body is not JSON", Answer(body: "access_token=abc")),
         ("an HTML 502", Answer(status: .badGateway, contentType: "text/html", body: "<html><body>Bad gateway</body></html>")),
-        ("access_token is a number", Answer(body: #"{"access_token":12345,"token_type":"bearer","expires_in":3600,"refresh_token":"r","scope":"a"}"#)),
+        (
+            "access_token is a number",
+            Answer(body: #"{"access_token":12345,"token_type":"bearer","expires_in":3600,"refresh_token":"r","scope":"a"}"#)
+        ),
         ("refresh_token is missing", Answer(body: #"{"access_token":"a","token_type":"bearer","expires_in":3600,"scope":"a"}"#)),
         ("expires_in is negative", Answer(body: #"{"access_token":"a","token_type":"bearer","expires_in":-5,"refresh_token":"r","scope":"a"}"#)),
         ("expires_in is huge", Answer(body: #"{"access_token":"a","token_type":"bearer","expires_in":99999999999,"refresh_token":"r","scope":"a"}"#)),
@@ -36,15 +39,18 @@ struct TokenEndpointTests {
         let router = Router()
         router.post("/oauth/token") { _, _ -> Response in
             if answer.drip {
-                return Response(status: .ok, headers: [.contentType: answer.contentType], body: ResponseBody { writer in
-                    for byte in answer.body.utf8 {
-                        try await writer.write(ByteBuffer(bytes: [byte]))
-                        try await Task.sleep(for: .seconds(1))
-                    }
-                    try await writer.finish(nil)
-                })
+                return Response(
+                    status: .ok, headers: [.contentType: answer.contentType],
+                    body: ResponseBody { writer in
+                        for byte in answer.body.utf8 {
+                            try await writer.write(ByteBuffer(bytes: [byte]))
+                            try await Task.sleep(for: .seconds(1))
+                        }
+                        try await writer.finish(nil)
+                    })
             }
-            return Response(status: answer.status, headers: [.contentType: answer.contentType], body: .init(byteBuffer: ByteBuffer(string: answer.body)))
+            return Response(
+                status: answer.status, headers: [.contentType: answer.contentType], body: .init(byteBuffer: ByteBuffer(string: answer.body)))
         }
         return try await withLoopbackRouter(router) { authorizationServer in
             try await withHarness(oauthBaseURL: authorizationServer) { h in

@@ -3,8 +3,8 @@ import Foundation
 import Postgres
 import Sensitive
 import Store
-import Testing
 import TestSupport
+import Testing
 import ZoomSandbox
 
 /// DESIGN §5 and SECURITY.md O12, W-series: tokens refreshed once however many callers ask, the rotated
@@ -34,7 +34,8 @@ struct TokenLifecycleTests {
             let (tenant, id) = try await Self.connected(h, "acme")
             let old = try await h.tokens.accessToken(tenantID: tenant, connectionID: id)
             try await Self.expireSoon(h)
-            let other = TokenProvider(connections: h.connections, vault: h.vault, registry: h.connect.registry, http: h.outbound, logger: TestDatabase.logger)
+            let other = TokenProvider(
+                connections: h.connections, vault: h.vault, registry: h.connect.registry, http: h.outbound, logger: TestDatabase.logger)
             let refreshes = h.sandbox.refreshes
             let tokens = try await withThrowingTaskGroup(of: String.self) { group in
                 for index in 0..<50 {

@@ -4,10 +4,10 @@ import Foundation
 import Postgres
 import Sensitive
 import Store
-import Testing
 import TestSupport
-import ZoomSandbox
+import Testing
 import Vault
+import ZoomSandbox
 
 /// SECURITY.md K3, K8, K9 and online rotation (K10's correctness part), on the real tables.
 @Suite("Vault at rest", .enabled(if: TestDatabase.isAvailableOrRequired))
@@ -29,7 +29,8 @@ struct VaultStorageTests {
             #expect(opened == 0)
             // Through the database too: B's row holding A's ciphertext makes B's refresh fail, not succeed with A's grant.
             try await h.owner.withConnection { connection in
-                _ = try connection.execute("""
+                _ = try connection.execute(
+                    """
                     UPDATE connection_credentials SET refresh_token = \(a.refreshToken), access_token_expires_at = now()
                     WHERE tenant_id = \(tenantB)
                     """)
@@ -48,7 +49,8 @@ struct VaultStorageTests {
             let vault = CredentialVault(keyRing: ring)
             let rotation = KeyRotation(pool: h.app, vault: vault, logger: TestDatabase.logger)
             #expect(try await rotation.status() == ["k1": 3])
-            let tokens = TokenProvider(connections: h.connections, vault: vault, registry: h.connect.registry, http: h.outbound, logger: TestDatabase.logger)
+            let tokens = TokenProvider(
+                connections: h.connections, vault: vault, registry: h.connect.registry, http: h.outbound, logger: TestDatabase.logger)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for (tenant, id) in connections {
                     group.addTask {
@@ -100,14 +102,24 @@ struct VaultStorageTests {
             }
             _ = try await h.tokens.refresh(tenantID: UUID(uuidString: tenant)!, connectionID: UUID(uuidString: id)!, force: true)
             let sealed = try #require(try await h.connections.credentials(tenantID: UUID(uuidString: tenant)!, connectionID: UUID(uuidString: id)!))
-            let access = try #require(try h.vault.open(sealed.accessToken, column: "access_token", tenantID: UUID(uuidString: tenant)!, connectionID: UUID(uuidString: id)!))
-            let refresh = try #require(try h.vault.open(sealed.refreshToken, column: "refresh_token", tenantID: UUID(uuidString: tenant)!, connectionID: UUID(uuidString: id)!))
+            let access = try #require(
+                try h.vault.open(sealed.accessToken, column: "access_token", tenantID: UUID(uuidString: tenant)!, connectionID: UUID(uuidString: id)!)
+            )
+            let refresh = try #require(
+                try h.vault.open(
+                    sealed.refreshToken, column: "refresh_token", tenantID: UUID(uuidString: tenant)!, connectionID: UUID(uuidString: id)!))
             let connectToken = String(url.split(separator: "/").last!)
 
             let dump = try Self.pgDump(bindir: bindir, url: h.ownerURL)
             #expect(dump.contains("connection_credentials"), "the dump is real")
-            let haystacks = [("logs", h.logs.all.joined(separator: "\n")), ("dump", dump)]
-                + responses.enumerated().map { ("response \($0.offset)", $0.element.headers.map { "\($0.name): \($0.value)" }.joined(separator: "\n") + "\n" + $0.element.bodyText) }
+            let haystacks =
+                [("logs", h.logs.all.joined(separator: "\n")), ("dump", dump)]
+                + responses.enumerated().map {
+                    (
+                        "response \($0.offset)",
+                        $0.element.headers.map { "\($0.name): \($0.value)" }.joined(separator: "\n") + "\n" + $0.element.bodyText
+                    )
+                }
             let sentinels = [
                 ("client secret", app.clientSecret), ("access token", access.unsafeValue), ("refresh token", refresh.unsafeValue),
                 ("authorization code", code), ("state", state), ("connect link token", connectToken), ("API key", key),
@@ -125,7 +137,8 @@ struct VaultStorageTests {
                 }
             }
             Figures.record("sentinel.searches", searches)
-            Figures.record("sentinel.places", "\(sentinels.count) secrets, raw and base64, in the logs, a pg_dump and \(responses.count) HTTP responses")
+            Figures.record(
+                "sentinel.places", "\(sentinels.count) secrets, raw and base64, in the logs, a pg_dump and \(responses.count) HTTP responses")
             Figures.record("sentinel.hits", hits)
             // K9: no API response has a field named like a secret.
             for response in responses where response.header("content-type")?.hasPrefix("application/json") == true {

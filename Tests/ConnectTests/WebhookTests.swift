@@ -2,10 +2,10 @@ import CurlHTTP
 import Foundation
 import Postgres
 import Store
-import Testing
 import TestSupport
-import ZoomSandbox
+import Testing
 import Vault
+import ZoomSandbox
 
 /// SECURITY.md B10 and O13 over HTTP: Zoom's signature scheme, the URL-validation handshake, and
 /// `app_deauthorized` revoking and purging exactly the matching connections, once.
@@ -25,8 +25,9 @@ struct WebhookTests {
         let ts = timestamp ?? String(Int(skew > 0 ? seconds.rounded(.up) : seconds.rounded(.down)) + skew)
         var headers = [HTTPHeader("Content-Type", "application/json"), HTTPHeader("x-zm-request-timestamp", ts)]
         if !omitSignature { headers.append(HTTPHeader("x-zm-signature", signature ?? sign(body, timestamp: ts))) }
-        return try await h.http.execute(HTTPClientRequest(
-            method: "POST", url: h.base + "/webhooks/zoom", headers: headers + extra, body: Array(body.utf8)))
+        return try await h.http.execute(
+            HTTPClientRequest(
+                method: "POST", url: h.base + "/webhooks/zoom", headers: headers + extra, body: Array(body.utf8)))
     }
 
     static func deauthorization(account: String, client: String) -> String {
@@ -47,12 +48,15 @@ struct WebhookTests {
             }
             #expect(took.allSatisfy { $0 < .seconds(3) }, "\(took)")
             let median = took.sorted()[took.count / 2]
-            Figures.record("webhooks.handshake_ms", String(format: "%.1f", Double(median.components.seconds) * 1_000 + Double(median.components.attoseconds) / 1e15))
+            Figures.record(
+                "webhooks.handshake_ms",
+                String(format: "%.1f", Double(median.components.seconds) * 1_000 + Double(median.components.attoseconds) / 1e15))
             let response = try #require(last)
             #expect(response.status == 200)
             let json = try h.object(response)
             #expect(json["plainToken"] as? String == "qgg8vlvZRS6UYooatFL8Aw")
-            let expected = Hex.encode(HMACSHA256.authenticationCode(key: Array(Harness.webhookSecret.utf8), message: Array("qgg8vlvZRS6UYooatFL8Aw".utf8)))
+            let expected = Hex.encode(
+                HMACSHA256.authenticationCode(key: Array(Harness.webhookSecret.utf8), message: Array("qgg8vlvZRS6UYooatFL8Aw".utf8)))
             #expect(json["encryptedToken"] as? String == expected)
         }
     }
@@ -68,11 +72,15 @@ struct WebhookTests {
             let ts = String(now)
             var tampered = Array(body.utf8)
             tampered[tampered.count - 3] ^= 0x01
-            let reserialized = String(decoding: try JSONSerialization.data(
-                withJSONObject: try JSONSerialization.jsonObject(with: Data(body.utf8)), options: [.sortedKeys]), as: UTF8.self)
+            let reserialized = String(
+                decoding: try JSONSerialization.data(
+                    withJSONObject: try JSONSerialization.jsonObject(with: Data(body.utf8)), options: [.sortedKeys]), as: UTF8.self)
             #expect(reserialized != body)
             let cases: [(String, HTTPClientResponse)] = [
-                ("body changed by one byte", try await Self.deliver(h, String(decoding: tampered, as: UTF8.self), timestamp: ts, signature: Self.sign(body, timestamp: ts))),
+                (
+                    "body changed by one byte",
+                    try await Self.deliver(h, String(decoding: tampered, as: UTF8.self), timestamp: ts, signature: Self.sign(body, timestamp: ts))
+                ),
                 ("wrong secret", try await Self.deliver(h, body, signature: Self.sign(body, timestamp: ts, secret: "other"))),
                 ("non-hex signature", try await Self.deliver(h, body, signature: "v0=" + String(repeating: "z", count: 64))),
                 ("short signature", try await Self.deliver(h, body, signature: "v0=abcd")),
@@ -104,13 +112,18 @@ struct WebhookTests {
             // Tenant "gamma" connects the same account with server-to-server credentials: not affected.
             let (_, keyC) = try await h.makeTenant("gamma")
             let s2s = h.serverToServerApp()
-            #expect(try await h.api("POST", "/v1/tenants/gamma/connections", key: keyC, json: [
-                "provider": "zoom", "mode": "server_to_server", "account_id": h.account.id, "client_id": s2s.clientID,
-                "client_secret": s2s.clientSecret,
-            ]).status == 201)
+            #expect(
+                try await h.api(
+                    "POST", "/v1/tenants/gamma/connections", key: keyC,
+                    json: [
+                        "provider": "zoom", "mode": "server_to_server", "account_id": h.account.id, "client_id": s2s.clientID,
+                        "client_secret": s2s.clientSecret,
+                    ]
+                ).status == 201)
             // A synced row for tenant A's connection, in a data table with a foreign key to connections.
             try await h.owner.withConnection { connection in
-                try connection.executeScript("""
+                try connection.executeScript(
+                    """
                     CREATE TABLE sample_users (tenant_id uuid NOT NULL, connection_id uuid NOT NULL, remote_id text NOT NULL,
                         FOREIGN KEY (tenant_id, connection_id) REFERENCES connections (tenant_id, id) ON DELETE CASCADE);
                     GRANT SELECT, INSERT, UPDATE, DELETE ON sample_users TO \(TestDatabase.appRole);
@@ -127,7 +140,9 @@ struct WebhookTests {
             for (slug, key, id) in [("acme", keyA, idA), ("beta", keyB, idB)] {
                 let connection = try h.object(try await h.api("GET", "/v1/tenants/\(slug)/connections/\(id)", key: key))
                 #expect(connection["status"] as? String == "revoked")
-                #expect(try await h.connections.credentials(tenantID: UUID(uuidString: connection["tenant_id"] as! String)!, connectionID: UUID(uuidString: id)!) == nil)
+                #expect(
+                    try await h.connections.credentials(
+                        tenantID: UUID(uuidString: connection["tenant_id"] as! String)!, connectionID: UUID(uuidString: id)!) == nil)
             }
             let gamma = try h.object(try await h.api("GET", "/v1/tenants/gamma/connections", key: keyC))
             #expect((gamma["data"] as? [[String: Any]])?.first?["status"] as? String == "active")

@@ -1,8 +1,9 @@
-@testable import Credentials
 import Foundation
 import OAuth
 import Store
 import Testing
+
+@testable import Credentials
 
 /// Every branch of the token lifecycle's decision, from stored facts alone: no database, no provider.
 @Suite("Token lifecycle decisions")
@@ -21,8 +22,16 @@ struct TokenLifecycleDecisionTests {
     @Test("a stored token with time left is used as it is; forcing past it asks for a new one unless another caller just refreshed")
     func storedToken() {
         #expect(TokenLifecycle.step(facts { $0.storedTokenNeedsRefresh = false }) == .useStoredToken)
-        #expect(TokenLifecycle.step(facts { $0.storedTokenNeedsRefresh = false; $0.force = true }) == .request(.refreshToken))
-        #expect(TokenLifecycle.step(facts { $0.storedTokenNeedsRefresh = false; $0.force = true; $0.refreshedSinceRead = true }) == .useStoredToken)
+        #expect(
+            TokenLifecycle.step(
+                facts {
+                    $0.storedTokenNeedsRefresh = false; $0.force = true
+                }) == .request(.refreshToken))
+        #expect(
+            TokenLifecycle.step(
+                facts {
+                    $0.storedTokenNeedsRefresh = false; $0.force = true; $0.refreshedSinceRead = true
+                }) == .useStoredToken)
     }
 
     @Test("each mode asks for its own grant: a refresh token for browser connects, account credentials for server-to-server")
@@ -52,7 +61,11 @@ struct TokenLifecycleDecisionTests {
             return
         }
         #expect(error.kind == .transient)
-        #expect(TokenLifecycle.step(facts { $0.nextAttemptAt = later; $0.force = true }) == .request(.refreshToken))
+        #expect(
+            TokenLifecycle.step(
+                facts {
+                    $0.nextAttemptAt = later; $0.force = true
+                }) == .request(.refreshToken))
         #expect(TokenLifecycle.step(facts { $0.nextAttemptAt = Self.now.addingTimeInterval(-1) }) == .request(.refreshToken))
     }
 
@@ -82,15 +95,19 @@ struct TokenLifecycleDecisionTests {
 
     @Test("invalid_grant and invalid_client end in re-authorization; other failures retry later, keeping an unexpired token in use")
     func failures() {
-        #expect(TokenLifecycle.outcome(of: .invalidGrant, refreshFailures: 0, storedTokenExpiresAt: nil, now: Self.now)
-            == .reauthorize(reason: "the provider rejected the refresh token (invalid_grant); an admin must reconnect"))
-        #expect(TokenLifecycle.outcome(of: .invalidClient, refreshFailures: 3, storedTokenExpiresAt: nil, now: Self.now)
-            == .reauthorize(reason: "the provider rejected the client credentials (invalid_client); an admin must reconnect"))
+        #expect(
+            TokenLifecycle.outcome(of: .invalidGrant, refreshFailures: 0, storedTokenExpiresAt: nil, now: Self.now)
+                == .reauthorize(reason: "the provider rejected the refresh token (invalid_grant); an admin must reconnect"))
+        #expect(
+            TokenLifecycle.outcome(of: .invalidClient, refreshFailures: 3, storedTokenExpiresAt: nil, now: Self.now)
+                == .reauthorize(reason: "the provider rejected the client credentials (invalid_client); an admin must reconnect"))
         for code in [OAuthError.Code.unreachable, .rejected, .invalidResponse] {
-            #expect(TokenLifecycle.outcome(of: code, refreshFailures: 0, storedTokenExpiresAt: Self.now.addingTimeInterval(120), now: Self.now)
-                == .retryLater(at: Self.now.addingTimeInterval(30), storedTokenUsable: true))
-            #expect(TokenLifecycle.outcome(of: code, refreshFailures: 0, storedTokenExpiresAt: Self.now, now: Self.now)
-                == .retryLater(at: Self.now.addingTimeInterval(30), storedTokenUsable: false))
+            #expect(
+                TokenLifecycle.outcome(of: code, refreshFailures: 0, storedTokenExpiresAt: Self.now.addingTimeInterval(120), now: Self.now)
+                    == .retryLater(at: Self.now.addingTimeInterval(30), storedTokenUsable: true))
+            #expect(
+                TokenLifecycle.outcome(of: code, refreshFailures: 0, storedTokenExpiresAt: Self.now, now: Self.now)
+                    == .retryLater(at: Self.now.addingTimeInterval(30), storedTokenUsable: false))
         }
     }
 

@@ -24,13 +24,15 @@ struct CurlHTTPClientTests {
             Response(status: .ok, body: .init(contentsOf: (0..<64).map { _ in ByteBuffer(repeating: 66, count: 32 * 1024) }))
         }
         router.get("/drip") { _, _ in
-            Response(status: .ok, body: .init { writer in
-                for _ in 0..<120 {  // a minute in all: far longer than any bound below, even under ThreadSanitizer
-                    try await writer.write(ByteBuffer(string: "."))
-                    try await Task.sleep(for: .milliseconds(500))
-                }
-                try await writer.finish(nil)
-            })
+            Response(
+                status: .ok,
+                body: .init { writer in
+                    for _ in 0..<120 {  // a minute in all: far longer than any bound below, even under ThreadSanitizer
+                        try await writer.write(ByteBuffer(string: "."))
+                        try await Task.sleep(for: .milliseconds(500))
+                    }
+                    try await writer.finish(nil)
+                })
         }
         router.get("/redirect") { _, _ in Response.redirect(to: "/hello", type: .found) }
     }
@@ -52,10 +54,11 @@ struct CurlHTTPClientTests {
     func post() async throws {
         try await withLoopbackServer(Self.routes) { base in
             let payload = Array("grant_type=authorization_code&code=abc%20def".utf8) + [0, 255]
-            let response = try await client.execute(HTTPClientRequest(
-                method: "POST", url: base + "/echo",
-                headers: [HTTPHeader("X-Custom", "value 1"), HTTPHeader("Content-Type", "application/octet-stream")],
-                body: payload))
+            let response = try await client.execute(
+                HTTPClientRequest(
+                    method: "POST", url: base + "/echo",
+                    headers: [HTTPHeader("X-Custom", "value 1"), HTTPHeader("Content-Type", "application/octet-stream")],
+                    body: payload))
             #expect(response.status == 201)
             #expect(response.body == payload)
             #expect(response.header("X-Got") == "value 1")
@@ -126,8 +129,9 @@ struct CurlHTTPClientTests {
         }
     }
 
-    @Test("plain http to a non-loopback host, other schemes and malformed URLs are refused before any I/O",
-          arguments: ["http://example.com/", "http://10.1.2.3/", "ftp://127.0.0.1/", "file:///etc/passwd", "not a url", "https://"])
+    @Test(
+        "plain http to a non-loopback host, other schemes and malformed URLs are refused before any I/O",
+        arguments: ["http://example.com/", "http://10.1.2.3/", "ftp://127.0.0.1/", "file:///etc/passwd", "not a url", "https://"])
     func refusedURLs(url: String) async {
         let error = await #expect(throws: CurlHTTPError.self) { try await client.execute(HTTPClientRequest(url: url)) }
         #expect(error?.code == .insecureURL || error?.code == .invalidURL)
@@ -183,7 +187,10 @@ struct CurlTLSTests {
         let port = Int.random(in: 40_000...50_000)
         let server = try openssl(["s_server", "-accept", "127.0.0.1:\(port)", "-cert", "cert.pem", "-key", "key.pem", "-www", "-quiet"])
         defer { server.terminate() }
-        let client = CurlHTTPClient(configuration: { var c = CurlHTTPClient.Configuration(); c.threads = 1; return c }())
+        let client = CurlHTTPClient(
+            configuration: {
+                var c = CurlHTTPClient.Configuration(); c.threads = 1; return c
+            }())
         defer { Task { await client.shutdown() } }
         var lastError: CurlHTTPError?
         for _ in 0..<50 {

@@ -1,7 +1,7 @@
 import Foundation
 import Postgres
-import TestSupport
 import Sensitive
+import TestSupport
 import Testing
 
 @Suite("Connection pool", .enabled(if: TestDatabase.isAvailableOrRequired))
@@ -45,7 +45,9 @@ struct PGPoolTests {
             let sum = try await withThrowingTaskGroup(of: Int.self) { group in
                 for i in 0..<60 {
                     group.addTask {
-                        try await pool.withConnection(timeout: Self.patience) { try $0.query("SELECT \(i)::int8 FROM pg_sleep(0.01)")[0].decode(Int.self, at: 0) }
+                        try await pool.withConnection(timeout: Self.patience) {
+                            try $0.query("SELECT \(i)::int8 FROM pg_sleep(0.01)")[0].decode(Int.self, at: 0)
+                        }
                     }
                 }
                 return try await group.reduce(0, +)
@@ -85,7 +87,9 @@ struct PGPoolTests {
             let result = await task.result
             let elapsed = ContinuousClock.now - started
             #expect(elapsed < .seconds(30))  // the statement alone would take 60 s
-            if case .failure(let error as PGError) = result { #expect(error.code == .cancelled) } else {
+            if case .failure(let error as PGError) = result {
+                #expect(error.code == .cancelled)
+            } else {
                 Issue.record("expected a cancelled PGError, got \(result)")
             }
             #expect(try await pool.query("SELECT 1")[0].decode(Int32.self, at: 0) == 1)
@@ -110,7 +114,9 @@ struct PGPoolTests {
             try await Task.sleep(for: .milliseconds(100))
             waiter.cancel()
             let result = await waiter.result
-            if case .failure(let error as PGError) = result { #expect(error.code == .cancelled) } else {
+            if case .failure(let error as PGError) = result {
+                #expect(error.code == .cancelled)
+            } else {
                 Issue.record("expected a cancelled PGError, got \(result)")
             }
             letGo.signal()

@@ -3,10 +3,10 @@ import Foundation
 import Hummingbird
 import Logging
 import Postgres
-import TestSupport
 import Sensitive
 import Server
 import Store
+import TestSupport
 import Testing
 
 /// Runs Tether's real application on a free loopback port against `pool`.

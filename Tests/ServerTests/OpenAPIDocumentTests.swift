@@ -1,7 +1,8 @@
 import Connectors
 import Foundation
-@testable import Server
 import Testing
+
+@testable import Server
 
 /// The OpenAPI document is generated where the code can speak for itself (the synced-data lists and their
 /// record schemas) and merged with the hand-written rest; the repository's copy must be that output.

@@ -30,7 +30,8 @@ struct RequestLimitsTests {
     @Test("a header block over 64 KiB or over 100 header fields answers 431 with a JSON error; 100 fields pass")
     func headerLimits() async throws {
         try await withServer(pool: Self.unreachablePool()) { base, _ in
-            let large = try #require(try await Self.exchange(base, Self.get("/healthz", headers: ["X-Big: " + String(repeating: "a", count: 70_000)])))
+            let large = try #require(
+                try await Self.exchange(base, Self.get("/healthz", headers: ["X-Big: " + String(repeating: "a", count: 70_000)])))
             #expect(large.status == 431)
             #expect(large.body.contains(#""code":"request_header_fields_too_large""#))
             #expect(large.head.lowercased().contains("x-content-type-options: nosniff"))
@@ -40,7 +41,8 @@ struct RequestLimitsTests {
             let fine = try #require(try await Self.exchange(base, Self.get("/healthz", headers: (1...99).map { "X-H\($0): v" })))
             #expect(fine.status == 200)
             Figures.record("http.431", "verified")
-            let justUnder = try #require(try await Self.exchange(base, Self.get("/healthz", headers: ["X-Big: " + String(repeating: "a", count: 60_000)])))
+            let justUnder = try #require(
+                try await Self.exchange(base, Self.get("/healthz", headers: ["X-Big: " + String(repeating: "a", count: 60_000)])))
             #expect(justUnder.status == 200)
         }
     }

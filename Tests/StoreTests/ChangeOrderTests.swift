@@ -22,7 +22,8 @@ struct ChangeOrderTests {
             let (slowConnection, fastConnection) = (UUID(), UUID())
             try await owner.withConnection { sql in
                 for (connection, account) in [(slowConnection, "slow"), (fastConnection, "fast")] {
-                    try sql.execute("""
+                    try sql.execute(
+                        """
                         INSERT INTO connections (tenant_id, id, provider, mode, status, external_account_id, client_id)
                         VALUES (\(tenant), \(connection), 'zoom', 'server_to_server', 'active', \(account), 'client')
                         """)

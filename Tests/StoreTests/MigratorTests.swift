@@ -1,8 +1,8 @@
 import Foundation
 import Postgres
-import TestSupport
 import Sensitive
 import Store
+import TestSupport
 import Testing
 
 @Suite("Migrations", .enabled(if: TestDatabase.isAvailableOrRequired))
@@ -131,12 +131,14 @@ struct MigratorTests {
         }
     }
 
-    @Test("misnamed files and duplicate versions are refused when loading", arguments: [
-        ["1_short.sql": "SELECT 1;"],
-        ["0001_Upper.sql": "SELECT 1;"],
-        ["0001_a.sql": "SELECT 1;", "0001_b.sql": "SELECT 1;"],
-        ["0000_zero.sql": "SELECT 1;"],
-    ])
+    @Test(
+        "misnamed files and duplicate versions are refused when loading",
+        arguments: [
+            ["1_short.sql": "SELECT 1;"],
+            ["0001_Upper.sql": "SELECT 1;"],
+            ["0001_a.sql": "SELECT 1;", "0001_b.sql": "SELECT 1;"],
+            ["0000_zero.sql": "SELECT 1;"],
+        ])
     func badFolders(files: [String: String]) throws {
         let directory = try folder(files)
         #expect(throws: MigrationError.self) { try Migration.load(from: directory) }

@@ -10,7 +10,9 @@ import Testing
 struct PoolLeakTests {
     struct Injected: Error {}
 
-    @Test("10,000 interleaved transactions for random tenants over 2 connections, 5% failing midway: no setting left behind, no other tenant's row seen")
+    @Test(
+        "10,000 interleaved transactions for random tenants over 2 connections, 5% failing midway: no setting left behind, no other tenant's row seen"
+    )
     func interleavedTransactions() async throws {
         try await TestDatabase.withMigratedDatabase(maximumConnections: 2) { app, owner, _ in
             var tenants: [UUID] = []
@@ -18,11 +20,13 @@ struct PoolLeakTests {
                 let tenant = try await Tenants(pool: app).create(slug: "t\(index)", name: "T\(index)").id
                 try await owner.withConnection { sql in
                     let connection = UUID()
-                    try sql.execute("""
+                    try sql.execute(
+                        """
                         INSERT INTO connections (tenant_id, id, provider, mode, status, external_account_id, client_id)
                         VALUES (\(tenant), \(connection), 'zoom', 'server_to_server', 'active', \(connection.uuidString), 'client')
                         """)
-                    try sql.execute("""
+                    try sql.execute(
+                        """
                         INSERT INTO groups (tenant_id, connection_id, remote_id, name, raw, content_hash)
                         SELECT \(tenant), \(connection), 'g' || i, 'Group ' || i, '{}', '\\x00' FROM generate_series(1, 3) i
                         """)

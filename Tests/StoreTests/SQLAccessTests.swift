@@ -16,7 +16,8 @@ struct SQLAccessTests {
     /// Tenant B: one long-inactive licensed user and its own plan.
     static func seed(_ owner: PGPool, tenant: UUID, connection: UUID, full: Bool) async throws {
         try await owner.withConnection { sql in
-            try sql.execute("""
+            try sql.execute(
+                """
                 INSERT INTO connections (tenant_id, id, provider, mode, status, external_account_id, client_id)
                 VALUES (\(tenant), \(connection), 'zoom', 'server_to_server', 'active', \(connection.uuidString), 'client')
                 """)
@@ -32,7 +33,8 @@ struct SQLAccessTests {
                     ("u6", "licensed", "2", [], 300, 400, true),
                 ] : [("b1", "licensed", "0", [], 100, 400, false)]
             for (remote, license, role, groups, login, created, deleted) in users {
-                try sql.execute("""
+                try sql.execute(
+                    """
                     INSERT INTO users (tenant_id, connection_id, remote_id, email, license_type, status, role_id, group_ids,
                                        last_login_at, created_remote_at, deleted_at, raw, content_hash)
                     VALUES (\(tenant), \(connection), \(remote), \(remote + "@example.com"), \(license), 'active', \(role), \(groups),
@@ -42,12 +44,14 @@ struct SQLAccessTests {
                     """)
             }
             for (remote, name) in [("0", "Owner"), ("1", "Admin"), ("2", "Member")] {
-                try sql.execute("""
+                try sql.execute(
+                    """
                     INSERT INTO roles (tenant_id, connection_id, remote_id, name, raw, content_hash)
                     VALUES (\(tenant), \(connection), \(remote), \(name), '{}', '\\x00')
                     """)
             }
-            try sql.execute("""
+            try sql.execute(
+                """
                 INSERT INTO billing_plan_usage (tenant_id, connection_id, remote_id, plan, plan_type, seats_bought, seats_used, raw, content_hash)
                 VALUES (\(tenant), \(connection), 'plan_base', 'plan_base', 'monthly', \(full ? 10 : 3), \(full ? 4 : 1), '{}', '\\x00')
                 """)
@@ -87,7 +91,9 @@ struct SQLAccessTests {
                 #expect(inactive.map(\.0) == ["u1", "u2", "u4"])
                 #expect(inactive.map(\.1) == [100, 45, 10])
                 #expect(inactive.map(\.2) == [false, false, true])
-                #expect(try Self.strings(sql, "SELECT remote_id FROM inactive_licensed_users WHERE inactive_days >= 60 OR never_signed_in ORDER BY 1") == ["u1", "u4"])
+                #expect(
+                    try Self.strings(sql, "SELECT remote_id FROM inactive_licensed_users WHERE inactive_days >= 60 OR never_signed_in ORDER BY 1")
+                        == ["u1", "u4"])
                 let seats = try sql.query("SELECT seats_bought, seats_used_reported, licensed_users, seats_unassigned FROM seat_usage")
                     .map { try $0.decode((Int, Int, Int, Int).self) }
                 #expect(seats.count == 1)
@@ -136,11 +142,15 @@ struct SQLAccessTests {
         }
     }
 
-    @Test("T1 catalog lint: every view runs with the caller's rights, no definer function floats its search_path, no policy is true; grant refuses a role that bypasses RLS")
+    @Test(
+        "T1 catalog lint: every view runs with the caller's rights, no definer function floats its search_path, no policy is true; grant refuses a role that bypasses RLS"
+    )
     func viewsAndGrantsCannotBypass() async throws {
         try await Self.withReader { _, owner, _, _ in
             let definerViews = try await owner.withConnection { sql in
-                try Self.strings(sql, """
+                try Self.strings(
+                    sql,
+                    """
                     SELECT relname::text FROM pg_class
                     WHERE relkind = 'v' AND relnamespace = 'public'::regnamespace
                       AND NOT coalesce(reloptions @> ARRAY['security_invoker=true'], false)
@@ -151,12 +161,16 @@ struct SQLAccessTests {
             // simply true.
             let (unpinned, alwaysTrue) = try await owner.withConnection { sql in
                 (
-                    try Self.strings(sql, """
+                    try Self.strings(
+                        sql,
+                        """
                         SELECT proname::text FROM pg_proc
                         WHERE pronamespace = 'public'::regnamespace AND prosecdef
                           AND NOT coalesce(array_to_string(proconfig, ',') LIKE '%search_path=%', false)
                         """),
-                    try Self.strings(sql, """
+                    try Self.strings(
+                        sql,
+                        """
                         SELECT polname::text FROM pg_policy
                         WHERE pg_get_expr(polqual, polrelid) = 'true' OR pg_get_expr(polwithcheck, polrelid) = 'true'
                         """)

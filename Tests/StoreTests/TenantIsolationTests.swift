@@ -26,21 +26,26 @@ struct TenantIsolationTests {
                 let tenant = try await Tenants(pool: app).create(slug: slug, name: slug)
                 let connection = UUID()
                 try await owner.withConnection { sql in
-                    try sql.execute("""
+                    try sql.execute(
+                        """
                         INSERT INTO connections (tenant_id, id, provider, mode, status, external_account_id, client_id)
                         VALUES (\(tenant.id), \(connection), 'zoom', 'server_to_server', 'active', \(slug), 'client')
                         """)
-                    try sql.execute("INSERT INTO connection_streams (tenant_id, connection_id, name, permitted) VALUES (\(tenant.id), \(connection), 'users', true)")
+                    try sql.execute(
+                        "INSERT INTO connection_streams (tenant_id, connection_id, name, permitted) VALUES (\(tenant.id), \(connection), 'users', true)"
+                    )
                     for table in RecordTable.all { try sql.execute(try Self.row(of: table.name, tenant: tenant.id, connection: connection, sql)) }
                 }
                 _ = try await SyncRuns(pool: app).enqueue(tenantID: tenant.id, connectionID: connection, streams: ["users"], trigger: .manual)
                 tenants.append((tenant.id, connection))
             }
             let tables = try await owner.withConnection { sql in
-                try sql.query("""
+                try sql.query(
+                    """
                     SELECT c.relname::text FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id'
                     WHERE c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace ORDER BY 1
-                    """).map { try $0.decode(String.self, at: 0) }
+                    """
+                ).map { try $0.decode(String.self, at: 0) }
             }
             try await body(World(app: app, owner: owner, a: tenants[0].0, b: tenants[1].0, connectionB: tenants[1].1, tenantTables: tables))
         }
@@ -50,10 +55,12 @@ struct TenantIsolationTests {
     /// required (text) column.
     static func row(of table: String, tenant: UUID, connection: UUID, _ sql: PGConnection) throws -> PGQuery {
         let frame = ["tenant_id", "connection_id", "remote_id", "raw", "content_hash"]
-        let required = try sql.query("""
+        let required = try sql.query(
+            """
             SELECT attname::text FROM pg_attribute
             WHERE attrelid = \(table)::regclass AND attnum > 0 AND attnotnull AND NOT atthasdef AND NOT (attname = ANY(\(frame)))
-            """).map { try $0.decode(String.self, at: 0) }
+            """
+        ).map { try $0.decode(String.self, at: 0) }
         let names = (frame + required).map(PGQuery.quoteIdentifier).joined(separator: ", ")
         let values = (["$1", "$2", "'r1'", "'{}'", "'\\x00'"] + required.map { _ in "'x'" }).joined(separator: ", ")
         return PGQuery(unsafeSQL: "INSERT INTO \(PGQuery.quoteIdentifier(table)) (\(names)) VALUES (\(values))", binding: [tenant, connection])
@@ -61,7 +68,9 @@ struct TenantIsolationTests {
 
     static func count(_ sql: PGConnection, _ table: String, tenant: UUID? = nil) throws -> Int {
         var query = PGQuery(unsafeSQL: "SELECT count(*)::bigint FROM \(PGQuery.quoteIdentifier(table))")
-        if let tenant { query = PGQuery(unsafeSQL: "SELECT count(*)::bigint FROM \(PGQuery.quoteIdentifier(table)) WHERE tenant_id = $1", binding: [tenant]) }
+        if let tenant {
+            query = PGQuery(unsafeSQL: "SELECT count(*)::bigint FROM \(PGQuery.quoteIdentifier(table)) WHERE tenant_id = $1", binding: [tenant])
+        }
         return try sql.query(query)[0].decode(Int.self, at: 0)
     }
 
@@ -92,17 +101,20 @@ struct TenantIsolationTests {
             for table in world.tenantTables {
                 let name = PGQuery.quoteIdentifier(table)
                 let (updated, deleted) = try await world.app.withTenant(world.a) { sql in
-                    (try sql.execute(PGQuery(unsafeSQL: "UPDATE \(name) SET tenant_id = tenant_id WHERE tenant_id = $1", binding: [world.b])),
-                     try sql.execute(PGQuery(unsafeSQL: "DELETE FROM \(name) WHERE tenant_id = $1", binding: [world.b])))
+                    (
+                        try sql.execute(PGQuery(unsafeSQL: "UPDATE \(name) SET tenant_id = tenant_id WHERE tenant_id = $1", binding: [world.b])),
+                        try sql.execute(PGQuery(unsafeSQL: "DELETE FROM \(name) WHERE tenant_id = $1", binding: [world.b]))
+                    )
                 }
                 #expect(updated == 0 && deleted == 0, "\(table): \(updated) updated, \(deleted) deleted")
             }
             for table in RecordTable.all.map(\.name) + ["connection_streams"] {
                 let error = await #expect(throws: PGError.self) {
                     try await world.app.withTenant(world.a) { sql in
-                        try sql.execute(table == "connection_streams"
-                            ? "INSERT INTO connection_streams (tenant_id, connection_id, name, permitted) VALUES (\(world.b), \(world.connectionB), 'groups', true)"
-                            : try Self.row(of: table, tenant: world.b, connection: world.connectionB, sql))
+                        try sql.execute(
+                            table == "connection_streams"
+                                ? "INSERT INTO connection_streams (tenant_id, connection_id, name, permitted) VALUES (\(world.b), \(world.connectionB), 'groups', true)"
+                                : try Self.row(of: table, tenant: world.b, connection: world.connectionB, sql))
                     }
                 }
                 #expect(error?.serverMessage?.contains("row-level security") == true, "\(table): \(error.map { "\($0)" } ?? "accepted")")
@@ -139,12 +151,14 @@ struct TenantIsolationTests {
                 let error = await #expect(throws: PGError.self) {
                     try await world.owner.withConnection { sql in
                         if table == "users" {
-                            try sql.execute("""
+                            try sql.execute(
+                                """
                                 INSERT INTO users (tenant_id, connection_id, remote_id, raw, content_hash)
                                 VALUES (\(world.a), \(world.connectionB), 'cross', '{}', '\\x00')
                                 """)
                         } else {
-                            try sql.execute("""
+                            try sql.execute(
+                                """
                                 INSERT INTO connection_streams (tenant_id, connection_id, name, permitted)
                                 VALUES (\(world.a), \(world.connectionB), 'cross', true)
                                 """)

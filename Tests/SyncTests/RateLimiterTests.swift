@@ -1,5 +1,6 @@
-@testable import Sync
 import Testing
+
+@testable import Sync
 
 /// The limiter's pacing decisions at chosen instants: no sleeping, so the figures are exact.
 @Suite("Rate limiter pacing")

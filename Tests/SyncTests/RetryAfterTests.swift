@@ -1,6 +1,7 @@
 import Foundation
-@testable import Sync
 import Testing
+
+@testable import Sync
 
 /// `Retry-After` in the three forms providers send, read against a fixed clock.
 @Suite("Retry-After forms")

@@ -18,11 +18,13 @@ struct ServeProcessTests {
                 // An expired access token: the worker must refresh before its first call.
                 try sql.execute("UPDATE connection_credentials SET access_token_expires_at = now() - interval '1 minute'")
             }
-            let serve = try TetherProcess(["serve"], environment: [
-                "DATABASE_URL": h.databaseURL, "TETHER_VAULT_KEYS": h.vaultKeys, "TETHER_LOG_LEVEL": "info",
-                "TETHER_LISTEN": "127.0.0.1:0", "TETHER_MIGRATIONS_DIR": TestDatabase.migrationsDirectory.path,
-                "ZOOM_OAUTH_BASE_URL": h.sandboxBase, "ZOOM_API_BASE_URL": h.sandboxBase + "/v2",
-            ])
+            let serve = try TetherProcess(
+                ["serve"],
+                environment: [
+                    "DATABASE_URL": h.databaseURL, "TETHER_VAULT_KEYS": h.vaultKeys, "TETHER_LOG_LEVEL": "info",
+                    "TETHER_LISTEN": "127.0.0.1:0", "TETHER_MIGRATIONS_DIR": TestDatabase.migrationsDirectory.path,
+                    "ZOOM_OAUTH_BASE_URL": h.sandboxBase, "ZOOM_API_BASE_URL": h.sandboxBase + "/v2",
+                ])
             defer { serve.killHard() }
             var port: String?
             for _ in 0..<600 where port == nil && serve.process.isRunning {
@@ -32,7 +34,8 @@ struct ServeProcessTests {
             }
             let base = "http://127.0.0.1:\(try #require(port, "serve never listened: \(serve.standardError)"))"
 
-            let (runID, _) = try await h.runs.enqueue(tenantID: h.tenantID, connectionID: h.connectionID, streams: ["users", "groups"], trigger: .manual)
+            let (runID, _) = try await h.runs.enqueue(
+                tenantID: h.tenantID, connectionID: h.connectionID, streams: ["users", "groups"], trigger: .manual)
             let run = try await h.waitFor(runID, timeout: .seconds(120)) { $0.isOver }
             #expect(run.status == .succeeded, "\(run.lastError ?? "") \(serve.standardError.suffix(2000))")
 

@@ -18,7 +18,8 @@ struct SnapshotSyncTests {
             let run = try await h.sync(Self.directory)
             #expect(run.status == .succeeded)
             let users = (0..<h.sandbox.userCount(h.account)).compactMap { h.sandbox.user(h.account, index: $0) }
-            let stored = try await h.rows("""
+            let stored = try await h.rows(
+                """
                 SELECT remote_id, email, first_name, last_name, status, license_type, role_id, department, job_title,
                     array_to_string(group_ids, ','), last_login_at IS NOT NULL
                 FROM users WHERE deleted_at IS NULL ORDER BY remote_id
@@ -33,7 +34,9 @@ struct SnapshotSyncTests {
                 if v.1 != user.email || v.2 != user.firstName || v.3 != user.lastName || v.4 != user.status || v.5 != license
                     || v.6 != user.roleID || v.7 != user.department || v.8 != user.jobTitle || v.9 != user.groupIDs.joined(separator: ",")
                     || v.10 != (user.lastLoginAt != nil)
-                { mismatches += 1 }
+                {
+                    mismatches += 1
+                }
             }
             #expect(mismatches == 0)
             #expect(Set(users.map(\.status)) == ["active", "inactive", "pending"])
@@ -44,7 +47,8 @@ struct SnapshotSyncTests {
             #expect(try await h.count("SELECT count(*) FROM group_members") == memberships)
             #expect(try await h.count("SELECT count(*) FROM role_members") == users.count)
             #expect(try await h.count("SELECT count(DISTINCT remote_id) FROM role_members") == users.count)
-            let users101 = try await h.count("SELECT count(*) FROM users u JOIN role_members m ON m.user_remote_id = u.remote_id AND m.role_remote_id = u.role_id")
+            let users101 = try await h.count(
+                "SELECT count(*) FROM users u JOIN role_members m ON m.user_remote_id = u.remote_id AND m.role_remote_id = u.role_id")
             #expect(users101 == users.count)
             // Run history: pages and counts per stream.
             let usersStream = try #require(run.streams.first { $0.name == "users" })
@@ -72,10 +76,14 @@ struct SnapshotSyncTests {
             let account = h.account.id
             let victim = try #require(h.sandbox.user(h.account, index: 10))
             let renamed = try #require(h.sandbox.user(h.account, index: 11))
-            let group = try #require(h.sandbox.groups(h.account).first { g in
-                (0..<h.sandbox.userCount(h.account)).contains { h.sandbox.user(h.account, index: $0)?.groupIDs.contains(g.id) == true }
-            })
-            #expect(try await h.control("POST", "/accounts/\(account)/users", ["email": "new.hire@example.com", "first_name": "New", "last_name": "Hire"]).status == 201)
+            let group = try #require(
+                h.sandbox.groups(h.account).first { g in
+                    (0..<h.sandbox.userCount(h.account)).contains { h.sandbox.user(h.account, index: $0)?.groupIDs.contains(g.id) == true }
+                })
+            #expect(
+                try await h.control(
+                    "POST", "/accounts/\(account)/users", ["email": "new.hire@example.com", "first_name": "New", "last_name": "Hire"]
+                ).status == 201)
             #expect(try await h.control("PATCH", "/accounts/\(account)/users/\(renamed.id)", ["last_name": "Renamed", "type": 1]).status == 200)
             #expect(try await h.control("DELETE", "/accounts/\(account)/users/\(victim.id)").status == 200)
             #expect(try await h.control("DELETE", "/accounts/\(account)/groups/\(group.id)").status == 200)
@@ -83,7 +91,8 @@ struct SnapshotSyncTests {
             let third = try await h.sync(Self.directory)
             let users = try #require(third.streams.first { $0.name == "users" })
             #expect(users.inserted == 1 && users.deleted == 1 && users.updated >= 1)
-            let changed = try await h.rows("SELECT last_name, license_type FROM users WHERE remote_id = '\(renamed.id)'")[0].decode((String, String).self)
+            let changed = try await h.rows("SELECT last_name, license_type FROM users WHERE remote_id = '\(renamed.id)'")[0].decode(
+                (String, String).self)
             #expect(changed == ("Renamed", "basic"))
             #expect(try await h.count("SELECT count(*) FROM users WHERE remote_id = '\(victim.id)' AND deleted_at IS NOT NULL") == 1)
             #expect(try await h.count("SELECT count(*) FROM users WHERE email = 'new.hire@example.com' AND deleted_at IS NULL") == 1)
@@ -110,7 +119,8 @@ struct SnapshotSyncTests {
             #expect(try await h.count("SELECT count(*) FROM report_daily_usage") > 120)
             #expect(try await h.count("SELECT count(*) FROM billing_invoices") == 12)
             #expect(try await h.count("SELECT count(*) FROM report_billing WHERE jsonb_array_length(invoices) = 1") == 6)
-            let watermarks = try await h.count("""
+            let watermarks = try await h.count(
+                """
                 SELECT count(*) FROM connection_streams WHERE name LIKE 'report_%' AND name <> 'report_billing'
                   AND watermark = (now() AT TIME ZONE 'UTC')::date - 1
                 """)

@@ -1,7 +1,8 @@
 import Connectors
 import Foundation
-@testable import Sync
 import Testing
+
+@testable import Sync
 
 /// The date windows of windowed streams: calendar months in UTC, from the backfill horizon or the watermark.
 @Suite("Stream windows")
@@ -11,26 +12,31 @@ struct StreamWindowsTests {
     @Test("a first sync backfills from the horizon in calendar-month windows up to today, across a year's end")
     func backfillAcrossYearEnd() {
         let windows = StreamWindows.plan(today: day("2026-02-10"), watermark: nil, backfillDays: 60, trailingDays: 3)
-        #expect(windows == [
-            DateWindow(from: "2025-12-12", to: "2025-12-31"), DateWindow(from: "2026-01-01", to: "2026-01-31"),
-            DateWindow(from: "2026-02-01", to: "2026-02-10"),
-        ])
+        #expect(
+            windows == [
+                DateWindow(from: "2025-12-12", to: "2025-12-31"), DateWindow(from: "2026-01-01", to: "2026-01-31"),
+                DateWindow(from: "2026-02-01", to: "2026-02-10"),
+            ])
     }
 
     @Test("February ends on the 28th, or the 29th in a leap year")
     func februaryEnds() {
-        #expect(StreamWindows.plan(today: day("2027-03-01"), watermark: "2027-02-20", backfillDays: 180, trailingDays: 1)
-            == [DateWindow(from: "2027-02-20", to: "2027-02-28"), DateWindow(from: "2027-03-01", to: "2027-03-01")])
-        #expect(StreamWindows.plan(today: day("2028-03-01"), watermark: "2028-02-20", backfillDays: 180, trailingDays: 1)
-            == [DateWindow(from: "2028-02-20", to: "2028-02-29"), DateWindow(from: "2028-03-01", to: "2028-03-01")])
+        #expect(
+            StreamWindows.plan(today: day("2027-03-01"), watermark: "2027-02-20", backfillDays: 180, trailingDays: 1)
+                == [DateWindow(from: "2027-02-20", to: "2027-02-28"), DateWindow(from: "2027-03-01", to: "2027-03-01")])
+        #expect(
+            StreamWindows.plan(today: day("2028-03-01"), watermark: "2028-02-20", backfillDays: 180, trailingDays: 1)
+                == [DateWindow(from: "2028-02-20", to: "2028-02-29"), DateWindow(from: "2028-03-01", to: "2028-03-01")])
     }
 
     @Test("after a watermark, the trailing days before it are fetched again; never past the backfill horizon")
     func trailingRefetch() {
-        #expect(StreamWindows.plan(today: day("2026-05-04"), watermark: "2026-05-02", backfillDays: 180, trailingDays: 3)
-            == [DateWindow(from: "2026-04-30", to: "2026-04-30"), DateWindow(from: "2026-05-01", to: "2026-05-04")])
-        #expect(StreamWindows.plan(today: day("2026-05-04"), watermark: "2020-01-01", backfillDays: 10, trailingDays: 3)
-            == [DateWindow(from: "2026-04-24", to: "2026-04-30"), DateWindow(from: "2026-05-01", to: "2026-05-04")])
+        #expect(
+            StreamWindows.plan(today: day("2026-05-04"), watermark: "2026-05-02", backfillDays: 180, trailingDays: 3)
+                == [DateWindow(from: "2026-04-30", to: "2026-04-30"), DateWindow(from: "2026-05-01", to: "2026-05-04")])
+        #expect(
+            StreamWindows.plan(today: day("2026-05-04"), watermark: "2020-01-01", backfillDays: 10, trailingDays: 3)
+                == [DateWindow(from: "2026-04-24", to: "2026-04-30"), DateWindow(from: "2026-05-01", to: "2026-05-04")])
     }
 
     @Test("no window is longer than a month, and together they cover every day once")
@@ -49,7 +55,8 @@ struct StreamWindowsTests {
     @Test("a watermark past today fetches nothing; an unreadable one falls back to the backfill horizon")
     func oddWatermarks() {
         #expect(StreamWindows.plan(today: day("2026-05-04"), watermark: "2026-06-01", backfillDays: 30, trailingDays: 3) == [])
-        #expect(StreamWindows.plan(today: day("2026-05-04"), watermark: "yesterday", backfillDays: 3, trailingDays: 3)
-            == [DateWindow(from: "2026-05-01", to: "2026-05-04")])
+        #expect(
+            StreamWindows.plan(today: day("2026-05-04"), watermark: "yesterday", backfillDays: 3, trailingDays: 3)
+                == [DateWindow(from: "2026-05-01", to: "2026-05-04")])
     }
 }

@@ -14,10 +14,13 @@ struct SyncAccessTests {
 
     @Test("access tokens that expire during a run are refreshed (rotating the refresh token) and the run loses nothing")
     func tokenExpiryMidSync() async throws {
-        try await withSyncHarness(login: .platformApp(named: "platform app"), sandbox: {
-            $0.users = 900
-            $0.accessTokenLifetime = .seconds(4)
-        }) { h in
+        try await withSyncHarness(
+            login: .platformApp(named: "platform app"),
+            sandbox: {
+                $0.users = 900
+                $0.accessTokenLifetime = .seconds(4)
+            }
+        ) { h in
             // Each request takes a while, so the run outlives several access tokens.
             #expect(try await h.control("POST", "/faults", ["latency_ms": 250]).status == 200)
             let before = try await h.counters()

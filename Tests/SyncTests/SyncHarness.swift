@@ -1,5 +1,5 @@
-import CurlHTTP
 import Credentials
+import CurlHTTP
 import Foundation
 import Logging
 import OAuth
@@ -71,10 +71,11 @@ struct SyncHarness: Sendable {
 
     /// Calls the sandbox's control API.
     func control(_ method: String, _ path: String, _ body: [String: Any]? = nil) async throws -> HTTPClientResponse {
-        try await SyncHarness.http.execute(HTTPClientRequest(
-            method: method, url: sandboxBase + "/_sandbox" + path,
-            headers: body == nil ? [] : [HTTPHeader("Content-Type", "application/json")],
-            body: try body.map { Array(try JSONSerialization.data(withJSONObject: $0)) }))
+        try await SyncHarness.http.execute(
+            HTTPClientRequest(
+                method: method, url: sandboxBase + "/_sandbox" + path,
+                headers: body == nil ? [] : [HTTPHeader("Content-Type", "application/json")],
+                body: try body.map { Array(try JSONSerialization.data(withJSONObject: $0)) }))
     }
 
     /// The sandbox's counters (token grants, 429s, …) and `api_requests`, the `/v2` requests it served.
@@ -154,17 +155,19 @@ func withSyncHarness<Result: Sendable>(
             case .serverToServer(let account):
                 connectionID = try await connect.connectServerToServer(
                     tenantID: tenant.id, provider: "zoom", accountID: sandbox.world.accounts[account].id,
-                    client: ClientCredentials(clientID: app.clientID, clientSecret: Secret(app.clientSecret)), name: nil).0.id
+                    client: ClientCredentials(clientID: app.clientID, clientSecret: Secret(app.clientSecret)), name: nil
+                ).0.id
             case .platformApp:
                 connectionID = try await connectInBrowser(connect, tenantID: tenant.id, http: outbound)
             }
             // Connecting queued a full first sync; each test queues the runs it needs instead.
             try await owner.withConnection { _ = try $0.execute("DELETE FROM sync_runs WHERE trigger = 'connect'") }
             let dependencies = components.syncDependencies()
-            return try await body(SyncHarness(
-                sandbox: sandbox, sandboxBase: sandboxBase, pool: pool, owner: owner, tenantID: tenant.id, connectionID: connectionID,
-                dependencies: dependencies, connect: connect, app: app,
-                databaseURL: TestDatabase.asRole(ownerURL, TestDatabase.appRole), vaultKeys: KeyRing.entry(id: "k1", key: key)))
+            return try await body(
+                SyncHarness(
+                    sandbox: sandbox, sandboxBase: sandboxBase, pool: pool, owner: owner, tenantID: tenant.id, connectionID: connectionID,
+                    dependencies: dependencies, connect: connect, app: app,
+                    databaseURL: TestDatabase.asRole(ownerURL, TestDatabase.appRole), vaultKeys: KeyRing.entry(id: "k1", key: key)))
         }
     }
 }
@@ -173,14 +176,17 @@ func withSyncHarness<Result: Sendable>(
 /// auto-approving consent redirect back, and finish the flow with that callback query.
 private func connectInBrowser(_ connect: ConnectService, tenantID: UUID, http: CurlHTTPClient) async throws -> UUID {
     let (_, url) = try await connect.createSession(tenantID: tenantID, provider: "zoom", mode: "platform", returnURL: nil, requireOwner: false)
-    guard case .started(let authorizeURL, let browserToken) = try await connect.startFlow(token: String(url.split(separator: "/").last!), customClient: nil)
+    guard
+        case .started(let authorizeURL, let browserToken) = try await connect.startFlow(
+            token: String(url.split(separator: "/").last!), customClient: nil)
     else { throw SyncHarnessError("the connect link was already used") }
     let consent = try await http.execute(HTTPClientRequest(url: authorizeURL))
     guard let location = consent.headers.first(where: { $0.name.lowercased() == "location" })?.value,
         let query = location.split(separator: "?", maxSplits: 1).last
     else { throw SyncHarnessError("the sandbox did not redirect back: \(consent.status)") }
     let result = try await connect.completeFlow(provider: "zoom", rawQuery: String(query), browserToken: browserToken.unsafeValue)
-    guard case .redirect(let landing, .connected) = result, let id = landing.split(separator: "connection_id=").last.flatMap({ UUID(uuidString: String($0.prefix(36))) })
+    guard case .redirect(let landing, .connected) = result,
+        let id = landing.split(separator: "connection_id=").last.flatMap({ UUID(uuidString: String($0.prefix(36))) })
     else { throw SyncHarnessError("the connect did not succeed: \(result)") }
     return id
 }

@@ -1,10 +1,10 @@
 import Connectors
-import CurlHTTP
 import Credentials
+import CurlHTTP
 import Foundation
 import OAuth
-import Sensitive
 import Postgres
+import Sensitive
 import Store
 import Sync
 import TestSupport

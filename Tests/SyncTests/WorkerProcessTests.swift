@@ -19,8 +19,12 @@ struct WorkerProcessTests {
                 "DATABASE_URL": h.databaseURL, "TETHER_VAULT_KEYS": h.vaultKeys, "TETHER_LOG_LEVEL": "info",
                 "ZOOM_OAUTH_BASE_URL": h.sandboxBase, "ZOOM_API_BASE_URL": h.sandboxBase + "/v2",
             ]
-            let workerArguments = ["worker", "--concurrency", "2", "--database-connections", "3", "--lease-seconds", "8", "--retry-backoff-seconds", "1"]
-            let workers = [try TetherProcess(workerArguments, environment: environment), try TetherProcess(workerArguments, environment: environment)]
+            let workerArguments = [
+                "worker", "--concurrency", "2", "--database-connections", "3", "--lease-seconds", "8", "--retry-backoff-seconds", "1",
+            ]
+            let workers = [
+                try TetherProcess(workerArguments, environment: environment), try TetherProcess(workerArguments, environment: environment),
+            ]
             defer { workers.forEach { $0.killHard() } }
             let follower = try TetherProcess(
                 ["sync", "--tenant", "acme", "--stream", "users", "--stream", "groups", "--stream", "group_members", "--wait"],
@@ -47,7 +51,8 @@ struct WorkerProcessTests {
             defer { holders.cancel() }
 
             _ = try await h.waitFor(id) { ($0.stream("users")?.pages ?? 0) >= 2 }
-            let holder = try #require(try await h.rows("SELECT locked_by FROM sync_runs WHERE id = '\(id.uuidString)'")[0].decode(String?.self, at: 0))
+            let holder = try #require(
+                try await h.rows("SELECT locked_by FROM sync_runs WHERE id = '\(id.uuidString)'")[0].decode(String?.self, at: 0))
             let victim = try #require(workers.first { holder.split(separator: ":")[1] == "\($0.pid)" }, "no worker holds \(holder)")
             victim.killHard()
 
@@ -72,7 +77,9 @@ struct WorkerProcessTests {
             let output = follower.standardOutput
             #expect(output.contains("queued run \(id.uuidString.lowercased())"), "\(output)")
             #expect(output.contains("run status: running"))
-            #expect(output.range(of: #"users +succeeded +pages \d+  fetched \#(run.stream("users")?.fetched ?? -1)"#, options: .regularExpression) != nil, "\(output)")
+            #expect(
+                output.range(of: #"users +succeeded +pages \d+  fetched \#(run.stream("users")?.fetched ?? -1)"#, options: .regularExpression) != nil,
+                "\(output)")
             #expect(output.contains("run \(id.uuidString.lowercased()) succeeded in"))
 
             // SIGTERM mid-run (W10): the survivor drains and exits 0, and no run is left `running`.

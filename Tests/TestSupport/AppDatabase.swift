@@ -25,7 +25,8 @@ extension TestDatabase {
             try await migrator.migrate()
             try await owner.withConnection { connection in
                 try ensureConfinedRole(appRole, on: connection)
-                try connection.executeScript("""
+                try connection.executeScript(
+                    """
                     GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \(appRole);
                     GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO \(appRole);
                     """)
@@ -47,7 +48,8 @@ extension TestDatabase {
     /// Creates login role `name`, without superuser or BYPASSRLS, unless it exists. Roles are cluster-wide
     /// and tests run in parallel: a race to create it is tolerated.
     public static func ensureConfinedRole(_ name: String, on connection: PGConnection) throws {
-        try connection.executeScript("""
+        try connection.executeScript(
+            """
             DO $$ BEGIN
                 CREATE ROLE \(name) LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;

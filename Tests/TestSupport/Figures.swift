@@ -1,7 +1,8 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
 
 /// Figures the reliability report quotes (`docs/RELIABILITY.md`), written by the tests that measure them.
 /// With `TETHER_FIGURES_FILE` set, each call appends one line `name<TAB>+amount` or `name<TAB>=value` to it;

@@ -1,6 +1,6 @@
+import HTTPTypes
 import Hummingbird
 import HummingbirdCore
-import HTTPTypes
 public import Logging
 import NIOConcurrencyHelpers
 import NIOCore

@@ -5,7 +5,8 @@ import Vault
 
 @Suite("Sealed values (vault v1 format)")
 struct SealerTests {
-    let ring = try! KeyRing(parsing: "old:\(Base64.encode([UInt8](repeating: 1, count: 32))),new:\(Base64.encode([UInt8](repeating: 2, count: 32)))", primaryID: "new")
+    let ring = try! KeyRing(
+        parsing: "old:\(Base64.encode([UInt8](repeating: 1, count: 32))),new:\(Base64.encode([UInt8](repeating: 2, count: 32)))", primaryID: "new")
     let context = SealContext(table: "connection_credentials", column: "refresh_token", tenantID: UUID(), connectionID: UUID())
 
     @Test("values of 0 bytes, 1 byte and 64 KiB open back; equal plaintexts seal differently", arguments: [0, 1, 65_536])
@@ -55,8 +56,10 @@ struct SealerTests {
     @Test("short, empty or foreign-format inputs are errors, never crashes")
     func malformedInputs() {
         let sealer = Sealer(keyRing: ring)
-        for input in [[], [1], [1, 3], [2, 3, 110, 101, 119] + [UInt8](repeating: 0, count: 40), [1, 0] + [UInt8](repeating: 0, count: 40),
-                      [1, 40] + [UInt8](repeating: 65, count: 40), [UInt8](repeating: 1, count: 32)] as [[UInt8]] {
+        for input in [
+            [], [1], [1, 3], [2, 3, 110, 101, 119] + [UInt8](repeating: 0, count: 40), [1, 0] + [UInt8](repeating: 0, count: 40),
+            [1, 40] + [UInt8](repeating: 65, count: 40), [UInt8](repeating: 1, count: 32),
+        ] as [[UInt8]] {
             #expect(throws: VaultError.self) { try sealer.open(input, for: context) }
         }
     }

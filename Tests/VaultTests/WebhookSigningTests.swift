@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Sensitive
+import Testing
 import Vault
 
 /// Tether's outbound webhook signatures against the Standard Webhooks scheme's published example, so any

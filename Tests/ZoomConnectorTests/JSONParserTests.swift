@@ -18,7 +18,9 @@ struct JSONParserTests {
         case 5: return (0..<Int.random(in: 0..<5, using: &random)).map { _ in randomValue(&random, depth: depth + 1) }
         default:
             var object: [String: Any] = [:]
-            for index in 0..<Int.random(in: 0..<5, using: &random) { object["k\(index)\(Bool.random(using: &random) ? "é" : "")"] = randomValue(&random, depth: depth + 1) }
+            for index in 0..<Int.random(in: 0..<5, using: &random) {
+                object["k\(index)\(Bool.random(using: &random) ? "é" : "")"] = randomValue(&random, depth: depth + 1)
+            }
             return object
         }
     }
@@ -44,10 +46,12 @@ struct JSONParserTests {
         #expect(value["c"] == .bool(true) && value["d"] == .null)
     }
 
-    @Test("anything that is not exactly one JSON document is refused", arguments: [
-        "", " ", "{", "}", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "[1 2]", "01", "-", "1.", ".5", "1e", "+1", "NaN", "Infinity",
-        "tru", "nul", "\"open", "\"tab\there\"", "\"\\x\"", "\"\\u12\"", "\"\\ud83d\"", "\"\\ud83d\\u0041\"", "{} {}", "[1]]", "'a'",
-    ])
+    @Test(
+        "anything that is not exactly one JSON document is refused",
+        arguments: [
+            "", " ", "{", "}", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "[1 2]", "01", "-", "1.", ".5", "1e", "+1", "NaN", "Infinity",
+            "tru", "nul", "\"open", "\"tab\there\"", "\"\\x\"", "\"\\u12\"", "\"\\ud83d\"", "\"\\ud83d\\u0041\"", "{} {}", "[1]]", "'a'",
+        ])
     func refusals(text: String) {
         #expect(JSONValue.parse(Array(text.utf8)) == nil)
     }

@@ -78,7 +78,9 @@ struct PageDecoderFuzzTests {
         }
         #expect(accepted + refused == Self.cases)
         Figures.count("fuzz.pages", accepted + refused)
-        #expect(accepted > Self.cases / 10 && refused > unreadable && unreadable > Self.cases / 10, "\(accepted) accepted, \(refused) refused (\(unreadable) not JSON)")
+        #expect(
+            accepted > Self.cases / 10 && refused > unreadable && unreadable > Self.cases / 10,
+            "\(accepted) accepted, \(refused) refused (\(unreadable) not JSON)")
     }
 
     /// Inputs no mutation reaches quickly: nesting 10,000 deep, a 100,000-element array, invalid UTF-8,

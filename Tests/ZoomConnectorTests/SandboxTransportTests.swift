@@ -51,8 +51,9 @@ struct SandboxTransportTests {
             var components = URLComponents()
             components.queryItems = request.query.map { URLQueryItem(name: $0.name, value: $0.value) }
             let query = components.percentEncodedQuery.map { "?" + $0 } ?? ""
-            let response = try await http.execute(HTTPClientRequest(
-                url: zoom.apiBaseURL + request.path + query, headers: [HTTPHeader("Authorization", "Bearer \(token.unsafeValue)")]))
+            let response = try await http.execute(
+                HTTPClientRequest(
+                    url: zoom.apiBaseURL + request.path + query, headers: [HTTPHeader("Authorization", "Bearer \(token.unsafeValue)")]))
             guard (200..<300).contains(response.status) else { throw zoom.failure(status: response.status, body: response.body) }
             return response.body
         }
@@ -60,7 +61,9 @@ struct SandboxTransportTests {
 
     @Test("the users stream follows next_page_token across pages and statuses to the end, every user exactly once")
     func usersPageToTheEnd() async throws {
-        let setup = try Setup { $0.users = 700; $0.rateLimits = false }
+        let setup = try Setup {
+            $0.users = 700; $0.rateLimits = false
+        }
         let api = BearerAPI(zoom: setup.zoom, token: try await setup.accountToken(), http: setup.transport)
         var cursor: String?
         var ids: [String] = []
@@ -75,18 +78,26 @@ struct SandboxTransportTests {
         #expect(ids.count == setup.sandbox.userCount(account))
         #expect(Set(ids).count == ids.count, "no user twice")
         #expect(pages > 3, "several pages: \(pages)")
-        #expect(setup.transport.requests.allSatisfy { $0.url.hasPrefix(SandboxTransport.apiBaseURL) || $0.url.hasPrefix(SandboxTransport.oauthBaseURL) })
+        #expect(
+            setup.transport.requests.allSatisfy { $0.url.hasPrefix(SandboxTransport.apiBaseURL) || $0.url.hasPrefix(SandboxTransport.oauthBaseURL) })
     }
 
     @Test("a page token another sandbox issued is refused with Zoom's code 300, which the connector reports as an expired cursor")
     func foreignPageToken() async throws {
-        let issuer = try Setup { $0.users = 700; $0.rateLimits = false }
+        let issuer = try Setup {
+            $0.users = 700; $0.rateLimits = false
+        }
         let first = try await issuer.zoom.readPage(
-            stream: "users", cursor: nil, window: nil, api: BearerAPI(zoom: issuer.zoom, token: try await issuer.accountToken(), http: issuer.transport))
+            stream: "users", cursor: nil, window: nil,
+            api: BearerAPI(zoom: issuer.zoom, token: try await issuer.accountToken(), http: issuer.transport))
         let cursor = try #require(first.next)
-        let other = try Setup { $0.users = 700; $0.rateLimits = false }
+        let other = try Setup {
+            $0.users = 700; $0.rateLimits = false
+        }
         let api = BearerAPI(zoom: other.zoom, token: try await other.accountToken(), http: other.transport)
-        let error = await #expect(throws: ConnectorError.self) { _ = try await other.zoom.readPage(stream: "users", cursor: cursor, window: nil, api: api) }
+        let error = await #expect(throws: ConnectorError.self) {
+            _ = try await other.zoom.readPage(stream: "users", cursor: cursor, window: nil, api: api)
+        }
         #expect(error?.kind == .expiredCursor)
     }
 
@@ -96,8 +107,11 @@ struct SandboxTransportTests {
         let app = setup.sandbox.world.apps.first { $0.kind == .platform }!
         let redirectURI = setup.sandbox.configuration.redirectURIs[0]
         let verifier = try PKCE.makeVerifier()
-        let consent = try await setup.transport.execute(HTTPClientRequest(url: setup.oauth.authorizationURL(
-            client: setup.credentials(app), redirectURI: redirectURI, state: Secret("state-1"), codeChallenge: PKCE.challenge(for: verifier))))
+        let consent = try await setup.transport.execute(
+            HTTPClientRequest(
+                url: setup.oauth.authorizationURL(
+                    client: setup.credentials(app), redirectURI: redirectURI, state: Secret("state-1"), codeChallenge: PKCE.challenge(for: verifier)))
+        )
         let location = try #require(consent.header("location"), "the consent page did not redirect: \(consent.status)")
         let code = try #require(URLComponents(string: location)?.queryItems?.first { $0.name == "code" }?.value)
 

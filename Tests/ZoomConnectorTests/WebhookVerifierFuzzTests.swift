@@ -28,7 +28,8 @@ struct WebhookVerifierFuzzTests {
     static func randomBody(_ random: inout SeededRandom) -> [UInt8] {
         let event = ["app_deauthorized", "endpoint.url_validation", "meeting.started", ""].randomElement(using: &random)!
         let payload = [
-            #"{"account_id": "acc\#(Int.random(in: 0...9, using: &random))", "client_id": "cli"}"#, #"{"plainToken": "pt\#(Int.random(in: 0...99, using: &random))"}"#,
+            #"{"account_id": "acc\#(Int.random(in: 0...9, using: &random))", "client_id": "cli"}"#,
+            #"{"plainToken": "pt\#(Int.random(in: 0...99, using: &random))"}"#,
             "{}", "null", "[1,2]",
         ].randomElement(using: &random)!
         return Array(#"{"event": "\#(event)", "event_ts": \#(Int.random(in: 0...999_999, using: &random)), "payload": \#(payload)}"#.utf8)

@@ -1,8 +1,8 @@
 import CurlHTTP
 import Foundation
 import Hummingbird
-import NIOCore
 import NIOConcurrencyHelpers
+import NIOCore
 import TestSupport
 import Testing
 import Vault
@@ -13,7 +13,9 @@ struct SandboxControlTests {
     static func withControl<Result: Sendable>(
         _ body: @Sendable (ZoomSandbox, SandboxDriver, String) async throws -> Result
     ) async throws -> Result {
-        try await withSandbox({ $0.controlAPI = true; $0.rateLimits = false; $0.users = 40; $0.urlValidationDeadline = .seconds(60) }) { sandbox, zoom in
+        try await withSandbox({
+            $0.controlAPI = true; $0.rateLimits = false; $0.users = 40; $0.urlValidationDeadline = .seconds(60)
+        }) { sandbox, zoom in
             let token = try await zoom.connect(app: zoom.platformApp)["access_token"] as! String
             return try await body(sandbox, zoom, token)
         }
@@ -34,9 +36,13 @@ struct SandboxControlTests {
             let before = try await zoom.allUsers(status: "active", token: token)
             let group = try zoom.json(try await zoom.get("/v2/groups", token: token))["groups"] as! [[String: Any]]
             let groupID = group[0]["id"] as! String
-            let added = try zoom.json(try await zoom.control("POST", "/accounts/\(account.id)/users", [
-                "email": "New.Hire@Example.com", "first_name": "New", "last_name": "Hire", "status": "active", "type": 2, "group_ids": [groupID],
-            ]))
+            let added = try zoom.json(
+                try await zoom.control(
+                    "POST", "/accounts/\(account.id)/users",
+                    [
+                        "email": "New.Hire@Example.com", "first_name": "New", "last_name": "Hire", "status": "active", "type": 2,
+                        "group_ids": [groupID],
+                    ]))
             let addedID = try #require(added["id"] as? String)
             let victim = before[5]["id"] as! String
             let changed = before[6]["id"] as! String
@@ -81,7 +87,9 @@ struct SandboxControlTests {
         try await Self.withControl { sandbox, zoom, token in
             let account = sandbox.world.accounts[0]
             let user = try await zoom.allUsers(status: "active", token: token)[3]["id"] as! String
-            for change in [["status": "asleep"], ["type": 7], ["role_id": "nope"], ["group_ids": ["nope"]], ["email": "no-at-sign"]] as [[String: Any]] {
+            for change in [["status": "asleep"], ["type": 7], ["role_id": "nope"], ["group_ids": ["nope"]], ["email": "no-at-sign"]]
+                as [[String: Any]]
+            {
                 #expect(try await zoom.control("PATCH", "/accounts/\(account.id)/users/\(user)", change).status == 400)
             }
             #expect(try zoom.json(try await zoom.get("/v2/users/\(user)", token: token))["status"] as? String == "active")
@@ -132,9 +140,13 @@ struct SandboxControlTests {
             #expect(try await zoom.control("POST", "/clock/advance", ["seconds": 3600]).status == 200)
             #expect(try zoom.json(try await zoom.get("/v2/users/me", token: token))["message"] as? String == "Access token is expired.")
             let fresh = try await zoom.connect(app: zoom.platformApp)["access_token"] as! String
-            #expect(try await zoom.control("POST", "/tokens/revoke", [
-                "client_id": zoom.platformApp.clientID, "account_id": sandbox.world.accounts[0].id,
-            ]).status == 200)
+            #expect(
+                try await zoom.control(
+                    "POST", "/tokens/revoke",
+                    [
+                        "client_id": zoom.platformApp.clientID, "account_id": sandbox.world.accounts[0].id,
+                    ]
+                ).status == 200)
             #expect(try await zoom.get("/v2/users/me", token: fresh).status == 401)
         }
     }
@@ -152,16 +164,22 @@ struct SandboxControlTests {
         try await withLoopbackRouter(router) { hookBase in
             try await Self.withControl { sandbox, zoom, token in
                 let secret = "webhook-secret-token"
-                let sent = try zoom.json(try await zoom.control("POST", "/webhooks", [
-                    "url": hookBase + "/hook", "secret_token": secret, "event": "app_deauthorized",
-                    "account_id": sandbox.world.accounts[0].id, "client_id": zoom.platformApp.clientID,
-                ]))
+                let sent = try zoom.json(
+                    try await zoom.control(
+                        "POST", "/webhooks",
+                        [
+                            "url": hookBase + "/hook", "secret_token": secret, "event": "app_deauthorized",
+                            "account_id": sandbox.world.accounts[0].id, "client_id": zoom.platformApp.clientID,
+                        ]))
                 #expect(sent["status"] as? Int == 200)
                 let delivery = try #require(received.withLockedValue { $0.first })
                 let timestamp = try #require(delivery.headers["x-zm-request-timestamp"])
                 #expect(Int(timestamp).map { abs($0 - Int(Date().timeIntervalSince1970)) < 60 } == true)
-                let expected = "v0=" + Hex.encode(HMACSHA256.authenticationCode(
-                    key: Array(secret.utf8), message: Array("v0:\(timestamp):".utf8) + delivery.body))
+                let expected =
+                    "v0="
+                    + Hex.encode(
+                        HMACSHA256.authenticationCode(
+                            key: Array(secret.utf8), message: Array("v0:\(timestamp):".utf8) + delivery.body))
                 #expect(delivery.headers["x-zm-signature"] == expected)
                 let event = try JSONSerialization.jsonObject(with: Data(delivery.body)) as? [String: Any]
                 #expect(event?["event"] as? String == "app_deauthorized")
@@ -192,15 +210,20 @@ struct SandboxControlTests {
         }
         try await withLoopbackRouter(router) { hookBase in
             try await Self.withControl { _, zoom, _ in
-                let good = try zoom.json(try await zoom.control("POST", "/webhooks/validate", ["url": hookBase + "/hook", "secret_token": "right-secret"]))
+                let good = try zoom.json(
+                    try await zoom.control("POST", "/webhooks/validate", ["url": hookBase + "/hook", "secret_token": "right-secret"]))
                 #expect(good["valid"] as? Bool == true)
-                let bad = try zoom.json(try await zoom.control("POST", "/webhooks/validate", ["url": hookBase + "/hook", "secret_token": "wrong-secret"]))
+                let bad = try zoom.json(
+                    try await zoom.control("POST", "/webhooks/validate", ["url": hookBase + "/hook", "secret_token": "wrong-secret"]))
                 #expect(bad["valid"] as? Bool == false)
             }
             // A right answer after the deadline (Zoom's is 3 s; shortened here) fails validation too.
-            try await withSandbox({ $0.controlAPI = true; $0.urlValidationDeadline = .milliseconds(200) }) { _, zoom in
-                let late = try zoom.json(try await zoom.control(
-                    "POST", "/webhooks/validate", ["url": hookBase + "/slow-hook", "secret_token": "right-secret"]))
+            try await withSandbox({
+                $0.controlAPI = true; $0.urlValidationDeadline = .milliseconds(200)
+            }) { _, zoom in
+                let late = try zoom.json(
+                    try await zoom.control(
+                        "POST", "/webhooks/validate", ["url": hookBase + "/slow-hook", "secret_token": "right-secret"]))
                 #expect(late["valid"] as? Bool == false)
             }
         }

@@ -103,7 +103,9 @@ struct SandboxDataTests {
     @Test("a million users cost no memory: the first page and the last user are served without materialising the rest")
     func millionUsers() async throws {
         let before = residentBytes()
-        try await withSandbox({ $0.users = 1_000_000; $0.rateLimits = false }) { sandbox, zoom in
+        try await withSandbox({
+            $0.users = 1_000_000; $0.rateLimits = false
+        }) { sandbox, zoom in
             let token = try await zoom.connect(app: zoom.platformApp)["access_token"] as? String
             // The first page counts a million generated users once: seconds alone, far more on a loaded CI machine.
             let page = try zoom.json(try await zoom.get("/v2/users?page_size=300", token: token, timeout: .seconds(300)))

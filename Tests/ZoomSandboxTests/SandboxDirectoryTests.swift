@@ -21,7 +21,9 @@ struct SandboxDirectoryTests {
 
     @Test("roles list the built-in and custom roles; every user holds exactly one, and members page completely")
     func roles() async throws {
-        try await withSandbox({ $0.users = 120; $0.rateLimits = false }) { _, zoom in
+        try await withSandbox({
+            $0.users = 120; $0.rateLimits = false
+        }) { _, zoom in
             let token = try await zoom.connect(app: zoom.platformApp)["access_token"] as? String
             let body = try zoom.json(try await zoom.get("/v2/roles", token: token))
             let roles = body["roles"] as? [[String: Any]] ?? []
@@ -50,7 +52,9 @@ struct SandboxDirectoryTests {
 
     @Test("groups list their member counts, one group is empty, and members agree with users' group_ids")
     func groups() async throws {
-        try await withSandbox({ $0.users = 150; $0.rateLimits = false }) { _, zoom in
+        try await withSandbox({
+            $0.users = 150; $0.rateLimits = false
+        }) { _, zoom in
             let token = try await zoom.connect(app: zoom.platformApp)["access_token"] as? String
             let groups = try zoom.json(try await zoom.get("/v2/groups", token: token))["groups"] as? [[String: Any]] ?? []
             #expect(groups.count == 6)
@@ -87,9 +91,13 @@ struct SandboxRateLimitTests {
             let freeCustom = sandbox.world.apps.first { $0.kind == .custom(accountIndex: 1) }!
             let freeServer = zoom.serverToServerApp(account: 1)
             let userToken = try await zoom.connect(app: freeCustom)["access_token"] as? String
-            let serverToken = try zoom.json(try await zoom.token(app: freeServer, [
-                ("grant_type", "account_credentials"), ("account_id", sandbox.world.accounts[1].id),
-            ]))["access_token"] as? String
+            let serverToken =
+                try zoom.json(
+                    try await zoom.token(
+                        app: freeServer,
+                        [
+                            ("grant_type", "account_credentials"), ("account_id", sandbox.world.accounts[1].id),
+                        ]))["access_token"] as? String
             let first = try await zoom.get("/v2/users", token: userToken)
             #expect(first.status == 200)
             #expect(first.header("X-RateLimit-Category") == "Medium")

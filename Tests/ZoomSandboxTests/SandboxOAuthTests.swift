@@ -52,16 +52,20 @@ struct SandboxOAuthTests {
             #expect(try zoom.json(replay)["error"] as? String == "invalid_grant")
 
             let other = try await freshCode()
-            let mismatch = try await zoom.token(app: zoom.platformApp, [
-                ("grant_type", "authorization_code"), ("code", other), ("redirect_uri", "http://127.0.0.1:9/other"),
-            ])
+            let mismatch = try await zoom.token(
+                app: zoom.platformApp,
+                [
+                    ("grant_type", "authorization_code"), ("code", other), ("redirect_uri", "http://127.0.0.1:9/other"),
+                ])
             #expect(try zoom.json(mismatch)["error"] as? String == "invalid_grant")
 
             let late = try await freshCode()
             sandbox.clock.advance(by: .seconds(301))
-            let expired = try await zoom.token(app: zoom.platformApp, [
-                ("grant_type", "authorization_code"), ("code", late), ("redirect_uri", zoom.redirectURI),
-            ])
+            let expired = try await zoom.token(
+                app: zoom.platformApp,
+                [
+                    ("grant_type", "authorization_code"), ("code", late), ("redirect_uri", zoom.redirectURI),
+                ])
             #expect(try zoom.json(expired)["reason"] as? String == "Authorization code is expired")
         }
     }
@@ -105,7 +109,8 @@ struct SandboxOAuthTests {
             let old = try await zoom.connect(app: zoom.platformApp)
             _ = try await zoom.connect(app: zoom.platformApp)
             #expect(try await zoom.get("/v2/users/me", token: old["access_token"] as? String).status == 401)
-            let refresh = try await zoom.token(app: zoom.platformApp, [("grant_type", "refresh_token"), ("refresh_token", old["refresh_token"] as! String)])
+            let refresh = try await zoom.token(
+                app: zoom.platformApp, [("grant_type", "refresh_token"), ("refresh_token", old["refresh_token"] as! String)])
             #expect(refresh.status == 400)
         }
     }
@@ -130,14 +135,17 @@ struct SandboxOAuthTests {
 
     @Test("fleet accounts: each has its own users and a server-to-server app that mints tokens for it alone")
     func fleetAccounts() async throws {
-        try await withSandbox({ $0.fleetAccounts = 3; $0.fleetUsers = 7 }) { sandbox, zoom in
+        try await withSandbox({
+            $0.fleetAccounts = 3; $0.fleetUsers = 7
+        }) { sandbox, zoom in
             #expect(sandbox.world.accounts.count == 6)
             #expect(sandbox.world.accounts[3...].map(\.name) == ["Sandbox Fleet 0001 Inc.", "Sandbox Fleet 0002 Inc.", "Sandbox Fleet 0003 Inc."])
             #expect(Set(sandbox.world.accounts.map(\.id)).count == 6)
             for index in 3..<6 {
                 let account = sandbox.world.accounts[index]
-                let minted = try zoom.json(try await zoom.token(
-                    app: zoom.serverToServerApp(account: index), [("grant_type", "account_credentials"), ("account_id", account.id)]))
+                let minted = try zoom.json(
+                    try await zoom.token(
+                        app: zoom.serverToServerApp(account: index), [("grant_type", "account_credentials"), ("account_id", account.id)]))
                 var users = 0
                 for status in ["active", "inactive", "pending"] {
                     users += try await zoom.allUsers(status: status, token: minted["access_token"] as? String).count
@@ -175,7 +183,8 @@ struct SandboxOAuthTests {
             let rejected = try await zoom.get("/v2/users/me", token: tokens["access_token"] as? String)
             #expect(rejected.status == 401)
             #expect(try zoom.json(rejected)["code"] as? Int == 124)
-            let refresh = try await zoom.token(app: zoom.platformApp, [("grant_type", "refresh_token"), ("refresh_token", tokens["refresh_token"] as! String)])
+            let refresh = try await zoom.token(
+                app: zoom.platformApp, [("grant_type", "refresh_token"), ("refresh_token", tokens["refresh_token"] as! String)])
             #expect(refresh.status == 400)
         }
     }
@@ -188,10 +197,11 @@ struct SandboxOAuthTests {
             #expect(page.bodyText.contains("Tether (sandbox platform app)"))
             #expect(page.bodyText.contains("user:read:list_users:admin"))
             let consent = try #require(page.bodyText.firstMatch(of: /name="consent" value="([^"]+)"/)?.1)
-            let denied = try await sandboxClient.execute(HTTPClientRequest(
-                method: "POST", url: zoom.base + "/oauth/authorize/decision",
-                headers: [HTTPHeader("Content-Type", "application/x-www-form-urlencoded")],
-                body: Array("consent=\(consent)&decision=deny".utf8)))
+            let denied = try await sandboxClient.execute(
+                HTTPClientRequest(
+                    method: "POST", url: zoom.base + "/oauth/authorize/decision",
+                    headers: [HTTPHeader("Content-Type", "application/x-www-form-urlencoded")],
+                    body: Array("consent=\(consent)&decision=deny".utf8)))
             #expect(denied.status == 302)
             #expect(zoom.redirectParameters(denied) == ["error": "access_denied", "state": "s<1>"])
         }
@@ -202,14 +212,18 @@ struct SandboxOAuthTests {
         try await withSandbox({ $0.autoApprove = nil }) { _, zoom in
             let page = try await zoom.authorize(app: zoom.platformApp, challenge: nil)
             let consent = try #require(page.bodyText.firstMatch(of: /name="consent" value="([^"]+)"/)?.1)
-            let allowed = try await sandboxClient.execute(HTTPClientRequest(
-                method: "POST", url: zoom.base + "/oauth/authorize/decision",
-                headers: [HTTPHeader("Content-Type", "application/x-www-form-urlencoded")],
-                body: Array("consent=\(consent)&decision=allow&account=0&role=admin".utf8)))
+            let allowed = try await sandboxClient.execute(
+                HTTPClientRequest(
+                    method: "POST", url: zoom.base + "/oauth/authorize/decision",
+                    headers: [HTTPHeader("Content-Type", "application/x-www-form-urlencoded")],
+                    body: Array("consent=\(consent)&decision=allow&account=0&role=admin".utf8)))
             let code = try #require(zoom.redirectParameters(allowed)["code"])
-            let tokens = try zoom.json(try await zoom.token(app: zoom.platformApp, [
-                ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", zoom.redirectURI),
-            ]))
+            let tokens = try zoom.json(
+                try await zoom.token(
+                    app: zoom.platformApp,
+                    [
+                        ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", zoom.redirectURI),
+                    ]))
             let me = try zoom.json(try await zoom.get("/v2/users/me", token: tokens["access_token"] as? String))
             #expect(me["role_id"] as? String == "1")
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ZoomSandbox
 
 @Suite("Zoom sandbox: daily quotas")
@@ -28,13 +29,16 @@ struct SandboxRateLimiterTests {
         let limiter = SandboxRateLimiter()
         let start = Date(timeIntervalSince1970: 1_767_225_600)
         for second in 0..<10 {
-            #expect(limiter.admit(account: pro, category: .resourceIntensive, now: start.addingTimeInterval(Double(second)))
-                == .allowed(limit: 10, remaining: 9 - second))
+            #expect(
+                limiter.admit(account: pro, category: .resourceIntensive, now: start.addingTimeInterval(Double(second)))
+                    == .allowed(limit: 10, remaining: 9 - second))
         }
-        #expect(limiter.admit(account: pro, category: .resourceIntensive, now: start.addingTimeInterval(30))
-            == .overRate(limit: 10, retryAfterSeconds: 30))
-        #expect(SandboxRateLimiter.limits(plan: .pro, category: .heavy).dailyPool
-            == SandboxRateLimiter.limits(plan: .pro, category: .resourceIntensive).dailyPool)
+        #expect(
+            limiter.admit(account: pro, category: .resourceIntensive, now: start.addingTimeInterval(30))
+                == .overRate(limit: 10, retryAfterSeconds: 30))
+        #expect(
+            SandboxRateLimiter.limits(plan: .pro, category: .heavy).dailyPool
+                == SandboxRateLimiter.limits(plan: .pro, category: .resourceIntensive).dailyPool)
         #expect(SandboxRateLimiter.limits(plan: .business, category: .heavy).daily == 60_000)
     }
 }

@@ -36,7 +36,9 @@ struct SandboxDriver: Sendable {
     }
 
     /// GET /oauth/authorize; returns the response without following its redirect.
-    func authorize(app: SandboxApp, challenge: String?, method: String = "S256", state: String = "st-1", redirectURI: String? = nil)
+    func authorize(
+        app: SandboxApp, challenge: String?, method: String = "S256", state: String = "st-1", redirectURI: String? = nil
+    )
         async throws -> HTTPClientResponse
     {
         var items = [
@@ -62,9 +64,11 @@ struct SandboxDriver: Sendable {
         let verifier = try SecureRandom.token()
         let challenge = Base64URL.encode(SHA256Digest.hash(Array(verifier.utf8)))
         let code = redirectParameters(try await authorize(app: app, challenge: challenge))["code"] ?? ""
-        let response = try await token(app: app, [
-            ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirectURI), ("code_verifier", verifier),
-        ])
+        let response = try await token(
+            app: app,
+            [
+                ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirectURI), ("code_verifier", verifier),
+            ])
         return try json(response)
     }
 
@@ -78,10 +82,11 @@ struct SandboxDriver: Sendable {
         var components = URLComponents()
         components.queryItems = fields.map { URLQueryItem(name: $0.0, value: $0.1) }
         let body = (components.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B")
-        return try await sandboxClient.execute(HTTPClientRequest(
-            method: "POST", url: base + path,
-            headers: [HTTPHeader("Authorization", "Basic \(credentials)"), HTTPHeader("Content-Type", "application/x-www-form-urlencoded")],
-            body: Array(body.utf8)))
+        return try await sandboxClient.execute(
+            HTTPClientRequest(
+                method: "POST", url: base + path,
+                headers: [HTTPHeader("Authorization", "Basic \(credentials)"), HTTPHeader("Content-Type", "application/x-www-form-urlencoded")],
+                body: Array(body.utf8)))
     }
 
     /// GET a REST path with a bearer token (and, for slow requests, a longer timeout than the client's).
@@ -98,9 +103,10 @@ struct SandboxDriver: Sendable {
 extension SandboxDriver {
     /// Calls the control API with a JSON body.
     func control(_ method: String, _ path: String, _ body: [String: Any]? = nil) async throws -> HTTPClientResponse {
-        try await sandboxClient.execute(HTTPClientRequest(
-            method: method, url: base + "/_sandbox" + path, headers: [HTTPHeader("Content-Type", "application/json")],
-            body: try body.map { Array(try JSONSerialization.data(withJSONObject: $0)) }))
+        try await sandboxClient.execute(
+            HTTPClientRequest(
+                method: method, url: base + "/_sandbox" + path, headers: [HTTPHeader("Content-Type", "application/json")],
+                body: try body.map { Array(try JSONSerialization.data(withJSONObject: $0)) }))
     }
 
     /// Every user of one status, following next_page_token to the end.
