@@ -29,7 +29,10 @@ struct MetricsRoutes: Sendable {
         do {
             let queue = try await runs.statistics(timeout: queryTimeout)
             up.set(to: 1)
-            for (state, count) in [("due", queue.due), ("queued", queue.queued), ("running", queue.running), ("expired_lease", queue.expiredLeases)] {
+            for (state, count) in [
+                ("due", queue.due), (RunStatus.queued.rawValue, queue.queued), (RunStatus.running.rawValue, queue.running),
+                ("expired_lease", queue.expiredLeases),
+            ] {
                 registry.makeGauge(
                     descriptor: .init(
                         namespace: "tether", subsystem: "sync_queue", metricName: "runs", unitName: "", helpText: "Sync runs in the queue, by state"),

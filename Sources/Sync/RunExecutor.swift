@@ -103,7 +103,7 @@ struct RunExecutor {
                 attemptFailed = true
                 streams[index] = progress
                 streams[index].error = reason
-                streams[index].status = run.attempt >= run.maxAttempts ? .failed : .pending
+                streams[index].status = RunState.statusAfterFailure(attempt: run.attempt, maxAttempts: run.maxAttempts)
                 if streams[index].status == .failed {
                     try await saveOutcome(streams[index], description: description)
                 } else {
@@ -115,42 +115,30 @@ struct RunExecutor {
             }
             if streams[index].isFinished { SyncMetrics.streamFinished(streams[index]) }
         }
-        if attemptFailed, run.attempt < run.maxAttempts {
+        switch RunState.ending(of: streams, attemptFailed: attemptFailed, attempt: run.attempt, maxAttempts: run.maxAttempts) {
+        case .retryFailedStreams:
             try await runs.finish(
                 run, status: nil, retryAt: Date().addingTimeInterval(configuration.runBackoff(run.attempt).seconds),
                 error: "retrying streams that failed in attempt \(run.attempt)")
-            return
+        case .finish(let outcome):
+            try await runs.finish(run, status: outcome, error: outcome == .succeeded ? nil : "some streams failed")
+            SyncMetrics.runFinished(status: outcome, attemptStarted: started)
+            logger.info("sync run finished", metadata: ["status": "\(outcome)"])
         }
-        let outcome = Self.outcome(of: streams)
-        try await runs.finish(run, status: outcome, error: outcome == .succeeded ? nil : "some streams failed")
-        SyncMetrics.runFinished(status: outcome, attemptStarted: started)
-        logger.info("sync run finished", metadata: ["status": "\(outcome)"])
-    }
-
-    /// succeeded when no stream failed; failed when every stream that could run failed; partial otherwise.
-    static func outcome(of streams: [SyncRunStream]) -> RunStatus {
-        let failed = streams.filter { $0.status == .failed }.count
-        let succeeded = streams.filter { $0.status == .succeeded }.count
-        if failed == 0 { return .succeeded }
-        return succeeded == 0 ? .failed : .partial
     }
 
     private func abort(because reason: any Error) async throws {
-        switch reason {
-        case is LeaseLost:
+        switch RunState.interruption(reason) {
+        case .leaseLost:
             throw reason
-        case let quota as QuotaExhausted:
-            logger.notice("sync run waits for the provider's daily quota", metadata: ["until": "\(quota.until)"])
-            try await runs.finish(run, status: nil, retryAt: quota.until, countAttempt: false, error: quota.description)
-        case let token as TokenError where token.kind != .transient:
-            try await failRemaining(error: "the connection needs to be reconnected: \(token.reason)")
-        case is CancellationError, is TokenError:
-            // Shutting down, or the token endpoint is unreachable: hand the run back without using up an attempt.
-            try await detached {
-                try await runs.finish(run, status: nil, countAttempt: reason is CancellationError ? false : true, error: "\(reason)")
-            }
-        default:
-            try await failRemaining(error: "\(reason)")
+        case .waitForQuota(let until):
+            logger.notice("sync run waits for the provider's daily quota", metadata: ["until": "\(until)"])
+            try await runs.finish(run, status: nil, retryAt: until, countAttempt: false, error: "\(reason)")
+        case .failRemaining(let error):
+            try await failRemaining(error: error)
+        case .handBack(let countAttempt):
+            // Bookkeeping during shutdown must still land, so it runs outside this task's cancellation.
+            try await detached { try await runs.finish(run, status: nil, countAttempt: countAttempt, error: "\(reason)") }
         }
     }
 
