@@ -15,6 +15,11 @@ extension PGPool {
         public var connectTimeoutSeconds: Int = 5
         /// Reported to the server as `application_name`, visible in `pg_stat_activity`. Default `tether`.
         public var applicationName: String = "tether"
+        /// How long any transaction of the pool may sit idle between statements before PostgreSQL ends it
+        /// (unless its ``PGTransactionOptions`` say otherwise): a process frozen or stopped inside a
+        /// transaction releases its row and advisory locks after this, instead of holding them until it
+        /// resumes or dies. Default 10 s; `nil` keeps the server's setting.
+        public var transactionIdleTimeout: Duration? = .seconds(10)
 
         /// A configuration with the defaults above.
         public init(connectionString: Secret) {

@@ -32,7 +32,8 @@ public struct PGLease: Sendable {
         _ options: PGTransactionOptions = .init(),
         _ body: (PGLease) async throws -> Result
     ) async throws -> Result {
-        try await run { try $0.executeScript("BEGIN ISOLATION LEVEL \(options.isolation.rawValue)\(options.readOnly ? " READ ONLY" : "")") }
+        let begin = options.beginScript(defaultIdleTimeout: pool.configuration.transactionIdleTimeout)
+        try await run { try $0.executeScript(begin) }
         do {
             let result = try await body(self)
             try await run { try $0.commitOrFail() }

@@ -123,8 +123,9 @@ public final class PGPool: Service, Sendable {
         timeout: Duration? = nil,
         _ body: @escaping @Sendable (PGConnection) throws -> Result
     ) async throws -> Result {
-        try await withConnection(timeout: timeout) { connection in
-            try connection.withTransaction(options, body)
+        let idle = configuration.transactionIdleTimeout
+        return try await withConnection(timeout: timeout) { connection in
+            try connection.withTransaction(options, defaultIdleTimeout: idle, body)
         }
     }
 

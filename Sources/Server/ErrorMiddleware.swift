@@ -23,6 +23,13 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 .serviceUnavailable, code: "database_unavailable", message: "the database is not reachable; retry shortly",
                 headers: [.retryAfter: "5"]
             ).response(from: request, context: context)
+        } catch let error where DatabaseFailure.isTimeout(error) {
+            // A read waited too long for a tenant's writers or ran too long: busy, not broken.
+            context.logger.warning("database busy", metadata: ["error": "\(error)"])
+            return try APIError(
+                .serviceUnavailable, code: "database_busy", message: "the database did not answer in time; retry shortly",
+                headers: [.retryAfter: "1"]
+            ).response(from: request, context: context)
         } catch let error as any HTTPResponseError where error.status.code < 500 {
             return try APIError(error.status, code: Self.code(for: error.status), message: error.status.reasonPhrase)
                 .response(from: request, context: context)

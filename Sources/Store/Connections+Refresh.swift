@@ -25,7 +25,8 @@ extension Connections {
         _ body: (Connection, SealedCredentials) async throws -> (CredentialChange, Result)
     ) async throws -> Result? {
         try await pool.withLease { lease in
-            try await lease.withTransaction { lease -> Result? in
+            // The token endpoint answers while the row stays locked; the transaction may idle that long.
+            try await lease.withTransaction(PGTransactionOptions(idleTimeout: .seconds(60))) { lease -> Result? in
                 let locked = try await lease.run { connection -> (Connection, SealedCredentials)? in
                     try connection.scope(to: tenantID)
                     try connection.execute("SET LOCAL lock_timeout = '30s'")

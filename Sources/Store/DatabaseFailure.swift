@@ -9,6 +9,13 @@ public enum DatabaseFailure {
         (error as? PGError)?.isDatabaseUnavailable ?? false
     }
 
+    /// A statement ran past its statement timeout or waited past its lock timeout (SQLSTATE 57014 from the
+    /// server's timer, 55P03): the database is busy, and a later try may succeed.
+    public static func isTimeout(_ error: any Error) -> Bool {
+        guard let error = error as? PGError, error.code != .cancelled else { return false }
+        return error.sqlState == "57014" || error.sqlState == "55P03"
+    }
+
     /// The process's pool was closed (the process is shutting down).
     public static func isPoolClosed(_ error: any Error) -> Bool {
         (error as? PGError)?.code == .poolClosed

@@ -45,7 +45,7 @@ public struct Events: Sendable {
         sql.appendSQL(" ORDER BY created_at, id LIMIT ")
         sql.appendBind(limit + 1)
         let query = sql
-        let rows = try await pool.withTenant(tenantID) { connection -> [(String, UUID)] in
+        let rows = try await pool.withTenant(tenantID, .apiRead) { connection -> [(String, UUID)] in
             if let after,
                 try connection.query("SELECT count(*)::bigint FROM events WHERE tenant_id = \(tenantID) AND id = \(after)")[0]
                     .decode(Int.self, at: 0) == 0

@@ -49,7 +49,7 @@ extension SyncRuns {
     /// - Throws: ``LeaseLost`` when the run is no longer this worker's; a database error otherwise (nothing
     ///   of the page is stored then).
     public func commitPage(_ run: ClaimedRun, _ page: PageCommit) async throws -> SyncRunStream {
-        try await pool.withTenant(run.tenantID) { connection in
+        try await pool.withTenant(run.tenantID, .pageWrite) { connection in
             var stream = page.stream
             try Self.fence(connection, run)
             let counts = try SyncedRecords.writePage(

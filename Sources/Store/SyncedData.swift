@@ -86,7 +86,7 @@ public struct SyncedData: Sendable {
     /// The page after `query.after`, and the cursor of the next one when more rows follow.
     public func list(tenantID: UUID, _ query: RecordListQuery) async throws -> (rows: [String], next: RecordCursor?) {
         let sql = try Self.listSQL(tenantID: tenantID, query)
-        let rows = try await pool.withTenant(tenantID) { connection in
+        let rows = try await pool.withTenant(tenantID, .apiRead) { connection in
             try connection.awaitOrderedChanges(of: tenantID)
             return try connection.query(sql).map { try $0.decode((String, Int64, UUID).self) }
         }
@@ -122,7 +122,7 @@ public struct SyncedData: Sendable {
         let parentQuery = PGQuery(
             unsafeSQL: "SELECT count(*)::bigint FROM \(PGQuery.quoteIdentifier(parentTable)) WHERE tenant_id = $1 AND id = $2",
             binding: [tenantID, parent])
-        let result = try await pool.withTenant(tenantID) { connection -> [(String, Int64, UUID)]? in
+        let result = try await pool.withTenant(tenantID, .apiRead) { connection -> [(String, Int64, UUID)]? in
             guard try connection.query(parentQuery)[0].decode(Int.self, at: 0) == 1 else { return nil }
             try connection.awaitOrderedChanges(of: tenantID)
             return try connection.query(membersQuery).map { try $0.decode((String, Int64, UUID).self) }

@@ -23,9 +23,10 @@ extension PGPool {
     @discardableResult
     public func withTenant<Result: Sendable>(
         _ tenantID: UUID,
+        _ options: PGTransactionOptions = .init(),
         _ body: @escaping @Sendable (PGConnection) throws -> Result
     ) async throws -> Result {
-        try await withTransaction { connection in
+        try await withTransaction(options) { connection in
             try connection.scope(to: tenantID)
             return try body(connection)
         }
@@ -35,4 +36,14 @@ extension PGPool {
 /// SHA-256 of a secret, as the tables store it.
 func secretHash(_ secret: String) -> Data {
     Data(SHA256Digest.hash(Array(secret.utf8)))
+}
+
+extension PGTransactionOptions {
+    /// Reads for the data API and the event feed: they wait for a tenant's writers to commit (the change
+    /// order), but never longer than a client would wait, and no read runs away with a connection.
+    static let apiRead = PGTransactionOptions(statementTimeout: .seconds(15), lockTimeout: .seconds(5))
+    /// A page of a sync with its progress: a worker stalled in the middle of a statement (a COPY whose
+    /// data stopped coming) gives up its tenant's locks after this, as an idle one does after the pool's
+    /// idle timeout.
+    static let pageWrite = PGTransactionOptions(statementTimeout: .seconds(60))
 }

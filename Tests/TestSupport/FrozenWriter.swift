@@ -1,0 +1,27 @@
+public import Foundation
+public import Postgres
+import Store
+
+/// A writer frozen between two statements of its transaction, the way a stopped or swapped-out worker
+/// leaves one: it holds `tenant`'s change-order lock, then idles for `idle`.
+/// - Parameters:
+///   - transactionIdle: the transaction's idle timeout; `nil` takes the pool's.
+///   - held: told once the lock is held.
+/// - Returns: the writer's task; its error is what the frozen transaction met when it woke up.
+public func freezeWriter(
+    _ pool: PGPool, tenant: UUID, idle: Duration, transactionIdle: Duration? = nil, held: AsyncStream<Void>.Continuation
+) -> Task<Void, any Error> {
+    Task {
+        try await pool.withLease { lease in
+            try await lease.withTransaction(PGTransactionOptions(idleTimeout: transactionIdle)) { lease in
+                try await lease.run { sql in
+                    try sql.scope(to: tenant)
+                    try sql.orderChanges(of: tenant)
+                }
+                held.yield()
+                try await Task.sleep(for: idle)
+                try await lease.run { sql in _ = try sql.execute("SELECT 1") }
+            }
+        }
+    }
+}
