@@ -86,7 +86,7 @@ let package = Package(
         .target(
             name: "Sync",
             dependencies: [
-                "Store", "Postgres", "Credentials", "Connectors", "Transport", "Sensitive", logging, nioConcurrency, lifecycle, coreMetrics,
+                "Store", "Postgres", "Credentials", "Connectors", "Transport", "Vault", "Sensitive", logging, nioConcurrency, lifecycle, coreMetrics,
             ],
             swiftSettings: swiftSettings
         ),

@@ -162,6 +162,9 @@ public struct ConnectorError: Error, Sendable, Hashable, CustomStringConvertible
         case notFound = "not_found"
         /// A paging cursor expired or no longer matches; start the listing again.
         case expiredCursor = "expired_cursor"
+        /// The provider's paging broke its own contract (it handed back a page token already followed), so
+        /// the listing would never end; trying the same listing again would not help.
+        case providerError = "provider_error"
         /// Any other refusal.
         case rejected
     }

@@ -64,6 +64,7 @@ struct StreamExecutor {
 
     private func snapshot(_ stream: inout SyncRunStream, elapsed: () -> Int) async throws {
         var restarts = 0
+        var followed = PageTrail()
         while true {
             let page: StreamPage
             do {
@@ -72,8 +73,10 @@ struct StreamExecutor {
                 // The ids seen so far stay valid: the listing starts over and sees them again.
                 restarts += 1
                 stream.cursor = nil
+                followed = PageTrail()
                 continue
             }
+            try followed.check(page, connector: connector)
             let done = page.next == nil
             stream = try await commit(page, into: stream, completing: done ? .snapshot : .none, elapsed: elapsed)
             if done { return }
@@ -93,6 +96,7 @@ struct StreamExecutor {
         for window in windows {
             var cursor = resumed.flatMap { $0.from == window.from ? $0.page : nil }
             var restarts = 0
+            var followed = PageTrail()
             while true {
                 let page: StreamPage
                 do {
@@ -100,8 +104,10 @@ struct StreamExecutor {
                 } catch let error as ConnectorError where error.kind == .expiredCursor && restarts < Self.cursorRestarts {
                     restarts += 1
                     cursor = nil
+                    followed = PageTrail()
                     continue
                 }
+                try followed.check(page, connector: connector)
                 cursor = page.next
                 let windowDone = page.next == nil
                 let next = windowDone ? nil : WindowCursor(from: window.from, to: window.to, page: page.next).text

@@ -156,6 +156,8 @@ struct SandboxPager: Sendable {
         let size: Int
         let position: Int
         let scope: String
+        /// The `next_page_token` the request came with.
+        var token: String? = nil
     }
 
     /// Reads `page_size` (default 30, capped at `maximum`) and `next_page_token` for a query identified by
@@ -172,12 +174,13 @@ struct SandboxPager: Sendable {
         guard let position = read(token, scope: fullScope) else {
             return .failure(SandboxHTTPError(code: 300, "The next page token is invalid or expired."))
         }
-        return .success(Page(size: size, position: position, scope: fullScope))
+        return .success(Page(size: size, position: position, scope: fullScope, token: token))
     }
 
     /// The token for the page starting at `position`, or "" when there is no further page.
     func token(for page: Page, next position: Int?) -> String {
         guard let position else { return "" }
+        if sandbox.faultPlan.repeatPageTokens, let repeated = page.token { return repeated }
         let payload = "\(position).\(Int(sandbox.clock.now.timeIntervalSince1970))"
         let mac = HMACSHA256.authenticationCode(key: sandbox.pageTokenKey, message: Array("\(page.scope)|\(payload)".utf8))
         return Base64URL.encode(Array(payload.utf8)) + "." + Base64URL.encode(mac.prefix(16))

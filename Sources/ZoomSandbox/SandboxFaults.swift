@@ -21,6 +21,9 @@ public struct SandboxFaultPlan: Sendable, Codable, Equatable {
     /// Delay, in milliseconds, between the token endpoint granting (a refresh token already rotated) and its
     /// reply: the window in which a client that dies has lost its new tokens (SECURITY.md W7).
     public var tokenDelayMilliseconds: Int = 0
+    /// Listings answer a page token with that same token as `next_page_token`, as a broken provider that
+    /// would page forever does.
+    public var repeatPageTokens = false
 
     public init() {}
 
@@ -28,6 +31,7 @@ public struct SandboxFaultPlan: Sendable, Codable, Equatable {
         case errorRate = "error_rate", errorStatus = "error_status", latencyMilliseconds = "latency_ms"
         case malformedRate = "malformed_rate", truncatedRate = "truncated_rate", dropRate = "drop_rate"
         case rateLimitStorm = "rate_limit_storm", tokenDelayMilliseconds = "token_delay_ms"
+        case repeatPageTokens = "repeat_page_tokens"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -40,6 +44,7 @@ public struct SandboxFaultPlan: Sendable, Codable, Equatable {
         dropRate = try container.decodeIfPresent(Double.self, forKey: .dropRate) ?? 0
         rateLimitStorm = try container.decodeIfPresent(Int.self, forKey: .rateLimitStorm) ?? 0
         tokenDelayMilliseconds = try container.decodeIfPresent(Int.self, forKey: .tokenDelayMilliseconds) ?? 0
+        repeatPageTokens = try container.decodeIfPresent(Bool.self, forKey: .repeatPageTokens) ?? false
         let rates = [errorRate, malformedRate, truncatedRate, dropRate]
         guard rates.allSatisfy({ (0...1).contains($0) }), (500...599).contains(errorStatus), latencyMilliseconds >= 0,
             latencyMilliseconds <= 60_000, rateLimitStorm >= 0, (0...60_000).contains(tokenDelayMilliseconds)

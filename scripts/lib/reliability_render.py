@@ -162,12 +162,14 @@ for area, text, source in rows:
 print()
 print("## Open findings")
 print()
-print("- **A frozen worker can hold a tenant's change-order lock.** Found by the zombie fault on 2026-12-02, in 4 of "
-      "11 trials: when the worker is stopped (SIGSTOP) inside a page's transaction, it keeps the tenant's advisory lock, "
-      "so the worker that takes its run over waits until the frozen one resumes or dies (the fault then fails: the "
-      "rescue took over 180 s). Nothing is lost or duplicated, but that tenant's syncs stall. The fix to come: an "
-      "`idle_in_transaction_session_timeout` set per transaction (our transactions never idle, and a per-session "
-      "`options` setting would not pass PgBouncer), so PostgreSQL ends such a session within seconds.")
+print("None. Closed since the last report:")
+print()
+print("- **A frozen worker could hold a tenant's change-order lock** (found by the zombie fault on 2026-12-02, in 4 of "
+      "11 trials: a worker stopped inside a page's transaction kept the tenant's advisory lock, and the rescuing worker "
+      "waited until it resumed or died). Every transaction now sets `idle_in_transaction_session_timeout` (10 s; 60 s "
+      "for the token refresh that waits on the token endpoint) with `SET LOCAL` in its `BEGIN`, sync page writes a "
+      "60 s statement timeout, and data-API reads a 15 s statement and 5 s lock timeout (503 `database_busy`). "
+      "`TransactionTimeoutTests` and `BusyDatabaseTests` fail without it; the zombie fault now runs 10 trials.")
 print()
 print("## Faults")
 print()

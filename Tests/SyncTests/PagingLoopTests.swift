@@ -1,0 +1,49 @@
+import CurlHTTP
+import Foundation
+import Store
+import Sync
+import TestSupport
+import Testing
+import ZoomSandbox
+
+/// A provider whose paging never ends must not make a run that never ends (issue 18, finding 7).
+@Suite("Paging loops", .enabled(if: TestDatabase.isAvailableOrRequired))
+struct PagingLoopTests {
+    @Test("a listing that hands back the page token it was given fails its stream with provider_error after a few requests")
+    func repeatedPageTokenFailsTheStream() async throws {
+        try await withSyncHarness(
+            sandbox: {
+                $0.users = 2000; $0.rateLimits = false
+            }
+        ) { h in
+            #expect(try await h.control("POST", "/faults", ["repeat_page_tokens": true]).status == 200)
+            let run = try await h.sync(["users", "roles"], timeout: .seconds(60))
+            let users = try #require(run.stream("users"))
+            #expect(users.status == .failed)
+            #expect(users.error?.hasPrefix("provider_error: ") == true, "\(users.error ?? "")")
+            #expect(run.stream("roles")?.status == .succeeded, "other streams are not held back")
+            #expect(run.status == .partial)
+            // Each of the run's five attempts stops at the first token it had already followed: a few requests
+            // each, where the old code paged until the run was cancelled.
+            let listed = h.sandbox.requestCounts["/v2/users", default: 0]
+            #expect(listed > 0 && listed <= 40, "\(listed) user pages were requested in \(run.attempt) attempts, \(users.pages) pages committed")
+            #expect(try await h.count("SELECT count(*) - count(DISTINCT remote_id) FROM users") == 0)
+        }
+    }
+
+    @Test("the same listing pages to its end once the provider pages properly again")
+    func recoversWhenPagingIsFixed() async throws {
+        try await withSyncHarness(
+            sandbox: {
+                $0.users = 2000; $0.rateLimits = false
+            }
+        ) { h in
+            #expect(try await h.control("POST", "/faults", ["repeat_page_tokens": true]).status == 200)
+            #expect(try await h.sync(["users"], timeout: .seconds(60)).status == .failed)
+            #expect((200..<300).contains(try await h.control("DELETE", "/faults").status))
+            let run = try await h.sync(["users"], timeout: .seconds(60))
+            #expect(run.status == .succeeded)
+            #expect(try await h.count("SELECT count(*) FROM users WHERE deleted_at IS NULL") == h.sandbox.userCount(h.account))
+        }
+    }
+}
