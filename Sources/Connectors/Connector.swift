@@ -121,8 +121,10 @@ public protocol Connector: Sendable {
     /// The REST API's base URL; ``APIRequest/path`` is appended to it.
     var apiBaseURL: String { get }
 
-    /// Plans a connection may declare for its rate limits, the first being the default.
+    /// Plans a connection may declare for its rate limits.
     var rateLimitPlans: [String] { get }
+    /// The plan a new connection's syncs keep to until someone sets another (one of ``rateLimitPlans``).
+    var defaultRateLimitPlan: String { get }
     /// The provider's built-in roles that own or administer an account. Migrations carry them into
     /// `provider_account_roles` for the SQL views, and a test holds the two to each other.
     var accountRoles: [AccountRole] { get }

@@ -137,7 +137,7 @@ extension ConnectService {
         return AuthorizedAccount(
             provider: connector.provider, mode: mode, externalAccountID: identity.accountID, clientID: clientID,
             authorizedByEmail: identity.email, authorizedByRemoteUserID: identity.userID, authorizedByRole: identity.role,
-            grantedScopes: grantedScopes, streams: streams, name: name)
+            grantedScopes: grantedScopes, streams: streams, name: name, rateLimitPlan: connector.defaultRateLimitPlan)
     }
 
     /// Revokes tokens that will not be kept; a failure only means they expire on their own.

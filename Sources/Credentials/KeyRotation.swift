@@ -43,7 +43,7 @@ public struct KeyRotation: Sendable {
                 if vault.opens(row) {
                     result.opened += 1
                 } else {
-                    result.failed.append("\(row.table) tenant \(row.tenantID) owner \(row.ownerID)")
+                    result.failed.append(Self.name(row))
                 }
             }
         }
@@ -55,6 +55,9 @@ public struct KeyRotation: Sendable {
         public var resealed = 0
         /// Rows a concurrent write changed first; they were re-read and re-sealed in a later batch.
         public var retried = 0
+        /// Rows a value of which did not open with the key ring (ids only): left as they are, so the operator
+        /// can find them; every other row is still re-sealed.
+        public var failed: [String] = []
     }
 
     /// Re-seals every row not under the primary key.
@@ -62,11 +65,23 @@ public struct KeyRotation: Sendable {
         let primary = vault.primaryKeyID
         var report = Report()
         for tenant in try await tenants.allIDs() {
+            var unopened: Set<UUID> = []
             while true {
-                let batch = try await rows.notSealedWith(primary, tenantID: tenant, limit: batchSize)
+                let batch = try await rows.notSealedWith(primary, tenantID: tenant, limit: batchSize, skipping: unopened)
                 if batch.isEmpty { break }
                 for row in batch {
-                    if try await rows.replace(row, with: try vault.resealed(row), keyID: primary) {
+                    let resealed: [String: Data]
+                    do {
+                        resealed = try vault.resealed(row)
+                    } catch {
+                        unopened.insert(row.ownerID)
+                        report.failed.append(Self.name(row))
+                        logger.error(
+                            "a stored secret does not open with the key ring; left as it is",
+                            metadata: ["table": "\(row.table)", "tenant": "\(tenant)", "owner": "\(row.ownerID)"])
+                        continue
+                    }
+                    if try await rows.replace(row, with: resealed, keyID: primary) {
                         report.resealed += 1
                     } else {
                         report.retried += 1
@@ -76,5 +91,10 @@ public struct KeyRotation: Sendable {
             }
         }
         return report
+    }
+
+    /// How a row is named to the operator: its table and ids, never a value.
+    static func name(_ row: VaultRows.SealedRow) -> String {
+        "\(row.table) tenant \(row.tenantID) owner \(row.ownerID)"
     }
 }

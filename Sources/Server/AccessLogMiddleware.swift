@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 public import Hummingbird
 import Logging
@@ -22,9 +23,11 @@ public struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
-    /// The path as it may be logged: a connect link's token is a credential, so it is replaced.
+    /// The path as it may be logged: a connect link's token is a credential, so it is replaced, however the
+    /// path was spelled (repeated slashes, percent-escapes, letter case).
     static func loggablePath(_ path: String) -> String {
-        guard path.hasPrefix("/connect/"), path != "/connect/result" else { return path }
+        let segments = (path.removingPercentEncoding ?? path).split(separator: "/").map { $0.lowercased() }
+        guard segments.first == "connect", segments.count > 1, segments != ["connect", "result"] else { return path }
         return "/connect/{token}"
     }
 

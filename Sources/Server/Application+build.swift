@@ -55,6 +55,7 @@ public func buildApplication(
 ) -> some ApplicationProtocol {
     let router = Router(context: TetherRequestContext.self)
     router.add(middleware: AccessLogMiddleware())
+    router.add(middleware: NoSniffMiddleware())
     router.add(middleware: HTTPMetricsMiddleware(registry: configuration.metrics))
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: RequestLimitsMiddleware(limits: configuration.limits))

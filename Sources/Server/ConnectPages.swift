@@ -60,7 +60,7 @@ struct ConnectPages: Sendable {
         let owner =
             page.session.requireOwner
             ? "<p><strong>The \(escape(provider)) account owner must approve this connection.</strong></p>" : ""
-        return HTMLPage(
+        var html = HTMLPage(
             title: "Connect \(provider)",
             body: """
                 <h1>Connect \(escape(provider)) to \(escape(page.tenant.name))</h1>
@@ -74,6 +74,20 @@ struct ConnectPages: Sendable {
                 \(form)
                 <p class="muted">This link works once and expires at \(escape(ISO8601DateFormatter().string(from: page.session.expiresAt))).</p>
                 """)
+        // The form posts here, and its answer redirects to the provider's consent page (and on to the
+        // provider's own sign-in hosts).
+        html.formTargets = ["'self'"] + Self.sources(of: page.connector.authorizationServer.authorizeURL)
+        return html
+    }
+
+    /// The CSP sources of `url`'s origin and, for a host name, its subdomains (a provider's sign-in may
+    /// move to a regional host): `https://zoom.us https://*.zoom.us`.
+    static func sources(of url: String) -> [String] {
+        guard let components = URLComponents(string: url), let scheme = components.scheme, let host = components.host, !host.isEmpty
+        else { return [] }
+        let port = components.port.map { ":\($0)" } ?? ""
+        let isAddress = host.contains(":") || host.split(separator: ".").allSatisfy { UInt8($0) != nil }
+        return ["\(scheme)://\(host)\(port)"] + (isAddress ? [] : ["\(scheme)://*.\(host)\(port)"])
     }
 
     private static let unknownLink = HTMLPage(

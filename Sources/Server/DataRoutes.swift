@@ -110,10 +110,12 @@ struct DataRoutes: Sendable {
         _ parameters: FlatDictionary<Substring, Substring>, allowed: Set<String>
     ) throws -> (limit: Int, after: RecordCursor?, includeDeleted: Bool) {
         var seen: Set<String> = []
-        for (key, _) in parameters {
+        for (key, value) in parameters {
             let name = String(key)
             guard allowed.contains(name) else { throw invalid("unknown query parameter \(String(name.prefix(64)).debugDescription)") }
             guard seen.insert(name).inserted else { throw invalid("\(name) is given more than once") }
+            // PostgreSQL text cannot hold NUL: refuse it here rather than fail the statement.
+            guard !value.unicodeScalars.contains("\0") else { throw invalid("\(name) must not contain a NUL character") }
         }
         var limit = 100
         if let text = parameters.get("limit") {

@@ -9,6 +9,9 @@ struct HTMLPage: ResponseGenerator {
     /// Already-escaped HTML for the page body.
     let body: String
     var extraHeaders: HTTPFields = [:]
+    /// Where the page's forms may submit, and be redirected after submitting (CSP `form-action`); none by
+    /// default, so a page without a form cannot be made to post anywhere.
+    var formTargets: [String] = []
 
     func response(from request: Request, context: some RequestContext) throws -> Response { makeResponse() }
 
@@ -34,23 +37,27 @@ struct HTMLPage: ResponseGenerator {
         headers[.cacheControl] = "no-store"
         headers[.referrerPolicy] = "no-referrer"
         headers[.xFrameOptions] = "DENY"
-        headers[.contentSecurityPolicy] = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'"
+        headers[.contentSecurityPolicy] =
+            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action "
+            + (formTargets.isEmpty ? "'none'" : formTargets.joined(separator: " "))
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 }
 
-/// HTML-escapes text for element content and quoted attribute values.
+/// HTML-escapes text for element content and quoted attribute values. It works on Unicode scalars, not
+/// characters: a combining mark after `<` makes one character of the two, which must not carry the `<`
+/// through unescaped.
 func escape(_ text: String) -> String {
     var out = ""
     out.reserveCapacity(text.utf8.count)
-    for character in text {
-        switch character {
+    for scalar in text.unicodeScalars {
+        switch scalar {
         case "&": out += "&amp;"
         case "<": out += "&lt;"
         case ">": out += "&gt;"
         case "\"": out += "&quot;"
         case "'": out += "&#39;"
-        default: out.append(character)
+        default: out.unicodeScalars.append(scalar)
         }
     }
     return out

@@ -60,11 +60,15 @@ public struct AuthorizedAccount: Sendable {
     public var grantedScopes: [String]
     public var streams: [StreamState]
     public var name: String?
+    /// The rate-limit plan a new connection starts with (a reconnect keeps the one it has).
+    public var rateLimitPlan: String
 
     public init(
         provider: String, mode: ConnectionMode, externalAccountID: String, clientID: String, authorizedByEmail: String?,
-        authorizedByRemoteUserID: String?, authorizedByRole: String?, grantedScopes: [String], streams: [StreamState], name: String?
+        authorizedByRemoteUserID: String?, authorizedByRole: String?, grantedScopes: [String], streams: [StreamState], name: String?,
+        rateLimitPlan: String
     ) {
+        self.rateLimitPlan = rateLimitPlan
         self.provider = provider
         self.mode = mode
         self.externalAccountID = externalAccountID
@@ -125,10 +129,10 @@ public struct Connections: Sendable {
             let (id, created) = try connection.query(
                 """
                 INSERT INTO connections (tenant_id, provider, mode, status, name, external_account_id, client_id, authorized_by_email,
-                    authorized_by_remote_user_id, authorized_by_role, granted_scopes)
-                VALUES (\(tenantID), \(account.provider), \(account.mode), 'active', \(account.name ?? ""), \(account.externalAccountID),
-                    \(account.clientID), \(account.authorizedByEmail), \(account.authorizedByRemoteUserID), \(account.authorizedByRole),
-                    \(account.grantedScopes))
+                    authorized_by_remote_user_id, authorized_by_role, granted_scopes, rate_limit_plan)
+                VALUES (\(tenantID), \(account.provider), \(account.mode), \(ConnectionStatus.active), \(account.name ?? ""),
+                    \(account.externalAccountID), \(account.clientID), \(account.authorizedByEmail), \(account.authorizedByRemoteUserID),
+                    \(account.authorizedByRole), \(account.grantedScopes), \(account.rateLimitPlan))
                 ON CONFLICT (tenant_id, provider, external_account_id) DO UPDATE SET
                     mode = excluded.mode, status = CASE WHEN connections.enabled THEN 'active' ELSE 'disabled' END,
                     status_reason = NULL, client_id = excluded.client_id, authorized_by_email = excluded.authorized_by_email,

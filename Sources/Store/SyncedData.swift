@@ -12,11 +12,18 @@ public struct RecordCursor: Sendable, Hashable {
         self.id = id
     }
 
+    /// A cursor as the API wrote it, or `nil`; its time must lie between 1970 and 9999 (the rows' stamps
+    /// do), so no cursor can ask PostgreSQL for a time it cannot represent.
     public init?(text: String) {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0] == "v1", let micros = Int64(parts[1]), let id = UUID(uuidString: String(parts[2])) else { return nil }
+        guard parts.count == 3, parts[0] == "v1", let micros = Int64(parts[1]), (0...Self.latestMicroseconds).contains(micros),
+            let id = UUID(uuidString: String(parts[2]))
+        else { return nil }
         self.init(updatedAtMicroseconds: micros, id: id)
     }
+
+    /// 9999-12-31T23:59:59.999999Z.
+    static let latestMicroseconds: Int64 = 253_402_300_799_999_999
 
     public var text: String { "v1.\(updatedAtMicroseconds).\(id.uuidString.lowercased())" }
 }

@@ -43,8 +43,10 @@ public struct VaultRows: Sendable {
     }
 
     /// Up to `limit` rows of a tenant whose values are not sealed with `keyID`.
-    public func notSealedWith(_ keyID: String, tenantID: UUID, limit: Int) async throws -> [SealedRow] {
-        try await rows(tenantID: tenantID, excludingKey: keyID, limit: limit)
+    /// - Parameter skipping: owners (connections, flows, the tenant) whose rows are left out (rows that
+    ///   could not be re-sealed, which would otherwise come back in every batch).
+    public func notSealedWith(_ keyID: String, tenantID: UUID, limit: Int, skipping: Set<UUID> = []) async throws -> [SealedRow] {
+        try await rows(tenantID: tenantID, excludingKey: keyID, limit: limit, skipping: skipping)
     }
 
     /// Every sealed row of a tenant, whatever its key (for `tether vault verify`).
@@ -52,12 +54,14 @@ public struct VaultRows: Sendable {
         try await rows(tenantID: tenantID, excludingKey: nil, limit: Int(Int32.max))
     }
 
-    private func rows(tenantID: UUID, excludingKey keyID: String?, limit: Int) async throws -> [SealedRow] {
-        try await pool.withTenant(tenantID) { connection in
+    private func rows(tenantID: UUID, excludingKey keyID: String?, limit: Int, skipping: Set<UUID> = []) async throws -> [SealedRow] {
+        let skipped = Array(skipping)
+        return try await pool.withTenant(tenantID) { connection in
             var rows = try connection.query(
                 """
                 SELECT connection_id, key_id, version, access_token, refresh_token, client_secret FROM connection_credentials
-                WHERE tenant_id = \(tenantID) AND key_id IS DISTINCT FROM \(keyID) ORDER BY connection_id LIMIT \(limit)
+                WHERE tenant_id = \(tenantID) AND key_id IS DISTINCT FROM \(keyID) AND NOT (connection_id = ANY(\(skipped)))
+                ORDER BY connection_id LIMIT \(limit)
                 """
             ).map { row in
                 let v = try row.decode((UUID, String, Int, Data?, Data?, Data?).self)
@@ -67,7 +71,8 @@ public struct VaultRows: Sendable {
             rows += try connection.query(
                 """
                 SELECT id, key_id, code_verifier, client_secret FROM oauth_flows
-                WHERE tenant_id = \(tenantID) AND key_id IS DISTINCT FROM \(keyID) AND code_verifier IS NOT NULL ORDER BY id LIMIT \(limit)
+                WHERE tenant_id = \(tenantID) AND key_id IS DISTINCT FROM \(keyID) AND code_verifier IS NOT NULL AND NOT (id = ANY(\(skipped)))
+                ORDER BY id LIMIT \(limit)
                 """
             ).map { row in
                 let v = try row.decode((UUID, String, Data, Data?).self)
@@ -76,7 +81,8 @@ public struct VaultRows: Sendable {
             }
             rows += try connection.query(
                 """
-                SELECT key_id, secret FROM tenant_webhooks WHERE tenant_id = \(tenantID) AND key_id IS DISTINCT FROM \(keyID)
+                SELECT key_id, secret FROM tenant_webhooks
+                WHERE tenant_id = \(tenantID) AND key_id IS DISTINCT FROM \(keyID) AND NOT (tenant_id = ANY(\(skipped)))
                 """
             ).map { row in
                 let (key, secret) = try row.decode((String, Data).self)

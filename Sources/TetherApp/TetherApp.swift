@@ -25,6 +25,7 @@ public enum TetherApp {
     public static func build(
         _ configuration: TetherConfiguration, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> Process {
+        for warning in configuration.startupWarnings { logger.warning("\(warning)") }
         var poolConfiguration = PGPool.Configuration(connectionString: configuration.databaseURL)
         poolConfiguration.maximumConnections = configuration.databaseConnections
         let pool = PGPool(configuration: poolConfiguration, logger: logger)

@@ -22,6 +22,7 @@ extension TetherConfiguration {
         self.init(
             databaseURL: settings.databaseURL, keyRing: try settings.requireKeyRing(),
             connect: ConnectConfiguration(publicURL: settings.publicURL, returnURLOrigins: settings.returnURLOrigins))
+        startupWarnings = [settings.databaseTransportWarning].compactMap { $0 }
         providers.zoomOAuthBaseURL = settings.zoomOAuthBaseURL
         providers.zoomAPIBaseURL = settings.zoomAPIBaseURL
         if let id = settings.zoomClientID, let secret = settings.zoomClientSecret {

@@ -44,6 +44,8 @@ public struct TetherConfiguration: Sendable {
     public var sync: SyncConfiguration?
     /// The event deliverer's retry schedule.
     public var eventDelivery = EventDeliveryConfiguration()
+    /// What the operator should hear at start (an unverified database connection, say).
+    public var startupWarnings: [String] = []
 
     public init(databaseURL: Secret, keyRing: KeyRing, connect: ConnectConfiguration) {
         self.databaseURL = databaseURL

@@ -67,7 +67,8 @@ struct VaultCommand: AsyncParsableCommand {
 
     struct Rotate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Re-seal every stored secret under the primary key, online and in batches; safe to rerun after a crash.")
+            abstract: "Re-seal every stored secret under the primary key, online and in batches; safe to rerun after a crash.",
+            discussion: "A row that does not open with the key ring is left as it is and named; the command then exits 1.")
 
         @Option(help: "Rows per batch.")
         var batchSize = 100
@@ -77,6 +78,10 @@ struct VaultCommand: AsyncParsableCommand {
             let (report, keyRing) = try await VaultCommand.withRotation { rotation, keyRing in (try await rotation.run(batchSize: batchSize), keyRing)
             }
             print("re-sealed \(report.resealed) row(s) under \(keyRing.primaryID); \(report.retried) changed concurrently and were redone")
+            guard report.failed.isEmpty else {
+                for row in report.failed { print("does not open with the key ring, left as it is: \(row)") }
+                throw ExitCode(1)
+            }
         }
     }
 }

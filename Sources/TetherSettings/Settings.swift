@@ -10,6 +10,9 @@ public struct Settings: Sendable {
     public var databaseURL: Secret
     /// The connection `tether migrate` uses (`DATABASE_MIGRATION_URL`, default `DATABASE_URL`).
     public var migrationDatabaseURL: Secret
+    /// Set when `DATABASE_URL` reaches another host without `sslmode=verify-full` (``DatabaseTransport``);
+    /// `serve` and `worker` log it at start.
+    public var databaseTransportWarning: String? = nil
     /// Where the HTTP server listens (`TETHER_LISTEN`, default `127.0.0.1:8080`).
     public var listenHost: String
     /// The port of ``listenHost`` (0 picks a free port).
@@ -102,7 +105,7 @@ public struct Settings: Sendable {
             throw SettingsError(variable: "TETHER_LOG_LEVEL", problem: "must be one of trace, debug, info, notice, warning, error, critical")
         }
 
-        return Settings(
+        var settings = Settings(
             databaseURL: Secret(database),
             migrationDatabaseURL: Secret(value("DATABASE_MIGRATION_URL") ?? database),
             listenHost: host,
@@ -119,6 +122,8 @@ public struct Settings: Sendable {
             migrationsDirectory: value("TETHER_MIGRATIONS_DIR") ?? "migrations",
             apiRateLimit: try parseRate(value("TETHER_API_RATE_LIMIT") ?? "50/100", variable: "TETHER_API_RATE_LIMIT"),
             browserRateLimit: try parseRate(value("TETHER_BROWSER_RATE_LIMIT") ?? "5/20", variable: "TETHER_BROWSER_RATE_LIMIT"))
+        settings.databaseTransportWarning = DatabaseTransport.warning(for: database, environment: environment)
+        return settings
     }
 
     // MARK: - Parsers

@@ -87,6 +87,8 @@ public struct ZoomConnector: Connector {
 
     public var apiBaseURL: String { configuration.apiBaseURL }
     public var rateLimitPlans: [String] { ZoomRateLimits.plans }
+    /// Pro: most paying accounts, and the limits Zoom applies to any plan it does not name.
+    public var defaultRateLimitPlan: String { "pro" }
     public var accountRoles: [AccountRole] { [ZoomCatalog.ownerRole, ZoomCatalog.adminRole] }
     /// Zoom reports the seats of the account's base plan as the plan-usage row `plan_base`.
     public var seatPlans: [String] { ["plan_base"] }
