@@ -33,6 +33,9 @@ public struct ConnectConfiguration: Sendable {
 
     /// The cookie that binds a flow to the browser that started it (DESIGN §5).
     public var flowCookieName: String { isSecure ? "__Host-tether_flow" : "tether_flow" }
+
+    /// The cookie that binds the connect form to the page that rendered it (its CSRF token's key).
+    public var formCookieName: String { isSecure ? "__Host-tether_form" : "tether_form" }
 }
 
 /// Connects provider accounts to tenants: connect links, the authorization-code flow with PKCE (platform

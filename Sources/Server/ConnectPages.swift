@@ -25,8 +25,8 @@ struct ConnectPages: Sendable {
 
     // MARK: - Connect page
 
-    private func connectPage(_ token: String) async throws -> HTMLPage {
-        guard let page = try await connect.page(token: token) else { return Self.unknownLink }
+    private func connectPage(_ token: String) async throws -> Response {
+        guard let page = try await connect.page(token: token) else { return Self.unknownLink.makeResponse() }
         let provider = page.connector.displayName
         guard page.isUsable else {
             return HTMLPage(
@@ -34,8 +34,11 @@ struct ConnectPages: Sendable {
                 body: """
                     <h1>This connect link can no longer be used</h1>
                     <p>It was already used or has expired. Ask \(escape(page.tenant.name)) for a new link.</p>
-                    """)
+                    """
+            ).makeResponse()
         }
+        let formKey = try ConnectFormToken.newKey()
+        let formToken = "<input type=\"hidden\" name=\"\(ConnectFormToken.field)\" value=\"\(ConnectFormToken.value(key: formKey, token: token))\">"
         let scopes = page.connector.requestedScopes.map { scope in
             "<tr><td><code>\(escape(scope))</code></td><td>\(escape(page.connector.scopeCatalog.describe(scope)?.unlocks ?? ""))</td></tr>"
         }.joined(separator: "\n")
@@ -47,6 +50,7 @@ struct ConnectPages: Sendable {
                 redirect URL in it:</p>
                 <p><code>\(escape(page.redirectURI))</code></p>
                 <form method="post" action="/connect/\(escape(token))" autocomplete="off">
+                \(formToken)
                 <label for="client_id">Client ID</label><input id="client_id" name="client_id" required maxlength="256">
                 <label for="client_secret">Client secret</label><input id="client_secret" name="client_secret" type="password" required maxlength="512">
                 <button type="submit">Continue to \(escape(provider))</button>
@@ -54,7 +58,7 @@ struct ConnectPages: Sendable {
                 """
         } else {
             form = """
-                <form method="post" action="/connect/\(escape(token))"><button type="submit">Continue to \(escape(provider))</button></form>
+                <form method="post" action="/connect/\(escape(token))">\(formToken)<button type="submit">Continue to \(escape(provider))</button></form>
                 """
         }
         let owner =
@@ -77,7 +81,13 @@ struct ConnectPages: Sendable {
         // The form posts here, and its answer redirects to the provider's consent page (and on to the
         // provider's own sign-in hosts).
         html.formTargets = ["'self'"] + Self.sources(of: page.connector.authorizationServer.authorizeURL)
-        return html
+        var response = html.makeResponse()
+        // Strict: no other site's page can make the browser send it, so no other site can post the form.
+        response.setCookie(
+            Cookie(
+                name: connect.configuration.formCookieName, value: formKey, maxAge: Int(connect.configuration.sessionLifetime), path: "/",
+                secure: connect.configuration.isSecure, httpOnly: true, sameSite: .strict))
+        return response
     }
 
     /// The CSP sources of `url`'s origin and, for a host name, its subdomains (a provider's sign-in may
@@ -90,6 +100,15 @@ struct ConnectPages: Sendable {
         return ["\(scheme)://\(host)\(port)"] + (isAddress ? [] : ["\(scheme)://*.\(host)\(port)"])
     }
 
+    /// A POST that did not come from the page the browser was shown (a cross-site auto-submit, a form
+    /// copied from another link): nothing starts, and the link stays usable.
+    private static let forgedForm = HTMLPage(
+        status: .forbidden, title: "Open the connect link again",
+        body: """
+            <h1>This form was not sent from its connect page</h1>
+            <p>For your safety nothing was started. Open the connect link you were given and continue from there.</p>
+            """)
+
     private static let unknownLink = HTMLPage(
         status: .notFound, title: "Unknown link", body: "<h1>This connect link does not exist</h1><p>Check the link or ask for a new one.</p>")
 
@@ -97,6 +116,10 @@ struct ConnectPages: Sendable {
 
     private func start(_ request: Request, token: String) async throws -> Response {
         let form = try await Self.form(request)
+        guard
+            ConnectFormToken.isValid(
+                key: request.cookies[connect.configuration.formCookieName]?.value, field: form[ConnectFormToken.field], token: token)
+        else { return Self.forgedForm.makeResponse() }
         let custom: ClientCredentials?
         switch (form["client_id"], form["client_secret"]) {
         case (nil, nil): custom = nil
@@ -137,7 +160,7 @@ struct ConnectPages: Sendable {
             guard let name = String(parts[0]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding,
                 let value = String(parts.count == 2 ? parts[1] : "").replacingOccurrences(of: "+", with: " ").removingPercentEncoding
             else { throw APIError(.badRequest, code: "invalid_request", message: "the form is not valid percent-encoded UTF-8") }
-            guard ["client_id", "client_secret"].contains(name) else { continue }
+            guard ["client_id", "client_secret", ConnectFormToken.field].contains(name) else { continue }
             guard fields[name] == nil else { throw APIError(.badRequest, code: "invalid_request", message: "\(name) appears more than once") }
             fields[name] = value
         }

@@ -6,6 +6,8 @@ import Store
 struct HealthRoutes: Sendable {
     let migrator: Migrator
     let readinessTimeout: Duration
+    /// The last check, for a second: load balancers and floods alike cost the database one query a second.
+    let recentChecks = RecentValue<Readiness.Checks>(lifetime: .seconds(1))
 
     struct Health: ResponseEncodable {
         let status = "ok"
@@ -16,16 +18,16 @@ struct HealthRoutes: Sendable {
             case ready
             case notReady = "not_ready"
         }
-        enum Database: String, Encodable {
+        enum Database: String, Encodable, Sendable {
             case ok
             case unreachable
         }
-        enum Migrations: String, Encodable {
+        enum Migrations: String, Encodable, Sendable {
             case current
             case pending
             case unknown
         }
-        struct Checks: Encodable {
+        struct Checks: Encodable, Sendable {
             let database: Database
             let migrations: Migrations
         }
@@ -39,15 +41,15 @@ struct HealthRoutes: Sendable {
     }
 
     func readiness() async throws -> EditedResponse<Readiness> {
-        let database: Readiness.Database
-        let migrations: Readiness.Migrations
-        do {
-            migrations = try await migrator.isCurrent(timeout: readinessTimeout) ? .current : .pending
-            database = .ok
-        } catch {
-            database = .unreachable
-            migrations = .unknown
+        let (migrator, timeout) = (migrator, readinessTimeout)
+        let checks = await recentChecks.get {
+            do {
+                return .init(database: .ok, migrations: try await migrator.isCurrent(timeout: timeout) ? .current : .pending)
+            } catch {
+                return .init(database: .unreachable, migrations: .unknown)
+            }
         }
+        let (database, migrations) = (checks.database, checks.migrations)
         let ready = database == .ok && migrations == .current
         return EditedResponse(
             status: ready ? .ok : .serviceUnavailable,

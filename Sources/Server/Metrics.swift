@@ -11,6 +11,9 @@ struct MetricsRoutes: Sendable {
     let registry: PrometheusCollectorRegistry
     let runs: SyncRuns
     var queryTimeout: Duration = .seconds(2)
+    /// The last reading of the queue, for a second: however often `/metrics` is scraped, the database is
+    /// asked once a second.
+    let recentQueue = RecentValue<QueueStatistics?>(lifetime: .seconds(1))
 
     func register<Context: RequestContext>(on router: Router<Context>) {
         router.get("/metrics") { _, _ in
@@ -26,8 +29,8 @@ struct MetricsRoutes: Sendable {
             descriptor: .init(
                 namespace: "tether", subsystem: "sync_queue", metricName: "up", unitName: "",
                 helpText: "1 when this scrape could read the queue from the database"))
-        do {
-            let queue = try await runs.statistics(timeout: queryTimeout)
+        let (runs, timeout) = (runs, queryTimeout)
+        if let queue = await recentQueue.get({ try? await runs.statistics(timeout: timeout) }) {
             up.set(to: 1)
             for (state, count) in [
                 ("due", queue.due), (RunStatus.queued.rawValue, queue.queued), (RunStatus.running.rawValue, queue.running),
@@ -44,7 +47,7 @@ struct MetricsRoutes: Sendable {
                     namespace: "tether", subsystem: "sync_queue", metricName: "oldest_due", unitName: "seconds",
                     helpText: "How long the oldest due run has waited")
             ).set(to: queue.oldestDueSeconds)
-        } catch {
+        } else {
             up.set(to: 0)
         }
     }

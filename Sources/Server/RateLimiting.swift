@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOConcurrencyHelpers
@@ -36,7 +37,8 @@ public struct RateLimits: Sendable {
 }
 
 /// Token buckets by key, in memory. The table is bounded: past `capacity` keys, buckets that have refilled
-/// (and so carry no state worth keeping) are dropped, and if none has, the table starts over.
+/// (and so carry no state worth keeping) are dropped first, then the least recently used, never every
+/// bucket at once (a flood of new keys must not give an exhausted one a fresh bucket).
 final class TokenBuckets: Sendable {
     private struct Bucket {
         var tokens: Double
@@ -72,39 +74,95 @@ final class TokenBuckets: Sendable {
         }
     }
 
+    /// Whether `key` has no token left, without taking one.
+    func isExhausted(_ key: Int, now: ContinuousClock.Instant = .now) -> Bool {
+        buckets.withLockedValue { buckets in
+            guard let bucket = buckets[key] else { return false }
+            let elapsed = Double((now - bucket.updated) / .microseconds(1)) / 1_000_000
+            return bucket.tokens + max(0, elapsed) * limit.perSecond < 1
+        }
+    }
+
     private func prune(_ buckets: inout [Int: Bucket], now: ContinuousClock.Instant) {
         let refill = Duration.microseconds(Int64(limit.burst / limit.perSecond * 1_000_000))
         buckets = buckets.filter { now - $0.value.updated < refill }
-        if buckets.count > capacity { buckets = [:] }
+        guard buckets.count > capacity else { return }
+        // Keep the most recently used tenth under capacity; an exhausted bucket is recent by construction.
+        let keep = buckets.sorted { $0.value.updated > $1.value.updated }.prefix(capacity * 9 / 10)
+        buckets = Dictionary(uniqueKeysWithValues: keep.map { ($0.key, $0.value) })
     }
 }
 
 /// Answers 429 with `Retry-After` (whole seconds, at least 1) when a client exceeds its rate. Health,
 /// readiness, metrics, the OpenAPI document and Zoom's webhooks are never limited.
+///
+/// The path is matched as the router will read it (repeated slashes, percent-escapes and letter case do not
+/// slip past). An API key's bucket is keyed on the key itself, whatever the spelling of the `Bearer`
+/// scheme; a request whose key fails to authenticate also costs its address a token, and an address out of
+/// tokens gets 429 whatever key it tries next, so guessing keys cannot buy fresh buckets.
 struct RateLimitMiddleware<Context: RemoteAddressRequestContext>: RouterMiddleware {
     private let perAPIKey: TokenBuckets?
     private let perAddress: TokenBuckets?
+    /// Failed authentications, per address.
+    private let failures: TokenBuckets?
 
     init(_ limits: RateLimits) {
         perAPIKey = limits.perAPIKey.map { TokenBuckets(limit: $0) }
         perAddress = limits.perAddress.map { TokenBuckets(limit: $0) }
+        failures = limits.perAddress.map { TokenBuckets(limit: $0) }
+    }
+
+    /// What a path is, for limiting.
+    enum Area: Equatable {
+        case api
+        case browser
+        case unlimited
+    }
+
+    static func area(of path: String) -> Area {
+        let first = (path.removingPercentEncoding ?? path).split(separator: "/").first?.lowercased()
+        switch first {
+        case "v1": return .api
+        case "connect", "oauth": return .browser
+        default: return .unlimited
+        }
+    }
+
+    /// The key a `Bearer` credential names (the scheme is case-insensitive), or nil when there is none.
+    static func apiKey(_ authorization: String?) -> String? {
+        guard let authorization else { return nil }
+        let parts = authorization.trimmingCharacters(in: .whitespaces).split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return authorization }
+        return parts[1].trimmingCharacters(in: .whitespaces)
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let path = request.uri.path
+        let address = addressKey(context)
         let wait: Duration?
-        if path.hasPrefix("/v1/") || path == "/v1" {
-            if let credential = request.headers[.authorization] {
-                wait = perAPIKey?.take(credential.hashValue)
+        switch Self.area(of: request.uri.path) {
+        case .api:
+            if failures?.isExhausted(address) == true {
+                wait = .seconds(1)
+            } else if let key = Self.apiKey(request.headers[.authorization]) {
+                wait = perAPIKey?.take(key.hashValue)
             } else {
-                wait = perAddress?.take(addressKey(context))
+                wait = perAddress?.take(address)
             }
-        } else if path.hasPrefix("/connect/") || path.hasPrefix("/oauth/") {
-            wait = perAddress?.take(addressKey(context))
-        } else {
+        case .browser:
+            wait = perAddress?.take(address)
+        case .unlimited:
             wait = nil
         }
-        guard let wait else { return try await next(request, context) }
+        guard let wait else {
+            do {
+                let response = try await next(request, context)
+                if response.status == .unauthorized { _ = failures?.take(address) }
+                return response
+            } catch let error as APIError where error.status == .unauthorized {
+                _ = failures?.take(address)
+                throw error
+            }
+        }
         let seconds = max(1, Int((Double(wait / .microseconds(1)) / 1_000_000).rounded(.up)))
         throw APIError(
             .tooManyRequests, code: "rate_limited", message: "too many requests: retry after \(seconds) s",

@@ -11,6 +11,9 @@ struct Browser: Sendable {
     var cookies: [String: String] = [:]
     /// Every response seen, with the method and URL asked, for leak scans.
     var seen: [(request: String, response: HTTPClientResponse)] = []
+    /// The connect form's CSRF field of each page shown, by URL: a POST to that URL sends it, as the
+    /// page's form does.
+    var formTokens: [String: String] = [:]
 
     init(_ harness: Harness) { self.harness = harness }
 
@@ -19,9 +22,13 @@ struct Browser: Sendable {
         url.hasPrefix(Harness.publicURL) ? harness.base + url.dropFirst(Harness.publicURL.count) : url
     }
 
-    mutating func send(_ method: String, _ url: String, form: [(String, String)]? = nil) async throws -> HTTPClientResponse {
-        var headers: [HTTPHeader] = []
+    mutating func send(
+        _ method: String, _ url: String, form: [(String, String)]? = nil, headers extra: [HTTPHeader] = []
+    ) async throws -> HTTPClientResponse {
+        var headers = extra
         let isTether = url.hasPrefix(harness.base)
+        var form = form
+        if method == "POST", let token = formTokens[url] { form = (form ?? []) + [("csrf", token)] }
         if isTether, !cookies.isEmpty {
             headers.append(HTTPHeader("Cookie", cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")))
         }
@@ -41,6 +48,9 @@ struct Browser: Sendable {
                     cookies[String(pair[0])] = value
                 }
             }
+        }
+        if isTether, method == "GET", let range = response.bodyText.range(of: #"name="csrf" value=""#) {
+            formTokens[url] = String(response.bodyText[range.upperBound...].prefix { $0 != "\"" })
         }
         seen.append(("\(method) \(url)", response))
         return response

@@ -15,7 +15,7 @@ struct BusyDatabaseTests {
             let writer = freezeWriter(h.app, tenant: UUID(uuidString: busy)!, idle: .seconds(120), transactionIdle: .seconds(180), held: signal)
             defer { writer.cancel() }
             var iterator = held.makeAsyncIterator()
-            _ = await iterator.next()
+            try #require(await iterator.next() != nil, "the writer never held the lock")
 
             for path in ["users", "groups", "events"] {
                 let response = try await h.api("GET", "/v1/tenants/busy/\(path)", key: busyKey)

@@ -195,10 +195,10 @@ struct CallbackSecurityTests {
         try await withHarness { h in
             let (_, key) = try await h.makeTenant("acme")
             let url = try await h.connectURL("acme", key: key)
-            let response = try await h.http.execute(
-                HTTPClientRequest(
-                    method: "POST", url: Browser(h).local(url),
-                    headers: [HTTPHeader("Host", "evil.example"), HTTPHeader("X-Forwarded-Host", "evil.example")]))
+            var browser = Browser(h)
+            _ = try await browser.send("GET", browser.local(url))
+            let response = try await browser.send(
+                "POST", browser.local(url), headers: [HTTPHeader("Host", "evil.example"), HTTPHeader("X-Forwarded-Host", "evil.example")])
             #expect(response.status == 303)
             let redirect = URLComponents(string: response.header("location") ?? "")?.queryItems?.first { $0.name == "redirect_uri" }?.value
             #expect(redirect == Harness.redirectURI)

@@ -20,13 +20,14 @@ struct TransactionTimeoutTests {
     func frozenWriterReleasesTheLock() async throws {
         try await TestDatabase.withMigratedDatabase { app, _, ownerURL in
             let tenant = try await Tenants(pool: app).create(slug: "frozen", name: "Frozen").id
-            let frozenPool = Self.pool(TestDatabase.asRole(ownerURL, TestDatabase.appRole), idleTimeout: .seconds(2))
+            // Long enough that a loaded machine gets from BEGIN to the lock well within it.
+            let frozenPool = Self.pool(TestDatabase.asRole(ownerURL, TestDatabase.appRole), idleTimeout: .seconds(8))
             defer { Task { await frozenPool.close() } }
             let (held, signal) = AsyncStream.makeStream(of: Void.self)
             let frozen = freezeWriter(frozenPool, tenant: tenant, idle: .seconds(120), held: signal)
             defer { frozen.cancel() }
             var iterator = held.makeAsyncIterator()
-            _ = await iterator.next()
+            try #require(await iterator.next() != nil, "the writer never held the lock")
 
             let started = ContinuousClock.now
             try await app.withTenant(tenant) { sql in try sql.orderChanges(of: tenant) }
@@ -46,7 +47,7 @@ struct TransactionTimeoutTests {
             let writer = freezeWriter(app, tenant: tenant, idle: .seconds(120), transactionIdle: .seconds(180), held: signal)
             defer { writer.cancel() }
             var iterator = held.makeAsyncIterator()
-            _ = await iterator.next()
+            try #require(await iterator.next() != nil, "the writer never held the lock")
 
             let started = ContinuousClock.now
             let error = await #expect(throws: (any Error).self) {
@@ -64,7 +65,8 @@ struct TransactionTimeoutTests {
         try await TestDatabase.withMigratedDatabase { _, _, ownerURL in
             let pool = Self.pool(TestDatabase.asRole(ownerURL, TestDatabase.appRole), idleTimeout: .seconds(7))
             defer { Task { await pool.close() } }
-            let inside = try await pool.withTransaction(PGTransactionOptions(statementTimeout: .seconds(3), lockTimeout: .milliseconds(1500))) { sql in
+            let inside = try await pool.withTransaction(PGTransactionOptions(statementTimeout: .seconds(3), lockTimeout: .milliseconds(1500))) {
+                sql in
                 try ["idle_in_transaction_session_timeout", "statement_timeout", "lock_timeout"].map {
                     try sql.query(PGQuery(unsafeSQL: "SHOW \($0)"))[0].decode(String.self, at: 0)
                 }

@@ -6,12 +6,14 @@ import Store
 /// leaves one: it holds `tenant`'s change-order lock, then idles for `idle`.
 /// - Parameters:
 ///   - transactionIdle: the transaction's idle timeout; `nil` takes the pool's.
-///   - held: told once the lock is held.
+///   - held: yields once the lock is held; finishes without yielding if the writer failed before it held it
+///     (so a test waiting for the lock never waits forever).
 /// - Returns: the writer's task; its error is what the frozen transaction met when it woke up.
 public func freezeWriter(
     _ pool: PGPool, tenant: UUID, idle: Duration, transactionIdle: Duration? = nil, held: AsyncStream<Void>.Continuation
 ) -> Task<Void, any Error> {
     Task {
+        defer { held.finish() }
         try await pool.withLease { lease in
             try await lease.withTransaction(PGTransactionOptions(idleTimeout: transactionIdle)) { lease in
                 try await lease.run { sql in

@@ -86,8 +86,15 @@ def main():
         session = call("POST", f"/v1/tenants/{slug}/connect-sessions", {"provider": "zoom", "mode": "custom"},
                        {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}, {201})
         client_id, client_secret = apps[(number, "custom")]
-        form = urllib.parse.urlencode({"client_id": client_id, "client_secret": client_secret})
-        status, headers, _ = client.request("POST", session["url"], form, {"Content-Type": "application/x-www-form-urlencoded"})
+        # As a browser does: the connect page sets the form's cookie and renders its CSRF field.
+        status, headers, page = client.request("GET", session["url"])
+        match = re.search(rb'name="csrf" value="([^"]+)"', page)
+        if status != 200 or not match:
+            raise RuntimeError(f"{slug}: the connect page answered {status} without its form")
+        form_cookie = "; ".join(part.split(";")[0] for part in headers.get("set-cookie", "").split("\n") if part)
+        form = urllib.parse.urlencode({"client_id": client_id, "client_secret": client_secret, "csrf": match.group(1).decode()})
+        status, headers, _ = client.request(
+            "POST", session["url"], form, {"Content-Type": "application/x-www-form-urlencoded", "Cookie": form_cookie})
         if status != 303:
             raise RuntimeError(f"{slug}: the connect form answered {status}")
         cookie = "; ".join(part.split(";")[0] for part in headers.get("set-cookie", "").split("\n") if part)
