@@ -24,6 +24,9 @@ enum StreamInterruption: Error {
     /// This stream failed in this attempt; the others go on, and a later attempt retries it from `progress`:
     /// the stream as its last committed page left it, with the attempt's 429s, retries and time added.
     case failed(String, progress: SyncRunStream)
+    /// This stream failed in a way no later attempt changes (the provider refused the request, or its
+    /// paging broke its contract): it ends failed now, and no attempt is spent on it again.
+    case failedForGood(String, progress: SyncRunStream)
 }
 
 /// Carries out one claimed run: every stream that is not finished yet, each page committed together with
@@ -109,6 +112,11 @@ struct RunExecutor {
                 } else {
                     try await runs.saveStream(run, streams[index])
                 }
+            } catch StreamInterruption.failedForGood(let reason, let progress) {
+                streams[index] = progress
+                streams[index].error = reason
+                streams[index].status = .failed
+                try await saveOutcome(streams[index], description: description)
             } catch StreamInterruption.abortRun(let reason) {
                 try await abort(because: reason)
                 return

@@ -48,6 +48,10 @@ struct StreamExecutor {
         } catch let error as ConnectorError {
             count(&stream)
             stream.durationMilliseconds = elapsed()
+            // A refusal or broken paging will be the same next time: retrying it only spends the account's budget.
+            if error.kind == .rejected || error.kind == .providerError {
+                throw StreamInterruption.failedForGood(error.description, progress: stream)
+            }
             throw StreamInterruption.failed(error.description, progress: stream)
         } catch let error as StreamInterruption {
             throw error

@@ -6,7 +6,7 @@ import NIOConcurrencyHelpers
 public struct SandboxFaultPlan: Sendable, Codable, Equatable {
     /// Fraction (0…1) of requests answered with ``errorStatus``.
     public var errorRate: Double = 0
-    /// 500 or 502 (or any 5xx) for ``errorRate``.
+    /// 500 or 502 (any 5xx), or a 4xx such as 403 (a refusal that no retry changes), for ``errorRate``.
     public var errorStatus: Int = 500
     /// Added delay for every request, in milliseconds.
     public var latencyMilliseconds: Int = 0
@@ -46,12 +46,12 @@ public struct SandboxFaultPlan: Sendable, Codable, Equatable {
         tokenDelayMilliseconds = try container.decodeIfPresent(Int.self, forKey: .tokenDelayMilliseconds) ?? 0
         repeatPageTokens = try container.decodeIfPresent(Bool.self, forKey: .repeatPageTokens) ?? false
         let rates = [errorRate, malformedRate, truncatedRate, dropRate]
-        guard rates.allSatisfy({ (0...1).contains($0) }), (500...599).contains(errorStatus), latencyMilliseconds >= 0,
+        guard rates.allSatisfy({ (0...1).contains($0) }), (400...599).contains(errorStatus), latencyMilliseconds >= 0,
             latencyMilliseconds <= 60_000, rateLimitStorm >= 0, (0...60_000).contains(tokenDelayMilliseconds)
         else {
             throw DecodingError.dataCorrupted(
                 .init(
-                    codingPath: [], debugDescription: "rates must be within 0…1, error_status 5xx, latency_ms and token_delay_ms 0…60000"))
+                    codingPath: [], debugDescription: "rates must be within 0…1, error_status 4xx or 5xx, latency_ms and token_delay_ms 0…60000"))
         }
     }
 }
