@@ -92,7 +92,7 @@ let package = Package(
         ),
         .target(
             name: "EventDelivery",
-            dependencies: ["Store", "Postgres", "Credentials", "Transport", "Vault", logging, lifecycle],
+            dependencies: ["Store", "Postgres", "Credentials", "Transport", "Vault", logging, lifecycle, nioConcurrency],
             swiftSettings: swiftSettings
         ),
         .target(

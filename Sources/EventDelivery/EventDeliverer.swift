@@ -1,6 +1,7 @@
 public import Credentials
 import Foundation
 public import Logging
+import NIOConcurrencyHelpers
 public import Postgres
 public import ServiceLifecycle
 import Store
@@ -22,6 +23,11 @@ public struct EventDeliveryConfiguration: Sendable {
     public var retryCap: Duration = .seconds(3600)
     /// An event not delivered this long after it happened is given up (it stays in the feed).
     public var giveUpAfter: Duration = .seconds(24 * 3600)
+    /// Attempts this process has in flight to one host at most; the host's other due deliveries wait for
+    /// a later pass (without using an attempt), so one slow endpoint cannot hold every delivery slot.
+    public var maximumPerHost = 2
+    /// How long a delivery waits when its host is at ``maximumPerHost``.
+    public var busyHostDelay: Duration = .seconds(1)
 
     public init() {}
 
@@ -41,6 +47,8 @@ public struct EventDeliverer: Service {
     let http: any HTTPTransport
     let configuration: EventDeliveryConfiguration
     let logger: Logger
+    /// In-flight attempts per host, across passes.
+    let hosts = HostSlots()
 
     public init(pool: PGPool, vault: CredentialVault, http: any HTTPTransport, configuration: EventDeliveryConfiguration = .init(), logger: Logger) {
         self.deliveries = EventDeliveries(pool: pool)
@@ -70,7 +78,15 @@ public struct EventDeliverer: Service {
         let batch = try await deliveries.claim(limit: configuration.batchSize, lease: configuration.lease)
         await withTaskGroup(of: Void.self) { group in
             for delivery in batch {
-                group.addTask { await attempt(delivery) }
+                let host = URLComponents(string: delivery.url)?.host?.lowercased() ?? ""
+                guard hosts.take(host, limit: configuration.maximumPerHost) else {
+                    group.addTask { await postpone(delivery) }
+                    continue
+                }
+                group.addTask {
+                    await attempt(delivery)
+                    hosts.give(host)
+                }
             }
         }
         return batch.count
@@ -111,7 +127,36 @@ public struct EventDeliverer: Service {
         }
     }
 
+    private func postpone(_ delivery: EventDelivery) async {
+        do {
+            try await deliveries.postpone(delivery, by: configuration.busyHostDelay)
+        } catch {
+            logger.warning("could not postpone a webhook delivery; its lease will expire and it is tried again", metadata: ["error": "\(error)"])
+        }
+    }
+
     static func seconds(_ duration: Duration) -> TimeInterval {
         Double(duration / .milliseconds(1)) / 1000
+    }
+}
+
+/// Attempts in flight per host, shared by every pass of one deliverer.
+final class HostSlots: Sendable {
+    private let inFlight = NIOLockedValueBox<[String: Int]>([:])
+
+    /// Takes a slot for `host` if fewer than `limit` are taken.
+    func take(_ host: String, limit: Int) -> Bool {
+        inFlight.withLockedValue { inFlight in
+            guard inFlight[host, default: 0] < limit else { return false }
+            inFlight[host, default: 0] += 1
+            return true
+        }
+    }
+
+    func give(_ host: String) {
+        inFlight.withLockedValue { inFlight in
+            inFlight[host, default: 1] -= 1
+            if inFlight[host] == 0 { inFlight[host] = nil }
+        }
     }
 }

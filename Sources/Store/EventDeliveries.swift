@@ -54,6 +54,20 @@ public struct EventDeliveries: Sendable {
         }
     }
 
+    /// Hands a claimed delivery back without attempting it (its endpoint is busy with this process's other
+    /// attempts): due again after `delay`, and the attempt it was claimed for is not counted.
+    public func postpone(_ delivery: EventDelivery, by delay: Duration) async throws {
+        let seconds = Double(delay / .milliseconds(1)) / 1000
+        try await pool.withTenant(delivery.tenantID) { connection in
+            _ = try connection.execute(
+                """
+                UPDATE events SET delivery_attempts = delivery_attempts - 1, next_delivery_at = now() + make_interval(secs => \(seconds))
+                WHERE tenant_id = \(delivery.tenantID) AND id = \(delivery.eventID) AND delivery_status = 'pending'
+                  AND delivery_attempts = \(delivery.attempt)
+                """)
+        }
+    }
+
     /// The endpoint answered 2xx.
     public func delivered(_ delivery: EventDelivery) async throws {
         try await report(delivery, status: .delivered, retryAt: nil, error: nil)

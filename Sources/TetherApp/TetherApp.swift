@@ -41,8 +41,9 @@ public enum TetherApp {
             throw error
         }
         let http = CurlHTTPClient()
-        let components = TetherComponents(configuration: configuration, pool: pool, http: http, logger: logger)
-        return Process(components: components, services: [pool, http] + components.services(onServerRunning: onServerRunning))
+        let deliveryHTTP = CurlHTTPClient()
+        let components = TetherComponents(configuration: configuration, pool: pool, http: http, deliveryHTTP: deliveryHTTP, logger: logger)
+        return Process(components: components, services: [pool, http, deliveryHTTP] + components.services(onServerRunning: onServerRunning))
     }
 
     /// Builds the process and runs it until SIGTERM or SIGINT has drained it. With an HTTP server, the

@@ -19,19 +19,25 @@ import ZoomConnector
 public struct TetherComponents: Sendable {
     public let configuration: TetherConfiguration
     public let pool: PGPool
-    /// Outbound HTTP for token endpoints, provider APIs and webhook deliveries.
+    /// Outbound HTTP for token endpoints and provider APIs.
     public let http: any HTTPTransport
+    /// Outbound HTTP for tenants' webhooks: a pool of its own, so a slow or hostile endpoint cannot hold the
+    /// threads that OAuth, refreshes and syncs need.
+    public let deliveryHTTP: any HTTPTransport
     public let vault: CredentialVault
     public let registry: ConnectorRegistry
     public let connect: ConnectService
     public let tokens: TokenProvider
     public let logger: Logger
 
-    /// Builds the graph over `pool` and `http`.
-    public init(configuration: TetherConfiguration, pool: PGPool, http: any HTTPTransport, logger: Logger) {
+    /// Builds the graph over `pool` and `http` (and `deliveryHTTP` for webhooks; `http` when not given).
+    public init(
+        configuration: TetherConfiguration, pool: PGPool, http: any HTTPTransport, deliveryHTTP: (any HTTPTransport)? = nil, logger: Logger
+    ) {
         self.configuration = configuration
         self.pool = pool
         self.http = http
+        self.deliveryHTTP = deliveryHTTP ?? http
         self.logger = logger
         vault = CredentialVault(keyRing: configuration.keyRing)
         let zoom = ZoomConnector(
@@ -65,7 +71,7 @@ public struct TetherComponents: Sendable {
         let dependencies = syncDependencies(sync)
         return [
             SyncScheduler(dependencies: dependencies), SyncWorker(dependencies: dependencies),
-            EventDeliverer(pool: pool, vault: vault, http: http, configuration: configuration.eventDelivery, logger: logger),
+            EventDeliverer(pool: pool, vault: vault, http: deliveryHTTP, configuration: configuration.eventDelivery, logger: logger),
         ]
     }
 
