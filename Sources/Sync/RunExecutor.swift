@@ -24,6 +24,9 @@ enum StreamInterruption: Error {
     /// This stream failed in this attempt; the others go on, and a later attempt retries it from `progress`:
     /// the stream as its last committed page left it, with the attempt's 429s, retries and time added.
     case failed(String, progress: SyncRunStream)
+    /// The provider holds this stream's rate-limit category back until `until` (its daily quota is used up,
+    /// or it asked to wait longer than a run should block): the stream waits, the other streams go on.
+    case deferred(until: Date, progress: SyncRunStream)
     /// This stream failed in a way no later attempt changes (the provider refused the request, or its
     /// paging broke its contract): it ends failed now, and no attempt is spent on it again.
     case failedForGood(String, progress: SyncRunStream)
@@ -89,6 +92,7 @@ struct RunExecutor {
             quotas: ProviderQuotas(pool: dependencies.pool), configuration: configuration)
         var streams = try await runs.streams(of: run)
         var attemptFailed = false
+        var deferredUntil: Date?
         for index in streams.indices where !streams[index].isFinished {
             guard let description = connector.stream(named: streams[index].name) else {
                 streams[index].status = .skipped
@@ -112,6 +116,12 @@ struct RunExecutor {
                 } else {
                     try await runs.saveStream(run, streams[index])
                 }
+            } catch StreamInterruption.deferred(let until, let progress) {
+                streams[index] = progress
+                streams[index].status = .pending
+                try await runs.saveStream(run, streams[index])
+                deferredUntil = min(deferredUntil ?? until, until)
+                logger.notice("a stream waits for its rate-limit category", metadata: ["stream": "\(progress.name)", "until": "\(until)"])
             } catch StreamInterruption.failedForGood(let reason, let progress) {
                 streams[index] = progress
                 streams[index].error = reason
@@ -123,7 +133,12 @@ struct RunExecutor {
             }
             if streams[index].isFinished { SyncMetrics.streamFinished(streams[index]) }
         }
-        switch RunState.ending(of: streams, attemptFailed: attemptFailed, attempt: run.attempt, maxAttempts: run.maxAttempts) {
+        switch RunState.ending(
+            of: streams, attemptFailed: attemptFailed, deferredUntil: deferredUntil, attempt: run.attempt, maxAttempts: run.maxAttempts)
+        {
+        case .waitForQuota(let until):
+            try await runs.finish(
+                run, status: nil, retryAt: until, countAttempt: false, error: "waiting until \(until) for the provider's quota of some streams")
         case .retryFailedStreams:
             try await runs.finish(
                 run, status: nil, retryAt: Date().addingTimeInterval(configuration.runBackoff(run.attempt).seconds),

@@ -15,12 +15,17 @@ enum RunState {
     enum Ending: Equatable {
         /// Some stream failed and attempts are left: queue the run again for the failed streams.
         case retryFailedStreams
+        /// Some streams wait for their rate-limit category; nothing failed: queue the run again for then,
+        /// without using an attempt.
+        case waitForQuota(until: Date)
         /// The run is over.
         case finish(RunStatus)
     }
 
-    static func ending(of streams: [SyncRunStream], attemptFailed: Bool, attempt: Int, maxAttempts: Int) -> Ending {
-        attemptFailed && attempt < maxAttempts ? .retryFailedStreams : .finish(outcome(of: streams))
+    static func ending(of streams: [SyncRunStream], attemptFailed: Bool, deferredUntil: Date? = nil, attempt: Int, maxAttempts: Int) -> Ending {
+        if attemptFailed && attempt < maxAttempts { return .retryFailedStreams }
+        if let deferredUntil { return .waitForQuota(until: deferredUntil) }
+        return .finish(outcome(of: streams))
     }
 
     /// succeeded when no stream failed; failed when every stream that could run failed; partial otherwise.

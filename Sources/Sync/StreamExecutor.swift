@@ -53,6 +53,11 @@ struct StreamExecutor {
                 throw StreamInterruption.failedForGood(error.description, progress: stream)
             }
             throw StreamInterruption.failed(error.description, progress: stream)
+        } catch let quota as QuotaExhausted {
+            // Only this stream's category is held back: the run goes on with the others.
+            count(&stream)
+            stream.durationMilliseconds = elapsed()
+            throw StreamInterruption.deferred(until: quota.until, progress: stream)
         } catch let error as StreamInterruption {
             throw error
         } catch {

@@ -52,3 +52,19 @@ struct RunStateTests {
                 == .failRemaining(reason: "the connection needs to be reconnected: no credentials"))
     }
 }
+
+extension RunStateTests {
+    @Test("streams waiting for their category requeue the run for then, without an attempt, unless a failed stream retries sooner")
+    func waitingForQuota() {
+        let until = Date(timeIntervalSince1970: 1_800_000_000)
+        #expect(
+            RunState.ending(of: streams(.succeeded, .pending), attemptFailed: false, deferredUntil: until, attempt: 1, maxAttempts: 5)
+                == .waitForQuota(until: until))
+        #expect(
+            RunState.ending(of: streams(.pending, .pending), attemptFailed: true, deferredUntil: until, attempt: 1, maxAttempts: 5)
+                == .retryFailedStreams)
+        #expect(
+            RunState.ending(of: streams(.failed, .pending), attemptFailed: true, deferredUntil: until, attempt: 5, maxAttempts: 5)
+                == .waitForQuota(until: until), "the last attempt's failures are final; the waiting stream still gets its turn")
+    }
+}
