@@ -72,6 +72,7 @@ public struct TetherComponents: Sendable {
         return [
             SyncScheduler(dependencies: dependencies), SyncWorker(dependencies: dependencies),
             EventDeliverer(pool: pool, vault: vault, http: deliveryHTTP, configuration: configuration.eventDelivery, logger: logger),
+            RetentionSweeper(pool: pool, retention: configuration.retention, logger: logger),
         ]
     }
 

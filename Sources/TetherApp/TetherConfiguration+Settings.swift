@@ -23,6 +23,7 @@ extension TetherConfiguration {
             databaseURL: settings.databaseURL, keyRing: try settings.requireKeyRing(),
             connect: ConnectConfiguration(publicURL: settings.publicURL, returnURLOrigins: settings.returnURLOrigins))
         startupWarnings = [settings.databaseTransportWarning].compactMap { $0 }
+        retention = .seconds(settings.retentionDays * 86_400)
         providers.zoomOAuthBaseURL = settings.zoomOAuthBaseURL
         providers.zoomAPIBaseURL = settings.zoomAPIBaseURL
         if let id = settings.zoomClientID, let secret = settings.zoomClientSecret {

@@ -44,6 +44,9 @@ public struct TetherConfiguration: Sendable {
     public var sync: SyncConfiguration?
     /// The event deliverer's retry schedule.
     public var eventDelivery = EventDeliveryConfiguration()
+    /// How long finished sync runs, events no longer due and old connect links are kept
+    /// (`TETHER_RETENTION_DAYS`); abandoned OAuth flows go an hour after they expire, whatever this says.
+    public var retention: Duration = .seconds(90 * 86_400)
     /// What the operator should hear at start (an unverified database connection, say).
     public var startupWarnings: [String] = []
 

@@ -13,6 +13,9 @@ public struct Settings: Sendable {
     /// Set when `DATABASE_URL` reaches another host without `sslmode=verify-full` (``DatabaseTransport``);
     /// `serve` and `worker` log it at start.
     public var databaseTransportWarning: String? = nil
+    /// Days finished sync runs, events no longer due and old connect links are kept (`TETHER_RETENTION_DAYS`,
+    /// default 90, 1 to 3650).
+    public var retentionDays = 90
     /// Where the HTTP server listens (`TETHER_LISTEN`, default `127.0.0.1:8080`).
     public var listenHost: String
     /// The port of ``listenHost`` (0 picks a free port).
@@ -123,6 +126,12 @@ public struct Settings: Sendable {
             apiRateLimit: try parseRate(value("TETHER_API_RATE_LIMIT") ?? "50/100", variable: "TETHER_API_RATE_LIMIT"),
             browserRateLimit: try parseRate(value("TETHER_BROWSER_RATE_LIMIT") ?? "5/20", variable: "TETHER_BROWSER_RATE_LIMIT"))
         settings.databaseTransportWarning = DatabaseTransport.warning(for: database, environment: environment)
+        if let text = value("TETHER_RETENTION_DAYS") {
+            guard let days = Int(text), (1...3_650).contains(days) else {
+                throw SettingsError(variable: "TETHER_RETENTION_DAYS", problem: "must be a whole number of days from 1 to 3650")
+            }
+            settings.retentionDays = days
+        }
         return settings
     }
 
