@@ -28,6 +28,28 @@ struct PageSecurityTests {
         }
     }
 
+    @Test("O10: every page Tether renders refuses frames, scripts and third-party content, and is neither cached nor sent as Referer")
+    func pageHeaders() async throws {
+        try await withHarness { h in
+            let (_, key) = try await h.makeTenant("acme")
+            let link = Browser(h).local(try await h.connectURL("acme", key: key))
+            var pages = [try await h.http.execute(HTTPClientRequest(url: link))]
+            for path in ["/connect/result", "/connect/no-such-link"] { pages.append(try await h.http.execute(HTTPClientRequest(url: h.base + path))) }
+            pages.append(try await h.http.execute(HTTPClientRequest(method: "POST", url: link)))  // a forged form: 403
+            for page in pages {
+                let csp = page.header("content-security-policy") ?? ""
+                #expect(page.header("content-type")?.hasPrefix("text/html") == true, "\(page.status)")
+                #expect(csp.hasPrefix("default-src 'none';") && csp.contains("frame-ancestors 'none'") && csp.contains("base-uri 'none'"), "\(csp)")
+                #expect(!csp.contains("script-src"), "no script may run: \(csp)")
+                #expect(page.header("x-frame-options") == "DENY")
+                #expect(page.header("cache-control") == "no-store")
+                #expect(page.header("referrer-policy") == "no-referrer")
+                #expect(
+                    !page.bodyText.contains("<script") && !page.bodyText.contains(" src=") && !page.bodyText.contains("<link"), "no outside content")
+            }
+        }
+    }
+
     @Test("a tenant name with a combining mark after < or > cannot open a tag on the connect page")
     func combiningMarksAreEscaped() async throws {
         try await withHarness { h in
