@@ -100,7 +100,7 @@ let package = Package(
             dependencies: [
                 "Store", "Postgres", "Credentials", "Connectors", "OAuth", "Vault", "Sensitive", "Transport", hummingbird,
                 hummingbirdCore, httpTypes, logging,
-                nioCore, nioHTTP1, nioHTTPTypes, nioConcurrency, prometheus,
+                nioCore, nioPosix, nioHTTP1, nioHTTPTypes, nioConcurrency, prometheus,
             ],
             resources: [.copy("Resources/openapi-base.json")],
             swiftSettings: swiftSettings

@@ -15,6 +15,12 @@ extension CurlHTTPClient {
         /// Allows plain `http://` to loopback hosts (127.0.0.0/8, `localhost`, `::1`) so local peers such
         /// as the Zoom sandbox work; every other host must use https. Default true.
         public var allowsPlainHTTPToLoopback: Bool = true
+        /// Connects only to public internet addresses: every address a host resolves to is checked when the
+        /// socket is opened, so the address checked is the address connected to (no second lookup a DNS
+        /// rebinding could answer differently), and proxies from the environment are ignored. Requests to a
+        /// host with no public address fail with ``CurlHTTPError/Code/refusedAddress`` before anything is
+        /// sent. For destinations a tenant chooses (webhooks, DESIGN §6.4). Default false.
+        public var publicAddressesOnly: Bool = false
         /// A PEM file of extra trusted CA certificates; `nil` uses the system store.
         public var caBundlePath: String? = nil
 

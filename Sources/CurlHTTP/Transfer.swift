@@ -15,6 +15,10 @@ final class Transfer: @unchecked Sendable {
     private var body: [UInt8] = []
     private var headers: [HTTPHeader] = []
     private var exceededCap = false
+    /// What the socket step refused first, and whether it approved any address
+    /// (``CurlHTTPClient/Configuration/publicAddressesOnly``).
+    private var refusal: String?
+    private var approvedAnAddress = false
 
     init(request: HTTPClientRequest, target: CurlHTTPClient.Target, configuration: CurlHTTPClient.Configuration) {
         self.request = request
@@ -99,6 +103,16 @@ final class Transfer: @unchecked Sendable {
                 let transfer = Unmanaged<Transfer>.fromOpaque(userdata!).takeUnretainedValue()
                 return transfer.receiveHeader(pointer, size * count)
             })
+        if configuration.publicAddressesOnly {
+            try set(curl, CURLOPT_PROXY, "")  // an explicit empty proxy: none, whatever the environment says
+            try check(ccurl_setopt_pointer(curl, CURLOPT_OPENSOCKETDATA, userdata))
+            try check(
+                ccurl_setopt_opensocket_callback(curl, CURLOPT_OPENSOCKETFUNCTION) { userdata, _, address in
+                    let transfer = Unmanaged<Transfer>.fromOpaque(userdata!).takeUnretainedValue()
+                    guard let address else { return CURL_SOCKET_BAD }
+                    return transfer.approve(address) ? ccurl_open_socket(address) : CURL_SOCKET_BAD
+                })
+        }
         try set(curl, CURLOPT_NOPROGRESS, 0)
         try check(ccurl_setopt_pointer(curl, CURLOPT_XFERINFODATA, userdata))
         try check(
@@ -112,6 +126,22 @@ final class Transfer: @unchecked Sendable {
         var status = 0
         _ = ccurl_getinfo_long(curl, CURLINFO_RESPONSE_CODE, &status)
         return HTTPClientResponse(status: status, headers: headers, body: body)
+    }
+
+    /// Whether the socket step may connect to `address`: only public addresses; remembers the first refusal.
+    private func approve(_ address: UnsafeMutablePointer<curl_sockaddr>) -> Bool {
+        var raw = [UInt8](repeating: 0, count: 16)
+        let count = Int(ccurl_sockaddr_address(address, &raw))
+        guard let checked = NetworkAddress(bytes: Array(raw.prefix(count))) else {
+            refusal = refusal ?? "an address that is neither IPv4 nor IPv6"
+            return false
+        }
+        guard checked.scope.isPublic else {
+            refusal = refusal ?? "a \(checked.scope.rawValue) address"  // which one stays private: a tenant reads this
+            return false
+        }
+        approvedAnAddress = true
+        return true
     }
 
     private func receiveBody(_ pointer: UnsafeMutablePointer<CChar>?, _ count: Int) -> Int {
@@ -140,6 +170,9 @@ final class Transfer: @unchecked Sendable {
 
     private func error(for code: CURLcode) -> any Error {
         if code == CURLE_ABORTED_BY_CALLBACK && cancelled.load(ordering: .relaxed) { return CancellationError() }
+        if let refusal, !approvedAnAddress, code == CURLE_COULDNT_CONNECT {
+            return CurlHTTPError(.refusedAddress, host: target.host, reason: "the host resolves to \(refusal); only public addresses may be reached")
+        }
         if exceededCap || code == CURLE_FILESIZE_EXCEEDED {
             return CurlHTTPError(.responseTooLarge, host: target.host, reason: "the response is larger than \(maximumResponseBytes) bytes")
         }

@@ -28,6 +28,10 @@ public struct EventDeliveryConfiguration: Sendable {
     public var maximumPerHost = 2
     /// How long a delivery waits when its host is at ``maximumPerHost``.
     public var busyHostDelay: Duration = .seconds(1)
+    /// Lets webhook URLs reach loopback and private addresses, and plain http to loopback hosts
+    /// (`TETHER_WEBHOOK_ALLOW_PRIVATE=1`, local development only). Off, registration refuses such URLs and
+    /// the delivery client connects to public addresses only (DESIGN §6.4).
+    public var allowsPrivateAddresses = false
 
     public init() {}
 

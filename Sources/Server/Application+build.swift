@@ -35,10 +35,13 @@ public struct ConnectRoutesDependencies: Sendable {
     public var connect: ConnectService
     /// Each provider's webhook secret (`ZOOM_WEBHOOK_SECRET_TOKEN` for `zoom`).
     public var webhookSecrets: [String: Secret]
+    /// Lets tenant webhook URLs reach loopback and private addresses (`TETHER_WEBHOOK_ALLOW_PRIVATE=1`).
+    public var webhooksMayReachPrivateAddresses: Bool
 
-    public init(connect: ConnectService, webhookSecrets: [String: Secret]) {
+    public init(connect: ConnectService, webhookSecrets: [String: Secret], webhooksMayReachPrivateAddresses: Bool = false) {
         self.connect = connect
         self.webhookSecrets = webhookSecrets
+        self.webhooksMayReachPrivateAddresses = webhooksMayReachPrivateAddresses
     }
 }
 
@@ -71,7 +74,10 @@ public func buildApplication(
         ConnectionRoutes(auth: auth, connect: connect.connect, connections: Connections(pool: pool)).register(on: router)
         SyncRoutes(auth: auth, connections: Connections(pool: pool), runs: SyncRuns(pool: pool)).register(on: router)
         DataRoutes(auth: auth, data: SyncedData(pool: pool)).register(on: router)
-        EventRoutes(auth: auth, events: Events(pool: pool), vault: connect.connect.vault).register(on: router)
+        EventRoutes(
+            auth: auth, events: Events(pool: pool), vault: connect.connect.vault,
+            allowsPrivateAddresses: connect.webhooksMayReachPrivateAddresses
+        ).register(on: router)
         ConnectPages(connect: connect.connect).register(on: router)
         WebhookRoutes(connect: connect.connect, secrets: connect.webhookSecrets).register(on: router)
     }

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
+import NIOPosix
 import Sensitive
 import Store
 import Transport
@@ -13,6 +14,9 @@ struct EventRoutes: Sendable {
     let auth: Authentication
     let events: Events
     let vault: CredentialVault
+    /// Lets webhook URLs reach loopback and private addresses, over plain http too
+    /// (`TETHER_WEBHOOK_ALLOW_PRIVATE=1`, local development only).
+    let allowsPrivateAddresses: Bool
 
     struct WebhookRequest: Decodable {
         let url: String
@@ -47,7 +51,7 @@ struct EventRoutes: Sendable {
         router.put("/v1/tenants/:tenant/webhook") { request, context in
             let tenant = try await auth.tenant(request, try context.parameters.require("tenant"))
             let body = try await JSONBody.decode(WebhookRequest.self, from: request, allowed: ["url"])
-            let url = try Self.validatedURL(body.url)
+            let url = try await Self.validatedURL(body.url, allowsPrivateAddresses: allowsPrivateAddresses)
             let secret = try WebhookSigning.newSecret()
             let (sealed, keyID) = try vault.sealWebhookSecret(secret, tenantID: tenant.id)
             let webhook = try await events.setWebhook(tenantID: tenant.id, url: url, sealedSecret: sealed, keyID: keyID)
@@ -90,14 +94,31 @@ struct EventRoutes: Sendable {
         return (after, limit, types)
     }
 
-    /// An absolute https URL (plain http only to a loopback host), without credentials or fragment, at
-    /// most 2,048 characters.
-    static func validatedURL(_ text: String) throws -> String {
-        let problem = "url must be an absolute https URL (http only to a loopback host), without user info or fragment, at most 2048 characters"
+    /// An absolute https URL without user info or fragment, at most 2,048 characters, whose host is or
+    /// resolves only to public addresses (DESIGN §6.4): a tenant must not aim Tether's workers at the
+    /// operator's own network. Delivery checks again at connect time (the address may have changed since).
+    /// With private addresses allowed, plain http to a loopback host is accepted too.
+    static func validatedURL(_ text: String, allowsPrivateAddresses: Bool) async throws -> String {
+        let problem = "url must be an absolute https URL without user info or fragment, at most 2048 characters"
         guard text.count <= 2048, let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
             let host = components.host, !host.isEmpty, components.user == nil, components.password == nil, components.fragment == nil,
-            scheme == "https" || (scheme == "http" && OutboundURLPolicy.isLoopback(host: host))
-        else { throw APIError(.badRequest, code: "invalid_field", message: problem) }
+            scheme == "https" || (scheme == "http" && allowsPrivateAddresses && OutboundURLPolicy.isLoopback(host: host))
+        else { throw invalidWebhookURL(problem) }
+        if allowsPrivateAddresses { return text }
+        let addresses: [NetworkAddress]
+        do {
+            addresses = try await NIOThreadPool.singleton.runIfActive { try HostResolver.addresses(of: host) }
+        } catch {
+            throw invalidWebhookURL("url's host does not resolve")
+        }
+        if let refused = addresses.first(where: { !$0.scope.isPublic }) {
+            throw invalidWebhookURL("url's host resolves to a \(refused.scope.rawValue) address; webhooks may reach only public addresses")
+        }
+        guard !addresses.isEmpty else { throw invalidWebhookURL("url's host does not resolve") }
         return text
+    }
+
+    private static func invalidWebhookURL(_ message: String) -> APIError {
+        APIError(.badRequest, code: "invalid_webhook_url", message: message)
     }
 }

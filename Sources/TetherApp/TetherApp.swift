@@ -1,5 +1,6 @@
 import CoreMetrics
-import CurlHTTP
+public import CurlHTTP
+public import EventDelivery
 public import Logging
 import Postgres
 import Prometheus
@@ -41,9 +42,18 @@ public enum TetherApp {
             throw error
         }
         let http = CurlHTTPClient()
-        let deliveryHTTP = CurlHTTPClient()
+        let deliveryHTTP = CurlHTTPClient(configuration: deliveryClientConfiguration(configuration.eventDelivery))
         let components = TetherComponents(configuration: configuration, pool: pool, http: http, deliveryHTTP: deliveryHTTP, logger: logger)
         return Process(components: components, services: [pool, http, deliveryHTTP] + components.services(onServerRunning: onServerRunning))
+    }
+
+    /// The webhook client's settings: its own threads and connections (a slow endpoint cannot delay OAuth,
+    /// refreshes or syncs), public addresses only unless private ones are allowed for local development.
+    public static func deliveryClientConfiguration(_ delivery: EventDeliveryConfiguration) -> CurlHTTPClient.Configuration {
+        var client = CurlHTTPClient.Configuration()
+        client.publicAddressesOnly = !delivery.allowsPrivateAddresses
+        client.allowsPlainHTTPToLoopback = delivery.allowsPrivateAddresses
+        return client
     }
 
     /// Builds the process and runs it until SIGTERM or SIGINT has drained it. With an HTTP server, the

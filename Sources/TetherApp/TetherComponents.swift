@@ -62,7 +62,9 @@ public struct TetherComponents: Sendable {
     ) -> some ApplicationProtocol {
         buildApplication(
             configuration: server, pool: pool, migrator: Migrator(pool: pool, migrations: configuration.migrations, logger: logger),
-            connect: ConnectRoutesDependencies(connect: connect, webhookSecrets: configuration.providers.webhookSecrets),
+            connect: ConnectRoutesDependencies(
+                connect: connect, webhookSecrets: configuration.providers.webhookSecrets,
+                webhooksMayReachPrivateAddresses: configuration.eventDelivery.allowsPrivateAddresses),
             logger: logger, onServerRunning: onServerRunning)
     }
 

@@ -1,4 +1,5 @@
 import Credentials
+import EventDelivery
 import Foundation
 import OAuth
 import Server
@@ -24,6 +25,11 @@ extension TetherConfiguration {
             connect: ConnectConfiguration(publicURL: settings.publicURL, returnURLOrigins: settings.returnURLOrigins))
         startupWarnings = [settings.databaseTransportWarning].compactMap { $0 }
         retention = .seconds(settings.retentionDays * 86_400)
+        eventDelivery.allowsPrivateAddresses = settings.webhooksMayReachPrivateAddresses
+        if settings.webhooksMayReachPrivateAddresses {
+            startupWarnings.append(
+                "TETHER_WEBHOOK_ALLOW_PRIVATE=1: tenant webhooks may reach loopback and private addresses; use it for local development only")
+        }
         providers.zoomOAuthBaseURL = settings.zoomOAuthBaseURL
         providers.zoomAPIBaseURL = settings.zoomAPIBaseURL
         if let id = settings.zoomClientID, let secret = settings.zoomClientSecret {

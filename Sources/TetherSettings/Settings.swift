@@ -16,6 +16,9 @@ public struct Settings: Sendable {
     /// Days finished sync runs, events no longer due and old connect links are kept (`TETHER_RETENTION_DAYS`,
     /// default 90, 1 to 3650).
     public var retentionDays = 90
+    /// Lets tenant webhooks reach loopback and private addresses, plain http to loopback included
+    /// (`TETHER_WEBHOOK_ALLOW_PRIVATE=1`): local development only.
+    public var webhooksMayReachPrivateAddresses = false
     /// Where the HTTP server listens (`TETHER_LISTEN`, default `127.0.0.1:8080`).
     public var listenHost: String
     /// The port of ``listenHost`` (0 picks a free port).
@@ -131,6 +134,10 @@ public struct Settings: Sendable {
                 throw SettingsError(variable: "TETHER_RETENTION_DAYS", problem: "must be a whole number of days from 1 to 3650")
             }
             settings.retentionDays = days
+        }
+        if let text = value("TETHER_WEBHOOK_ALLOW_PRIVATE") {
+            guard text == "0" || text == "1" else { throw SettingsError(variable: "TETHER_WEBHOOK_ALLOW_PRIVATE", problem: "must be 0 or 1") }
+            settings.webhooksMayReachPrivateAddresses = text == "1"
         }
         return settings
     }

@@ -15,6 +15,7 @@ public struct HTTPTransportError: Error, Sendable, CustomStringConvertible {
             case responseTooLarge = "response_too_large"
             case transport = "transport_failed"
             case clientClosed = "client_closed"
+            case refusedAddress = "refused_address"
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -35,6 +36,9 @@ public struct HTTPTransportError: Error, Sendable, CustomStringConvertible {
         public static let transport = Code(.transport)
         /// The client was shut down.
         public static let clientClosed = Code(.clientClosed)
+        /// The host resolves only to addresses the client may not reach (loopback, private, link-local…):
+        /// nothing was sent.
+        public static let refusedAddress = Code(.refusedAddress)
 
         public var description: String { base.rawValue }
     }

@@ -35,7 +35,7 @@ struct DeliveryIsolationTests {
     func perHostCap() async throws {
         let endpoint = SlowEndpoint(delay: .milliseconds(600))
         try await withLoopbackRouter(endpoint.router) { base in
-            try await withHarness { h in
+            try await withHarness(webhooksMayReachPrivateAddresses: true) { h in
                 let (tenant, key) = try await h.makeTenant("acme")
                 #expect(try await h.api("PUT", "/v1/tenants/acme/webhook", key: key, json: ["url": base + "/hook"]).status == 200)
                 let tenantID = try #require(UUID(uuidString: tenant))

@@ -1,6 +1,7 @@
 import Connectors
 import Credentials
 import CurlHTTP
+import EventDelivery
 import Foundation
 import Hummingbird
 import Logging
@@ -87,6 +88,7 @@ func withHarness<Result: Sendable>(
     keyRing: KeyRing? = nil,
     webhookSecret: String? = Harness.webhookSecret,
     rateLimits: RateLimits = .unlimited,
+    webhooksMayReachPrivateAddresses: Bool = false,
     _ body: @Sendable (Harness) async throws -> Result
 ) async throws -> Result {
     var configuration = SandboxConfiguration()
@@ -112,6 +114,7 @@ func withHarness<Result: Sendable>(
             ]
             configuration.providers.webhookSecrets = webhookSecret.map { ["zoom": Secret($0)] } ?? [:]
             configuration.migrations = try Migration.load(from: TestDatabase.migrationsDirectory)
+            configuration.eventDelivery.allowsPrivateAddresses = webhooksMayReachPrivateAddresses
             let components = TetherComponents(configuration: configuration, pool: app, http: outbound, logger: logger)
             let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
             var serverConfiguration = ServerConfiguration(host: "127.0.0.1", port: 0)

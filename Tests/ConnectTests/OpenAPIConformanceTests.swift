@@ -142,9 +142,9 @@ struct OpenAPIConformanceTests {
 
             // Events and the webhook.
             _ = try await call(
-                "PUT", "/v1/tenants/{tenant}/webhook", "/v1/tenants/acme/webhook", key: key, json: ["url": "https://hooks.example.com/t"])
+                "PUT", "/v1/tenants/{tenant}/webhook", "/v1/tenants/acme/webhook", key: key, json: ["url": "https://1.2.3.4/t"])
             _ = try await call(
-                "PUT", "/v1/tenants/{tenant}/webhook", "/v1/tenants/acme/webhook", key: key, json: ["url": "http://hooks.example.com/t"])
+                "PUT", "/v1/tenants/{tenant}/webhook", "/v1/tenants/acme/webhook", key: key, json: ["url": "http://1.2.3.4/t"])
             _ = try await call("GET", "/v1/tenants/{tenant}/webhook", "/v1/tenants/acme/webhook", key: key)
             let events = try await call("GET", "/v1/tenants/{tenant}/events", "/v1/tenants/acme/events", key: key)
             #expect((events?["data"]?.array?.count ?? 0) >= 2)
