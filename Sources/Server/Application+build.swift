@@ -1,5 +1,6 @@
 public import Credentials
 public import Hummingbird
+import HummingbirdCore
 public import Logging
 import NIOCore
 public import Postgres
@@ -84,7 +85,9 @@ public func buildApplication(
     return Application(
         router: router,
         server: .http1(configuration: configuration.limits.channelConfiguration),
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tether"),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "tether",
+            availableConnectionsDelegate: MaximumAvailableConnections(configuration.limits.maximumConnections, logger: logger)),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
 }

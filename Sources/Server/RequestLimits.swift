@@ -19,15 +19,23 @@ public struct RequestLimits: Sendable {
     /// How long a connection may go without completing a request head (or, between requests, idle) before
     /// it is closed: a client that drips its headers one byte at a time is dropped after this.
     public var headerTimeout: Duration = .seconds(10)
+    /// How long a whole request, head and body, may take to arrive, counted from when the connection was
+    /// ready for it (opened, or the previous response sent); then the connection is closed. The header
+    /// timeout alone stops once the head is in, so without this a body dripped a byte at a time would hold
+    /// a connection (and a descriptor) for as long as the client likes.
+    public var requestTimeout: Duration = .seconds(30)
+    /// Connections open at once (`TETHER_MAX_CONNECTIONS`); past it the server stops accepting until one
+    /// closes, and new ones wait in the kernel's backlog.
+    public var maximumConnections = 512
 
     public init() {}
 
     /// The HTTP/1 channel Hummingbird serves with these limits.
     var channelConfiguration: HTTP1Channel.Configuration {
-        let nanoseconds = headerTimeout.components.seconds * 1_000_000_000 + headerTimeout.components.attoseconds / 1_000_000_000
+        let requestTimeout = TimeAmount(requestTimeout)
         return HTTP1Channel.Configuration(
-            additionalChannelHandlers: [HeaderOverflowResponder()],
-            idleTimeout: .nanoseconds(nanoseconds),
+            additionalChannelHandlers: [HeaderOverflowResponder(), RequestDeadlineHandler(timeout: requestTimeout)],
+            idleTimeout: TimeAmount(headerTimeout),
             httpDecoderConfiguration: .init(
                 maxHeaderFieldSize: maximumHeaderBytes, maxHeaderListSize: maximumHeaderBytes, maxHeaderFieldCount: maximumHeaderCount))
     }
@@ -81,5 +89,76 @@ final class HeaderOverflowResponder: ChannelInboundHandler, RemovableChannelHand
         context.write(wrapOutboundOut(.body(buffer)), promise: nil)
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in bound.value.close(promise: nil) }
+    }
+}
+
+/// Closes a connection whose request has not fully arrived ``RequestLimits/requestTimeout`` after the
+/// connection was ready for it. Sits after the HTTP decoder: a request ends with its `.end` part, and the
+/// connection is ready for the next one once both the request and its response have ended (in either
+/// order: a route may answer before the body is in, and the body must still arrive in time).
+final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private let timeout: TimeAmount
+    private var deadline: Scheduled<Void>?
+    private var requestEnded = false
+    private var responseEnded = false
+
+    init(timeout: TimeAmount) {
+        self.timeout = timeout
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { startClock(context) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        stopClock()
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        startClock(context)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        stopClock()
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .end = unwrapInboundIn(data) {
+            requestEnded = true
+            if responseEnded { readyForNextRequest(context) } else { stopClock() }
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) {
+            responseEnded = true
+            if requestEnded { readyForNextRequest(context) }
+        }
+        context.write(data, promise: promise)
+    }
+
+    private func readyForNextRequest(_ context: ChannelHandlerContext) {
+        requestEnded = false
+        responseEnded = false
+        startClock(context)
+    }
+
+    private func startClock(_ context: ChannelHandlerContext) {
+        stopClock()
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        deadline = context.eventLoop.scheduleTask(in: timeout) { bound.value.close(promise: nil) }
+    }
+
+    private func stopClock() {
+        deadline?.cancel()
+        deadline = nil
     }
 }

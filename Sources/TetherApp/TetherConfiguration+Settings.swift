@@ -45,6 +45,7 @@ extension TetherConfiguration {
         }
         migrations = try Migration.load(from: URL(fileURLWithPath: settings.migrationsDirectory))
         var server = ServerConfiguration(host: settings.listenHost, port: settings.listenPort)
+        server.limits.maximumConnections = settings.maximumConnections
         server.rateLimits = RateLimits(
             perAPIKey: settings.apiRateLimit.map { RateLimit(perSecond: $0.perSecond, burst: $0.burst) },
             perAddress: settings.browserRateLimit.map { RateLimit(perSecond: $0.perSecond, burst: $0.burst) })

@@ -19,6 +19,8 @@ public struct Settings: Sendable {
     /// Lets tenant webhooks reach loopback and private addresses, plain http to loopback included
     /// (`TETHER_WEBHOOK_ALLOW_PRIVATE=1`): local development only.
     public var webhooksMayReachPrivateAddresses = false
+    /// HTTP connections the server keeps open at once (`TETHER_MAX_CONNECTIONS`, default 512, 1 to 100000).
+    public var maximumConnections = 512
     /// Where the HTTP server listens (`TETHER_LISTEN`, default `127.0.0.1:8080`).
     public var listenHost: String
     /// The port of ``listenHost`` (0 picks a free port).
@@ -134,6 +136,12 @@ public struct Settings: Sendable {
                 throw SettingsError(variable: "TETHER_RETENTION_DAYS", problem: "must be a whole number of days from 1 to 3650")
             }
             settings.retentionDays = days
+        }
+        if let text = value("TETHER_MAX_CONNECTIONS") {
+            guard let count = Int(text), (1...100_000).contains(count) else {
+                throw SettingsError(variable: "TETHER_MAX_CONNECTIONS", problem: "must be a whole number from 1 to 100000")
+            }
+            settings.maximumConnections = count
         }
         if let text = value("TETHER_WEBHOOK_ALLOW_PRIVATE") {
             guard text == "0" || text == "1" else { throw SettingsError(variable: "TETHER_WEBHOOK_ALLOW_PRIVATE", problem: "must be 0 or 1") }

@@ -99,6 +99,78 @@ struct RequestLimitsTests {
         }
     }
 
+    @Test("slow body: a body dripped a byte at a time is cut off at the request deadline, though the bytes keep coming")
+    func slowBodyIsCutOff() async throws {
+        try await withServer(
+            pool: Self.unreachablePool(),
+            configure: {
+                $0.limits.headerTimeout = .seconds(1)
+                $0.limits.requestTimeout = .seconds(3)
+            }
+        ) { base, _ in
+            let connection = try RawHTTPConnection(port: RawHTTPConnection.port(of: base), readTimeout: .seconds(60))
+            let started = ContinuousClock.now
+            // The unauthenticated webhook path; any route is cut off the same way, before or after it answers.
+            await connection.send("POST /webhooks/zoom HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n")
+            let closed = Task {
+                _ = await connection.readToEnd()
+                return ContinuousClock.now - started
+            }
+            let drip = Task {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: .milliseconds(300))
+                    guard await connection.send("x") else { return }
+                }
+            }
+            let after = await closed.value
+            drip.cancel()
+            #expect(after >= .seconds(2), "closed before the deadline")
+            #expect(after < .seconds(30), "still open long after the deadline")  // loose: timers fire late under TSan
+        }
+    }
+
+    @Test("a request that arrives in time is served, and the next request on the connection gets a deadline of its own")
+    func deadlineRestartsPerRequest() async throws {
+        try await withServer(pool: Self.unreachablePool(), configure: { $0.limits.requestTimeout = .seconds(2) }) { base, _ in
+            let connection = try RawHTTPConnection(port: RawHTTPConnection.port(of: base))
+            for _ in 0..<3 {
+                await connection.send(Self.get("/healthz"))
+                #expect(await connection.readResponse()?.status == 200)
+                try await Task.sleep(for: .milliseconds(1200))  // more than half the deadline each time
+            }
+        }
+    }
+
+    @Test("connection cap: past TETHER_MAX_CONNECTIONS the server accepts nothing more until a connection closes")
+    func connectionCap() async throws {
+        try await withServer(
+            pool: Self.unreachablePool(),
+            configure: {
+                $0.limits.maximumConnections = 2
+                $0.limits.headerTimeout = .seconds(60)
+            }
+        ) { base, _ in
+            var held: [RawHTTPConnection] = []
+            for _ in 0..<2 {
+                let connection = try RawHTTPConnection(port: RawHTTPConnection.port(of: base))
+                await connection.send(Self.get("/healthz"))
+                #expect(await connection.readResponse()?.status == 200)  // accepted and counted
+                held.append(connection)
+            }
+            var quick = CurlHTTPClient.Configuration()
+            quick.totalTimeout = .seconds(2)
+            let client = CurlHTTPClient(configuration: quick)
+            defer { Task { await client.shutdown() } }
+            await #expect(throws: CurlHTTPError.self) { try await client.execute(HTTPClientRequest(url: base + "/healthz")) }
+            held.removeAll()  // closes both
+            var answered = false
+            for _ in 0..<20 where !answered {
+                answered = (try? await client.execute(HTTPClientRequest(url: base + "/healthz")))?.status == 200
+            }
+            #expect(answered)
+        }
+    }
+
     @Test("past its burst an API key gets 429 with Retry-After while another key and /healthz are still served")
     func perKeyRateLimit() async throws {
         // One token per 100 s: however slow the machine, no token comes back during the test.
