@@ -116,6 +116,10 @@ public protocol Connector: Sendable {
     /// - Throws: ``WebhookRejection`` when the signature, the timestamp or the body is not acceptable.
     func verifyWebhook(_ delivery: WebhookDelivery, secret: Secret, now: Date) throws -> VerifiedWebhook
 
+    /// The app (client id) an unverified delivery says it concerns, or nil. Only picks which custom app's
+    /// secret to try: nothing in the delivery is trusted until one verifies it.
+    func claimedApp(of delivery: WebhookDelivery) -> String?
+
     // MARK: Syncing
 
     /// The REST API's base URL; ``APIRequest/path`` is appended to it.

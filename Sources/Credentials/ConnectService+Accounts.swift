@@ -111,13 +111,23 @@ extension ConnectService {
     /// Verifies and acts on a provider webhook. A deauthorization revokes every connection made to that
     /// account with that app (server-to-server connections are not affected), deletes their credentials
     /// and purges the data synced through them, as the provider requires. An exact replay is acted on once.
-    public func handleWebhook(provider: String, delivery: WebhookDelivery, secret: Secret?, now: Date = Date()) async throws -> WebhookResult {
+    ///
+    /// The platform app's events verify with `secret`; a custom app signs with its own secret token, which
+    /// its connections keep when the admin gave it: the app is the one `appHint` names (a URL-validation
+    /// challenge names none) or the delivery claims.
+    public func handleWebhook(
+        provider: String, delivery: WebhookDelivery, secret: Secret?, appHint: String? = nil, now: Date = Date()
+    ) async throws -> WebhookResult {
         guard let connector = registry.connector(provider) else { return .unknownProvider }
-        guard let secret else { return .notConfigured }
+        let app = appHint ?? connector.claimedApp(of: delivery)
+        var customSecrets: [Connections.CustomAppSecret] = []
+        if let app { customSecrets = try await connections.customAppWebhookSecrets(provider: provider, clientID: app) }
+        guard secret != nil || !customSecrets.isEmpty else { return .notConfigured }
         let verified: VerifiedWebhook
-        do {
-            verified = try connector.verifyWebhook(delivery, secret: secret, now: now)
-        } catch let rejection as WebhookRejection {
+        switch verify(delivery, connector: connector, platformSecret: secret, app: app, customSecrets: customSecrets, now: now) {
+        case .success(let event):
+            verified = event
+        case .failure(let rejection):
             logger.warning("webhook refused", metadata: ["provider": "\(provider)", "reason": "\(rejection.reason)"])
             return .rejected(reason: rejection.reason)
         }
@@ -141,6 +151,35 @@ extension ConnectService {
             }
             return .accepted(body: nil)
         }
+    }
+
+    /// Verifies with the platform secret, else with each secret token the custom app's connections keep.
+    /// An event a custom app's token verifies may concern only that app and that connection's account:
+    /// the tenant who knows the token must not be able to revoke anyone else's connections with it.
+    private func verify(
+        _ delivery: WebhookDelivery, connector: any Connector, platformSecret: Secret?, app: String?,
+        customSecrets: [Connections.CustomAppSecret], now: Date
+    ) -> Result<VerifiedWebhook, WebhookRejection> {
+        var rejection = WebhookRejection("no configured secret verifies the delivery")
+        if let platformSecret {
+            do {
+                return .success(try connector.verifyWebhook(delivery, secret: platformSecret, now: now))
+            } catch {
+                rejection = error as? WebhookRejection ?? rejection
+            }
+        }
+        for candidate in customSecrets {
+            guard
+                let token = try? vault.open(
+                    candidate.sealed, column: "webhook_secret", tenantID: candidate.tenantID, connectionID: candidate.connectionID),
+                let verified = try? connector.verifyWebhook(delivery, secret: token, now: now)
+            else { continue }
+            if case .deauthorized(let account, let client) = verified.event, account != candidate.externalAccountID || client != app {
+                return .failure(WebhookRejection("the event concerns another account or app than the one whose secret signed it"))
+            }
+            return .success(verified)
+        }
+        return .failure(rejection)
     }
 
     private func deauthorize(provider: String, accountID: String, clientID: String) async throws {

@@ -105,10 +105,14 @@ extension ConnectService {
         let vault = vault
         let tenantID = flow.tenantID
         let secret = flow.mode == .custom ? client.clientSecret : nil
+        let webhookSecret = try flow.sealedWebhookSecret.map {
+            try vault.openFlow($0, column: "webhook_secret", tenantID: flow.tenantID, flowID: flow.id)
+        }
         let (connection, _) = try await connections.saveAuthorized(tenantID: tenantID, account) { connectionID in
             try vault.seal(
                 tenantID: tenantID, connectionID: connectionID, accessToken: tokens.accessToken,
-                expiresAt: tokens.expiresAt(issuedAt: issuedAt), refreshToken: tokens.refreshToken, clientSecret: secret)
+                expiresAt: tokens.expiresAt(issuedAt: issuedAt), refreshToken: tokens.refreshToken, clientSecret: secret,
+                webhookSecret: webhookSecret)
         }
         logger.info("connection authorized", metadata: ["tenant": "\(tenantID)", "connection": "\(connection.id)", "mode": "\(flow.mode)"])
         await queueFirstSync(connection)

@@ -28,6 +28,9 @@ public struct ConnectConfiguration: Sendable {
     /// The exact redirect URI registered for `provider` (one per provider: a mix-up defense).
     public func redirectURI(provider: String) -> String { "\(publicURL)/oauth/callback/\(provider)" }
 
+    /// Where a provider sends its event notifications (`/webhooks/{provider}`).
+    public func webhookURL(provider: String) -> String { "\(publicURL)/webhooks/\(provider)" }
+
     /// Over https the cookie gets the `__Host-` prefix and `Secure`; over plain http (local use) neither.
     public var isSecure: Bool { publicURL.lowercased().hasPrefix("https://") }
 
@@ -113,6 +116,8 @@ public final class ConnectService: Sendable {
         public let connector: any Connector
         /// The redirect URL a custom app must register.
         public let redirectURI: String
+        /// Where a custom app's event notifications go (its client id is added as `?client_id=`).
+        public let webhookURL: String
         /// False once the link was used or has expired.
         public let isUsable: Bool
     }
@@ -124,7 +129,7 @@ public final class ConnectService: Sendable {
         else { return nil }
         return ConnectPage(
             tenant: tenant, session: session, connector: connector, redirectURI: configuration.redirectURI(provider: session.provider),
-            isUsable: session.usedAt == nil && session.expiresAt > Date())
+            webhookURL: configuration.webhookURL(provider: session.provider), isUsable: session.usedAt == nil && session.expiresAt > Date())
     }
 
     // MARK: - Starting a flow
@@ -139,19 +144,25 @@ public final class ConnectService: Sendable {
 
     /// Starts the authorization-code flow for a connect link: a 256-bit state (stored hashed), a browser
     /// binding token, a PKCE verifier (sealed), the exact redirect URI; the link is used up.
-    /// - Parameter customClient: the tenant's own app, required in custom mode and refused otherwise.
+    /// - Parameters:
+    ///   - customClient: the tenant's own app, required in custom mode and refused otherwise.
+    ///   - webhookSecret: custom mode, optional: the app's webhook secret token, so that the provider's
+    ///     events about that app (its removal) can be verified.
     /// - Throws: ``ConnectError``: 404 for an unknown link, 400 for missing or malformed app credentials.
-    public func startFlow(token: String, customClient: ClientCredentials?) async throws -> FlowStart {
+    public func startFlow(token: String, customClient: ClientCredentials?, webhookSecret: Secret? = nil) async throws -> FlowStart {
         guard let page = try await page(token: token) else { throw ConnectError(404, "not_found", "this connect link does not exist") }
         guard page.isUsable else { return .ended(location: landing(returnURL: page.session.returnURL, outcome: .expired, connectionID: nil)) }
         let client: ClientCredentials
         if page.session.mode == .custom {
             guard let customClient else { throw ConnectError.invalid("client_id and client_secret are required") }
             try Self.validate(customClient)
+            if let webhookSecret, !Self.isPrintable(webhookSecret.unsafeValue, maximum: 512) {
+                throw ConnectError.invalid("webhook_secret_token must be 1 to 512 printable characters without spaces")
+            }
             client = customClient
         } else {
-            guard customClient == nil else {
-                throw ConnectError.invalid("this link uses the platform app: client_id and client_secret are not accepted")
+            guard customClient == nil, webhookSecret == nil else {
+                throw ConnectError.invalid("this link uses the platform app: client_id, client_secret and webhook_secret_token are not accepted")
             }
             guard let platform = registry.platformApp(page.session.provider) else {
                 throw ConnectError(503, "platform_unavailable", "the platform app is no longer configured")
@@ -166,10 +177,13 @@ public final class ConnectService: Sendable {
         let tenantID = page.tenant.id
         let vault = vault
         let secret = page.session.mode == .custom ? client.clientSecret : nil
+        let webhookSecret = page.session.mode == .custom ? webhookSecret : nil
         let flow = NewOAuthFlow(
             state: state, browserToken: browserToken, issuer: server.issuer, clientID: client.clientID, redirectURI: redirectURI,
             lifetime: configuration.flowLifetime,
-            seal: { flowID in try vault.sealFlow(tenantID: tenantID, flowID: flowID, verifier: verifier, clientSecret: secret) })
+            seal: { flowID in
+                try vault.sealFlow(tenantID: tenantID, flowID: flowID, verifier: verifier, clientSecret: secret, webhookSecret: webhookSecret)
+            })
         guard try await flows.startFlow(sessionToken: token, flow) != nil else {
             // Another request used the link between our read and our write.
             return .ended(location: landing(returnURL: page.session.returnURL, outcome: .expired, connectionID: nil))
@@ -181,15 +195,16 @@ public final class ConnectService: Sendable {
 
     /// Client ids and secrets are printable ASCII without spaces, of sane length.
     static func validate(_ client: ClientCredentials) throws {
-        func isPrintable(_ text: String, maximum: Int) -> Bool {
-            !text.isEmpty && text.utf8.count <= maximum && text.utf8.allSatisfy { (0x21...0x7E).contains($0) }
-        }
         guard isPrintable(client.clientID, maximum: 256) else {
             throw ConnectError.invalid("client_id must be 1 to 256 printable characters without spaces")
         }
         guard isPrintable(client.clientSecret.unsafeValue, maximum: 512) else {
             throw ConnectError.invalid("client_secret must be 1 to 512 printable characters without spaces")
         }
+    }
+
+    static func isPrintable(_ text: String, maximum: Int) -> Bool {
+        !text.isEmpty && text.utf8.count <= maximum && text.utf8.allSatisfy { (0x21...0x7E).contains($0) }
     }
 
     // MARK: - Landing

@@ -15,9 +15,10 @@ public struct CredentialVault: Sendable {
     /// The key new values are sealed with.
     public var primaryKeyID: String { sealer.keyRing.primaryID }
 
-    /// Seals a connection's tokens and client secret for storage.
+    /// Seals a connection's tokens, client secret and (custom mode) webhook secret token for storage.
     public func seal(
-        tenantID: UUID, connectionID: UUID, accessToken: Secret?, expiresAt: Date?, refreshToken: Secret?, clientSecret: Secret?
+        tenantID: UUID, connectionID: UUID, accessToken: Secret?, expiresAt: Date?, refreshToken: Secret?, clientSecret: Secret?,
+        webhookSecret: Secret? = nil
     ) throws -> SealedCredentials {
         func seal(_ value: Secret?, _ column: String) throws -> Data? {
             try value.map { Data(try sealer.seal($0.unsafeValue, for: Self.credentialContext(column, tenantID, connectionID))) }
@@ -25,24 +26,28 @@ public struct CredentialVault: Sendable {
         return SealedCredentials(
             accessToken: try seal(accessToken, "access_token"), accessTokenExpiresAt: expiresAt,
             refreshToken: try seal(refreshToken, "refresh_token"), clientSecret: try seal(clientSecret, "client_secret"),
-            keyID: primaryKeyID)
+            webhookSecret: try seal(webhookSecret, "webhook_secret"), keyID: primaryKeyID)
     }
 
-    /// Opens one sealed credential column (`access_token`, `refresh_token` or `client_secret`).
+    /// Opens one sealed credential column (`access_token`, `refresh_token`, `client_secret` or `webhook_secret`).
     public func open(_ sealed: Data?, column: String, tenantID: UUID, connectionID: UUID) throws -> Secret? {
         try sealed.map { Secret(try sealer.openString(Array($0), for: Self.credentialContext(column, tenantID, connectionID))) }
     }
 
-    /// Seals a flow's PKCE verifier and (custom mode) client secret.
+    /// Seals a flow's PKCE verifier and (custom mode) the app's client secret and webhook secret token.
     public func sealFlow(
-        tenantID: UUID, flowID: UUID, verifier: Secret, clientSecret: Secret?
-    ) throws -> (verifier: Data, clientSecret: Data?, keyID: String) {
-        let verifierSealed = Data(try sealer.seal(verifier.unsafeValue, for: Self.flowContext("code_verifier", tenantID, flowID)))
-        let secretSealed = try clientSecret.map { Data(try sealer.seal($0.unsafeValue, for: Self.flowContext("client_secret", tenantID, flowID))) }
-        return (verifierSealed, secretSealed, primaryKeyID)
+        tenantID: UUID, flowID: UUID, verifier: Secret, clientSecret: Secret?, webhookSecret: Secret? = nil
+    ) throws -> SealedFlowSecrets {
+        func seal(_ value: Secret?, _ column: String) throws -> Data? {
+            try value.map { Data(try sealer.seal($0.unsafeValue, for: Self.flowContext(column, tenantID, flowID))) }
+        }
+        return SealedFlowSecrets(
+            verifier: Data(try sealer.seal(verifier.unsafeValue, for: Self.flowContext("code_verifier", tenantID, flowID))),
+            clientSecret: try seal(clientSecret, "client_secret"), webhookSecret: try seal(webhookSecret, "webhook_secret"),
+            keyID: primaryKeyID)
     }
 
-    /// Opens a flow's sealed column (`code_verifier` or `client_secret`).
+    /// Opens a flow's sealed column (`code_verifier`, `client_secret` or `webhook_secret`).
     public func openFlow(_ sealed: Data, column: String, tenantID: UUID, flowID: UUID) throws -> Secret {
         Secret(try sealer.openString(Array(sealed), for: Self.flowContext(column, tenantID, flowID)))
     }

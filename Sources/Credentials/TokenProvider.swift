@@ -149,7 +149,8 @@ public final class TokenProvider: Sendable {
             }
             var sealed = try vault.seal(
                 tenantID: tenantID, connectionID: id, accessToken: tokens.accessToken, expiresAt: tokens.expiresAt(issuedAt: issuedAt),
-                refreshToken: refreshToken, clientSecret: connection.mode.storesClientSecret ? client.clientSecret : nil)
+                refreshToken: refreshToken, clientSecret: connection.mode.storesClientSecret ? client.clientSecret : nil,
+                webhookSecret: try vault.open(credentials.webhookSecret, column: "webhook_secret", tenantID: tenantID, connectionID: id))
             sealed.version = credentials.version
             logger.info("refreshed access token", metadata: ["tenant": "\(tenantID)", "connection": "\(id)"])
             Self.countRefresh(.succeeded)

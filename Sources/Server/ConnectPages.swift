@@ -53,6 +53,10 @@ struct ConnectPages: Sendable {
                 \(formToken)
                 <label for="client_id">Client ID</label><input id="client_id" name="client_id" required maxlength="256">
                 <label for="client_secret">Client secret</label><input id="client_secret" name="client_secret" type="password" required maxlength="512">
+                <label for="webhook_secret_token">Secret token (optional)</label><input id="webhook_secret_token" name="webhook_secret_token" type="password" maxlength="512" aria-describedby="webhook_help">
+                <p id="webhook_help">The app's secret token (its Features page) lets Tether verify \(escape(provider))'s notice that the app was
+                removed, and delete this connection's tokens and data at once. Subscribe the app's events at
+                <code>\(escape(page.webhookURL))?client_id=</code> followed by your client ID.</p>
                 <button type="submit">Continue to \(escape(provider))</button>
                 </form>
                 """
@@ -121,6 +125,7 @@ struct ConnectPages: Sendable {
                 key: request.cookies[connect.configuration.formCookieName]?.value, field: form[ConnectFormToken.field], token: token)
         else { return Self.forgedForm.makeResponse() }
         let custom: ClientCredentials?
+        let webhookSecret = form["webhook_secret_token"].flatMap { $0.isEmpty ? nil : Secret($0) }
         switch (form["client_id"], form["client_secret"]) {
         case (nil, nil): custom = nil
         case (let id?, let secret?): custom = ClientCredentials(clientID: id.trimmingCharacters(in: .whitespaces), clientSecret: Secret(secret))
@@ -128,7 +133,7 @@ struct ConnectPages: Sendable {
         }
         let outcome: ConnectService.FlowStart
         do {
-            outcome = try await connect.startFlow(token: token, customClient: custom)
+            outcome = try await connect.startFlow(token: token, customClient: custom, webhookSecret: webhookSecret)
         } catch let error as ConnectError {
             throw APIError(error)
         }
@@ -160,7 +165,7 @@ struct ConnectPages: Sendable {
             guard let name = String(parts[0]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding,
                 let value = String(parts.count == 2 ? parts[1] : "").replacingOccurrences(of: "+", with: " ").removingPercentEncoding
             else { throw APIError(.badRequest, code: "invalid_request", message: "the form is not valid percent-encoded UTF-8") }
-            guard ["client_id", "client_secret", ConnectFormToken.field].contains(name) else { continue }
+            guard ["client_id", "client_secret", "webhook_secret_token", ConnectFormToken.field].contains(name) else { continue }
             guard fields[name] == nil else { throw APIError(.badRequest, code: "invalid_request", message: "\(name) appears more than once") }
             fields[name] = value
         }

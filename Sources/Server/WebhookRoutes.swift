@@ -23,7 +23,10 @@ struct WebhookRoutes: Sendable {
             }
             let delivery = WebhookDelivery(
                 headers: request.headers.map { (name: $0.name.canonicalName, value: $0.value) }, body: Array(buffer.readableBytesView))
-            switch try await connect.handleWebhook(provider: provider, delivery: delivery, secret: secrets[provider]) {
+            // A custom app's event endpoint carries its client id (`?client_id=`): Zoom's URL validation
+            // names no app, and the right secret token must answer it.
+            let appHint = request.uri.queryParameters.get("client_id").flatMap { $0.isEmpty || $0.utf8.count > 256 ? nil : $0 }
+            switch try await connect.handleWebhook(provider: provider, delivery: delivery, secret: secrets[provider], appHint: appHint) {
             case .accepted(let body?):
                 return Response(
                     status: .ok, headers: [.contentType: "application/json; charset=utf-8", .xContentTypeOptions: "nosniff"],

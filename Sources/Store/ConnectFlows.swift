@@ -23,13 +23,13 @@ public struct NewOAuthFlow: Sendable {
     public var clientID: String
     public var redirectURI: String
     public var lifetime: TimeInterval
-    /// Seals the PKCE verifier and (custom mode) the client secret for the flow id it is given; returns
-    /// (verifier, secret, key id). The store never sees a key.
-    public var seal: @Sendable (_ flowID: UUID) throws -> (verifier: Data, clientSecret: Data?, keyID: String)
+    /// Seals the PKCE verifier and (custom mode) the app's client secret and webhook secret token for the
+    /// flow id it is given. The store never sees a key.
+    public var seal: @Sendable (_ flowID: UUID) throws -> SealedFlowSecrets
 
     public init(
         state: Secret, browserToken: Secret, issuer: String, clientID: String, redirectURI: String, lifetime: TimeInterval,
-        seal: @escaping @Sendable (_ flowID: UUID) throws -> (verifier: Data, clientSecret: Data?, keyID: String)
+        seal: @escaping @Sendable (_ flowID: UUID) throws -> SealedFlowSecrets
     ) {
         self.state = state
         self.browserToken = browserToken
@@ -38,6 +38,23 @@ public struct NewOAuthFlow: Sendable {
         self.redirectURI = redirectURI
         self.lifetime = lifetime
         self.seal = seal
+    }
+}
+
+/// A flow's sealed values, as the vault made them.
+public struct SealedFlowSecrets: Sendable {
+    public var verifier: Data
+    /// Custom mode: the tenant's app's client secret.
+    public var clientSecret: Data?
+    /// Custom mode, when the admin gave it: the app's webhook secret token.
+    public var webhookSecret: Data?
+    public var keyID: String
+
+    public init(verifier: Data, clientSecret: Data?, webhookSecret: Data?, keyID: String) {
+        self.verifier = verifier
+        self.clientSecret = clientSecret
+        self.webhookSecret = webhookSecret
+        self.keyID = keyID
     }
 }
 
@@ -51,6 +68,7 @@ public struct OAuthFlow: Sendable {
     public let mode: ConnectionMode
     public let clientID: String
     public let sealedClientSecret: Data?
+    public let sealedWebhookSecret: Data?
     public let sealedVerifier: Data
     public let redirectURI: String
     public let returnURL: String?
@@ -129,10 +147,10 @@ public struct ConnectFlows: Sendable {
             try connection.execute(
                 """
                 INSERT INTO oauth_flows (tenant_id, id, connect_session_id, state_hash, browser_hash, provider, issuer, mode,
-                    client_id, client_secret, code_verifier, key_id, redirect_uri, return_url, require_owner, expires_at)
+                    client_id, client_secret, webhook_secret, code_verifier, key_id, redirect_uri, return_url, require_owner, expires_at)
                 VALUES (\(session.tenantID), \(flowID), \(session.id), \(secretHash(flow.state.unsafeValue)),
                     \(secretHash(flow.browserToken.unsafeValue)), \(session.provider), \(flow.issuer), \(session.mode), \(flow.clientID),
-                    \(sealed.clientSecret), \(sealed.verifier), \(sealed.keyID), \(flow.redirectURI), \(session.returnURL),
+                    \(sealed.clientSecret), \(sealed.webhookSecret), \(sealed.verifier), \(sealed.keyID), \(flow.redirectURI), \(session.returnURL),
                     \(session.requireOwner), now() + make_interval(secs => \(min(flow.lifetime, 600))))
                 """)
             return session
@@ -159,7 +177,7 @@ public struct ConnectFlows: Sendable {
                     """
                     UPDATE oauth_flows SET consumed_at = now()
                     WHERE tenant_id = \(tenantID) AND id = \(id) AND consumed_at IS NULL AND expires_at > now()
-                    RETURNING tenant_id, id, browser_hash, provider, issuer, mode, client_id, client_secret, code_verifier,
+                    RETURNING tenant_id, id, browser_hash, provider, issuer, mode, client_id, client_secret, webhook_secret, code_verifier,
                         redirect_uri, return_url, require_owner
                     """
                 ).first
@@ -171,6 +189,7 @@ public struct ConnectFlows: Sendable {
                     browserHash: try consumed.decode(column: "browser_hash"), provider: try consumed.decode(column: "provider"),
                     issuer: try consumed.decode(column: "issuer"), mode: try consumed.decode(column: "mode"),
                     clientID: try consumed.decode(column: "client_id"), sealedClientSecret: try consumed.decode(column: "client_secret"),
+                    sealedWebhookSecret: try consumed.decode(column: "webhook_secret"),
                     sealedVerifier: verifier, redirectURI: try consumed.decode(column: "redirect_uri"),
                     returnURL: try consumed.decode(column: "return_url"), requireOwner: try consumed.decode(column: "require_owner")))
         }
@@ -182,7 +201,8 @@ public struct ConnectFlows: Sendable {
         try await pool.withTenant(tenantID) { connection in
             try connection.execute(
                 """
-                UPDATE oauth_flows SET outcome = \(outcome), connection_id = \(connectionID), client_secret = NULL, code_verifier = NULL
+                UPDATE oauth_flows SET outcome = \(outcome), connection_id = \(connectionID), client_secret = NULL, webhook_secret = NULL,
+                    code_verifier = NULL
                 WHERE tenant_id = \(tenantID) AND id = \(flowID)
                 """)
         }

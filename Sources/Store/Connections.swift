@@ -88,6 +88,8 @@ public struct SealedCredentials: Sendable, Hashable {
     public var accessTokenExpiresAt: Date?
     public var refreshToken: Data?
     public var clientSecret: Data?
+    /// Custom mode: the app's webhook secret token, when the admin gave it.
+    public var webhookSecret: Data?
     /// The key that sealed the values.
     public var keyID: String
     /// Grows with every write; a re-seal applies only if it is unchanged.
@@ -97,13 +99,14 @@ public struct SealedCredentials: Sendable, Hashable {
     public var nextRefreshAttemptAt: Date?
 
     public init(
-        accessToken: Data?, accessTokenExpiresAt: Date?, refreshToken: Data?, clientSecret: Data?, keyID: String,
-        version: Int = 0, refreshedAt: Date? = nil, refreshFailures: Int = 0, nextRefreshAttemptAt: Date? = nil
+        accessToken: Data?, accessTokenExpiresAt: Date?, refreshToken: Data?, clientSecret: Data?, webhookSecret: Data? = nil,
+        keyID: String, version: Int = 0, refreshedAt: Date? = nil, refreshFailures: Int = 0, nextRefreshAttemptAt: Date? = nil
     ) {
         self.accessToken = accessToken
         self.accessTokenExpiresAt = accessTokenExpiresAt
         self.refreshToken = refreshToken
         self.clientSecret = clientSecret
+        self.webhookSecret = webhookSecret
         self.keyID = keyID
         self.version = version
         self.refreshedAt = refreshedAt
@@ -241,6 +244,39 @@ public struct Connections: Sendable {
         }
     }
 
+    /// A custom app's webhook secret token as one of its connections keeps it, sealed.
+    public struct CustomAppSecret: Sendable {
+        public let tenantID: UUID
+        public let connectionID: UUID
+        /// The provider account the connection reaches: an event verified with this secret may only concern it.
+        public let externalAccountID: String
+        public let sealed: Data
+    }
+
+    /// The sealed webhook secret tokens kept by `provider`'s custom connections made with app `clientID`, in
+    /// every tenant (at most 100): what a provider event about that app can be verified with.
+    public func customAppWebhookSecrets(provider: String, clientID: String) async throws -> [CustomAppSecret] {
+        try await pool.withTransaction(.init(readOnly: true)) { connection in
+            try connection.execute("SELECT set_config('app.lookup_client', \(provider + ":" + clientID), true)")
+            let found = try connection.query(
+                """
+                SELECT tenant_id, id, external_account_id FROM connections
+                WHERE provider = \(provider) AND client_id = \(clientID) AND mode = 'custom' ORDER BY tenant_id, id LIMIT 100
+                """
+            ).map { try $0.decode((UUID, UUID, String).self) }
+            return try found.compactMap { tenantID, id, account in
+                try connection.scope(to: tenantID)
+                let sealed = try connection.query(
+                    """
+                    SELECT webhook_secret FROM connection_credentials
+                    WHERE tenant_id = \(tenantID) AND connection_id = \(id) AND webhook_secret IS NOT NULL
+                    """
+                ).first?.decode(Data.self, at: 0)
+                return sealed.map { CustomAppSecret(tenantID: tenantID, connectionID: id, externalAccountID: account, sealed: $0) }
+            }
+        }
+    }
+
     // MARK: - Credentials
 
     /// The sealed credentials of a connection, or `nil` when it has none.
@@ -270,12 +306,13 @@ public struct Connections: Sendable {
         try connection.execute(
             """
             INSERT INTO connection_credentials (tenant_id, connection_id, access_token, access_token_expires_at, refresh_token,
-                client_secret, key_id, refreshed_at)
+                client_secret, webhook_secret, key_id, refreshed_at)
             VALUES (\(tenantID), \(connectionID), \(sealed.accessToken), \(sealed.accessTokenExpiresAt), \(sealed.refreshToken),
-                \(sealed.clientSecret), \(sealed.keyID), now())
+                \(sealed.clientSecret), \(sealed.webhookSecret), \(sealed.keyID), now())
             ON CONFLICT (tenant_id, connection_id) DO UPDATE SET
                 access_token = excluded.access_token, access_token_expires_at = excluded.access_token_expires_at,
-                refresh_token = excluded.refresh_token, client_secret = excluded.client_secret, key_id = excluded.key_id,
+                refresh_token = excluded.refresh_token, client_secret = excluded.client_secret,
+                webhook_secret = excluded.webhook_secret, key_id = excluded.key_id,
                 version = connection_credentials.version + 1, refreshed_at = now(), refresh_failures = 0,
                 next_refresh_attempt_at = NULL, updated_at = now()
             """)
@@ -285,17 +322,19 @@ public struct Connections: Sendable {
         guard
             let row = try connection.query(
                 """
-                SELECT access_token, access_token_expires_at, refresh_token, client_secret, key_id, version, refreshed_at,
-                    refresh_failures, next_refresh_attempt_at
+                SELECT access_token, access_token_expires_at, refresh_token, client_secret, webhook_secret, key_id, version,
+                    refreshed_at, refresh_failures, next_refresh_attempt_at
                 FROM connection_credentials WHERE tenant_id = \(tenantID) AND connection_id = \(connectionID)
                 \(unescaped: lock ? "FOR UPDATE" : "")
                 """
             ).first
         else { return nil }
-        let v = try row.decode((Data?, Date?, Data?, Data?, String, Int, Date?, Int, Date?).self)
         return SealedCredentials(
-            accessToken: v.0, accessTokenExpiresAt: v.1, refreshToken: v.2, clientSecret: v.3, keyID: v.4, version: v.5,
-            refreshedAt: v.6, refreshFailures: v.7, nextRefreshAttemptAt: v.8)
+            accessToken: try row.decode(column: "access_token"), accessTokenExpiresAt: try row.decode(column: "access_token_expires_at"),
+            refreshToken: try row.decode(column: "refresh_token"), clientSecret: try row.decode(column: "client_secret"),
+            webhookSecret: try row.decode(column: "webhook_secret"), keyID: try row.decode(column: "key_id"),
+            version: try row.decode(column: "version"), refreshedAt: try row.decode(column: "refreshed_at"),
+            refreshFailures: try row.decode(column: "refresh_failures"), nextRefreshAttemptAt: try row.decode(column: "next_refresh_attempt_at"))
     }
 
     // MARK: - Reading

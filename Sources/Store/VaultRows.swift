@@ -59,24 +59,24 @@ public struct VaultRows: Sendable {
         return try await pool.withTenant(tenantID) { connection in
             var rows = try connection.query(
                 """
-                SELECT connection_id, key_id, version, access_token, refresh_token, client_secret FROM connection_credentials
+                SELECT connection_id, key_id, version, access_token, refresh_token, client_secret, webhook_secret FROM connection_credentials
                 WHERE tenant_id = \(tenantID) AND key_id IS DISTINCT FROM \(keyID) AND NOT (connection_id = ANY(\(skipped)))
                 ORDER BY connection_id LIMIT \(limit)
                 """
             ).map { row in
-                let v = try row.decode((UUID, String, Int, Data?, Data?, Data?).self)
-                let values = ["access_token": v.3, "refresh_token": v.4, "client_secret": v.5].compactMapValues { $0 }
+                let v = try row.decode((UUID, String, Int, Data?, Data?, Data?, Data?).self)
+                let values = ["access_token": v.3, "refresh_token": v.4, "client_secret": v.5, "webhook_secret": v.6].compactMapValues { $0 }
                 return SealedRow(table: "connection_credentials", tenantID: tenantID, ownerID: v.0, keyID: v.1, values: values, version: v.2)
             }
             rows += try connection.query(
                 """
-                SELECT id, key_id, code_verifier, client_secret FROM oauth_flows
+                SELECT id, key_id, code_verifier, client_secret, webhook_secret FROM oauth_flows
                 WHERE tenant_id = \(tenantID) AND key_id IS DISTINCT FROM \(keyID) AND code_verifier IS NOT NULL AND NOT (id = ANY(\(skipped)))
                 ORDER BY id LIMIT \(limit)
                 """
             ).map { row in
-                let v = try row.decode((UUID, String, Data, Data?).self)
-                let values = ["code_verifier": v.2, "client_secret": v.3].compactMapValues { $0 }
+                let v = try row.decode((UUID, String, Data, Data?, Data?).self)
+                let values = ["code_verifier": v.2, "client_secret": v.3, "webhook_secret": v.4].compactMapValues { $0 }
                 return SealedRow(table: "oauth_flows", tenantID: tenantID, ownerID: v.0, keyID: v.1, values: values, version: 0)
             }
             rows += try connection.query(
@@ -101,7 +101,8 @@ public struct VaultRows: Sendable {
                 return try connection.execute(
                     """
                     UPDATE connection_credentials SET access_token = \(resealed["access_token"]), refresh_token = \(resealed["refresh_token"]),
-                        client_secret = \(resealed["client_secret"]), key_id = \(keyID), version = version + 1, updated_at = now()
+                        client_secret = \(resealed["client_secret"]), webhook_secret = \(resealed["webhook_secret"]), key_id = \(keyID),
+                        version = version + 1, updated_at = now()
                     WHERE tenant_id = \(row.tenantID) AND connection_id = \(row.ownerID) AND version = \(row.version)
                     """) == 1
             case "tenant_webhooks":
@@ -114,7 +115,7 @@ public struct VaultRows: Sendable {
                 return try connection.execute(
                     """
                     UPDATE oauth_flows SET code_verifier = \(resealed["code_verifier"]), client_secret = \(resealed["client_secret"]),
-                        key_id = \(keyID)
+                        webhook_secret = \(resealed["webhook_secret"]), key_id = \(keyID)
                     WHERE tenant_id = \(row.tenantID) AND id = \(row.ownerID) AND key_id = \(row.keyID)
                       AND code_verifier = \(row.values["code_verifier"])
                     """) == 1

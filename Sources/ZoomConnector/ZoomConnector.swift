@@ -104,4 +104,8 @@ public struct ZoomConnector: Connector {
     public func verifyWebhook(_ delivery: WebhookDelivery, secret: Secret, now: Date) throws -> VerifiedWebhook {
         try ZoomWebhook.verify(delivery, secret: secret, now: now)
     }
+
+    public func claimedApp(of delivery: WebhookDelivery) -> String? {
+        ZoomWebhook.claimedApp(of: delivery)
+    }
 }

@@ -33,6 +33,14 @@ enum ZoomWebhook {
         return VerifiedWebhook(event: try event(envelope, key: key), replayKey: replayKey)
     }
 
+    /// `payload.client_id` of a body not yet verified.
+    static func claimedApp(of delivery: WebhookDelivery) -> String? {
+        guard delivery.body.count <= 256 * 1024, let envelope = try? JSONDecoder().decode(Envelope.self, from: Data(delivery.body)) else {
+            return nil
+        }
+        return envelope.payload?.client_id
+    }
+
     private static func event(_ envelope: Envelope, key: [UInt8]) throws -> WebhookEvent {
         switch envelope.event {
         case "endpoint.url_validation":

@@ -56,11 +56,17 @@ struct Browser: Sendable {
         return response
     }
 
-    /// Submits the connect page: 303 to the authorize URL (and the flow cookie), or an error.
-    mutating func start(_ connectURL: String, client: (id: String, secret: String)? = nil) async throws -> HTTPClientResponse {
+    /// Submits the connect page: 303 to the authorize URL (and the flow cookie), or an error. A custom app
+    /// may come with its webhook secret token.
+    mutating func start(
+        _ connectURL: String, client: (id: String, secret: String)? = nil, webhookSecretToken: String? = nil
+    ) async throws -> HTTPClientResponse {
         let page = try await send("GET", local(connectURL))
         guard page.status == 200 else { return page }
-        let started = try await send("POST", local(connectURL), form: client.map { [("client_id", $0.id), ("client_secret", $0.secret)] } ?? [])
+        let fields =
+            (client.map { [("client_id", $0.id), ("client_secret", $0.secret)] } ?? [])
+            + (webhookSecretToken.map { [("webhook_secret_token", $0)] } ?? [])
+        let started = try await send("POST", local(connectURL), form: fields)
         if let location = started.header("location"), location.contains("/oauth/authorize"), let query = URLComponents(string: location)?.queryItems {
             // Every flow any test starts is checked for PKCE: S256, a 256-bit challenge, never the verifier.
             #expect(query.first { $0.name == "code_challenge_method" }?.value == "S256")
@@ -94,9 +100,10 @@ struct Browser: Sendable {
 
     /// The whole flow; returns Tether's answer at the callback.
     mutating func connect(
-        _ connectURL: String, client: (id: String, secret: String)? = nil, allow: Bool = true, account: Int = 0, role: SandboxRole = .owner
+        _ connectURL: String, client: (id: String, secret: String)? = nil, webhookSecretToken: String? = nil, allow: Bool = true,
+        account: Int = 0, role: SandboxRole = .owner
     ) async throws -> HTTPClientResponse {
-        let started = try await start(connectURL, client: client)
+        let started = try await start(connectURL, client: client, webhookSecretToken: webhookSecretToken)
         guard started.status == 303, let authorize = started.header("location") else {
             throw HarnessError("the connect page did not start a flow: \(started.status) \(started.bodyText.prefix(300))")
         }

@@ -87,7 +87,8 @@ struct VaultStorageTests {
             let app = h.customApp()
             var browser = Browser(h)
             let url = try await h.connectURL("acme", key: key, mode: "custom")
-            let started = try await browser.start(url, client: (app.clientID, app.clientSecret))
+            let webhookToken = "sentinel-webhook-token-\(UUID().uuidString)"
+            let started = try await browser.start(url, client: (app.clientID, app.clientSecret), webhookSecretToken: webhookToken)
             let authorize = try #require(started.header("location"))
             let state = try #require(URLComponents(string: authorize)?.queryItems?.first { $0.name == "state" }?.value)
             let location = try await browser.consent(authorize)
@@ -121,7 +122,7 @@ struct VaultStorageTests {
                     )
                 }
             let sentinels = [
-                ("client secret", app.clientSecret), ("access token", access.unsafeValue), ("refresh token", refresh.unsafeValue),
+                ("client secret", app.clientSecret), ("webhook secret token", webhookToken), ("access token", access.unsafeValue), ("refresh token", refresh.unsafeValue),
                 ("authorization code", code), ("state", state), ("connect link token", connectToken), ("API key", key),
             ]
             var searches = 0

@@ -17,17 +17,17 @@ struct WebhookTests {
 
     static func deliver(
         _ h: Harness, _ body: String, timestamp: String? = nil, skew: Int = 0, signature: String? = nil, headers extra: [HTTPHeader] = [],
-        omitSignature: Bool = false
+        omitSignature: Bool = false, query: String = "", secret: String = Harness.webhookSecret
     ) async throws -> HTTPClientResponse {
         // Taken at the moment of sending, so a slow machine does not move a skewed timestamp into the window.
         // A future timestamp rounds up and a past one down, so the skew is never smaller than asked.
         let seconds = Date().timeIntervalSince1970
         let ts = timestamp ?? String(Int(skew > 0 ? seconds.rounded(.up) : seconds.rounded(.down)) + skew)
         var headers = [HTTPHeader("Content-Type", "application/json"), HTTPHeader("x-zm-request-timestamp", ts)]
-        if !omitSignature { headers.append(HTTPHeader("x-zm-signature", signature ?? sign(body, timestamp: ts))) }
+        if !omitSignature { headers.append(HTTPHeader("x-zm-signature", signature ?? sign(body, timestamp: ts, secret: secret))) }
         return try await h.http.execute(
             HTTPClientRequest(
-                method: "POST", url: h.base + "/webhooks/zoom", headers: headers + extra, body: Array(body.utf8)))
+                method: "POST", url: h.base + "/webhooks/zoom" + query, headers: headers + extra, body: Array(body.utf8)))
     }
 
     static func deauthorization(account: String, client: String) -> String {
