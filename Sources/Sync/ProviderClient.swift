@@ -82,7 +82,7 @@ final class ProviderClient: ProviderAPI {
 
     func get(_ request: APIRequest) async throws -> [UInt8] {
         let limit = connector.rateLimit(bucket: request.bucket, plan: plan)
-        let key = "\(connector.provider):\(accountID):\(request.bucket)"
+        let key = ProviderRateBudget.Key(provider: connector.provider, accountID: accountID, category: request.bucket)
         var refreshed = false
         var transientFailures = 0
         var rateLimitedInARow = 0
@@ -114,7 +114,6 @@ final class ProviderClient: ProviderAPI {
                 continue
             }
             if (200..<300).contains(response.status) {
-                if enforceRateLimits { limiter.succeeded(key, perSecond: limit.perSecond) }
                 return response.body
             }
             let failure = connector.failure(status: response.status, body: response.body)
@@ -130,7 +129,7 @@ final class ProviderClient: ProviderAPI {
                 let wait = Self.retryAfter(response.header("retry-after")) ?? retry.backoff(rateLimitedInARow)
                 if wait > retry.longestInlineWait { throw QuotaExhausted(until: Date().addingTimeInterval(wait.seconds)) }
                 guard rateLimitedInARow < retry.rateLimitedAttempts else { throw failure }
-                limiter.throttled(key, perSecond: limit.perSecond, retryAfter: wait)
+                if enforceRateLimits { try await limiter.throttled(key, perSecond: limit.perSecond, retryAfter: wait) }
                 if !enforceRateLimits { try await pause(wait) }
             case .unavailable:
                 transientFailures += 1

@@ -9,20 +9,20 @@ public struct SyncDependencies: Sendable {
     public let registry: ConnectorRegistry
     public let tokens: TokenProvider
     public let http: any HTTPTransport
-    /// One limiter per process, so every run against a provider account shares its pace.
+    /// Every run against a provider account, in every process, shares its pace through it.
     public let limiter: RateLimiter
     public let configuration: SyncConfiguration
     public let logger: Logger
 
     public init(
-        pool: PGPool, registry: ConnectorRegistry, tokens: TokenProvider, http: any HTTPTransport, limiter: RateLimiter = RateLimiter(),
+        pool: PGPool, registry: ConnectorRegistry, tokens: TokenProvider, http: any HTTPTransport, limiter: RateLimiter? = nil,
         configuration: SyncConfiguration, logger: Logger
     ) {
         self.pool = pool
         self.registry = registry
         self.tokens = tokens
         self.http = http
-        self.limiter = limiter
+        self.limiter = limiter ?? RateLimiter(pool: pool)
         self.configuration = configuration
         self.logger = logger
     }

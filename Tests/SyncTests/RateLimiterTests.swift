@@ -1,53 +1,89 @@
+import Foundation
+import Postgres
+import Sensitive
+import Store
+import TestSupport
 import Testing
 
-@testable import Sync
-
-/// The limiter's pacing decisions at chosen instants: no sleeping, so the figures are exact.
-@Suite("Rate limiter pacing")
+/// The shared rate-limit budget's pacing decisions at chosen instants (no sleeping, so the figures are
+/// exact), in PostgreSQL as every worker process sees it (issue 18, finding 10).
+@Suite("Rate limiter pacing, shared by every process", .enabled(if: TestDatabase.isAvailableOrRequired))
 struct RateLimiterTests {
-    let start = ContinuousClock.now
+    let start = Date(timeIntervalSince1970: 1_800_000_000)
 
-    @Test("slots are spaced evenly at 90 % of the plan's rate, and every key keeps its own pace")
-    func evenSpacing() {
-        let limiter = RateLimiter()
-        let slots = (0..<5).map { _ in limiter.reserve("zoom:a:Light", perSecond: 10, now: start) }
-        let gaps = zip(slots.dropFirst(), slots).map { $0 - $1 }
-        #expect(slots.first == start)
-        for gap in gaps { #expect(abs((gap - .seconds(1 / 9.0)).seconds) < 1e-9, "gap \(gap)") }
-        #expect(limiter.reserve("zoom:b:Light", perSecond: 10, now: start) == start, "another account is not held back")
-        #expect(limiter.reserve("zoom:a:Heavy", perSecond: 10, now: start) == start, "another category is not held back")
+    static func key(_ account: String = "a", _ category: String = "Light") -> ProviderRateBudget.Key {
+        ProviderRateBudget.Key(provider: "zoom", accountID: account, category: category)
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    @Test("slots are spaced evenly at 90 % of the plan's rate, and every account and category keeps its own pace")
+    func evenSpacing() async throws {
+        try await TestDatabase.withMigratedDatabase { app, _, _ in
+            let budget = ProviderRateBudget(pool: app)
+            var waits: [Double] = []
+            for _ in 0..<5 { waits.append(Self.seconds(try await budget.reserve(Self.key(), perSecond: 10, at: start))) }
+            for (index, wait) in waits.enumerated() { #expect(abs(wait - Double(index) / 9) < 0.002, "slot \(index): \(wait)") }
+            #expect(try await budget.reserve(Self.key("b"), perSecond: 10, at: start) == .zero, "another account is not held back")
+            #expect(try await budget.reserve(Self.key("a", "Heavy"), perSecond: 10, at: start) == .zero, "another category is not held back")
+        }
+    }
+
+    @Test("shared budget: two worker processes reserving at once get one even sequence of slots, not one each")
+    func twoProcessesShareOneBudget() async throws {
+        try await TestDatabase.withMigratedDatabase { app, owner, url in
+            var configuration = PGPool.Configuration(connectionString: Secret(TestDatabase.asRole(url, TestDatabase.appRole)))
+            configuration.maximumConnections = 4
+            let second = PGPool(configuration: configuration, logger: TestDatabase.logger)
+            defer { Task { await second.close() } }
+            let start = start
+            let waits = try await withThrowingTaskGroup(of: Double.self) { group in
+                for index in 0..<20 {
+                    let budget = ProviderRateBudget(pool: index % 2 == 0 ? app : second)
+                    group.addTask { Self.seconds(try await budget.reserve(Self.key(), perSecond: 10, at: start)) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }.sorted()
+            }
+            for (index, wait) in waits.enumerated() { #expect(abs(wait - Double(index) / 9) < 0.002, "slot \(index): \(wait)") }
+        }
     }
 
     @Test("a caller that comes back after a pause is not owed a burst of slots")
-    func noBurstAfterIdle() {
-        let limiter = RateLimiter()
-        _ = limiter.reserve("k", perSecond: 10, now: start)
-        let later = start + .seconds(60)
-        #expect(limiter.reserve("k", perSecond: 10, now: later) == later)
-        #expect(limiter.reserve("k", perSecond: 10, now: later) > later)
+    func noBurstAfterIdle() async throws {
+        try await TestDatabase.withMigratedDatabase { app, _, _ in
+            let budget = ProviderRateBudget(pool: app)
+            _ = try await budget.reserve(Self.key(), perSecond: 10, at: start)
+            let later = start.addingTimeInterval(60)
+            #expect(try await budget.reserve(Self.key(), perSecond: 10, at: later) == .zero)
+            #expect(try await budget.reserve(Self.key(), perSecond: 10, at: later) > .zero)
+        }
     }
 
-    @Test("a 429 blocks the key for Retry-After and halves the pace, never below 1/16 of the plan")
-    func throttling() {
-        let limiter = RateLimiter()
-        _ = limiter.reserve("k", perSecond: 16, now: start)
-        limiter.throttled("k", perSecond: 16, retryAfter: .seconds(5), now: start)
-        #expect(limiter.pace("k") == 16 * 0.9 / 2)
-        #expect(limiter.reserve("k", perSecond: 16, now: start + .seconds(1)) == start + .seconds(5))
-        for _ in 0..<10 { limiter.throttled("k", perSecond: 16, retryAfter: .zero, now: start) }
-        #expect(limiter.pace("k") == 1, "16 requests/s floors at 1/16 of it")
+    @Test("a 429 blocks the category for Retry-After and halves the pace, never below 1/16 of the plan")
+    func throttling() async throws {
+        try await TestDatabase.withMigratedDatabase { app, _, _ in
+            let budget = ProviderRateBudget(pool: app)
+            _ = try await budget.reserve(Self.key(), perSecond: 16, at: start)
+            try await budget.throttled(Self.key(), perSecond: 16, retryAfter: .seconds(5), at: start)
+            #expect(try await budget.pace(Self.key(), perSecond: 16, at: start) == 16 * 0.9 / 2)
+            let wait = Self.seconds(try await budget.reserve(Self.key(), perSecond: 16, at: start.addingTimeInterval(1)))
+            #expect(abs(wait - 4) < 0.002, "\(wait)")
+            for _ in 0..<10 { try await budget.throttled(Self.key(), perSecond: 16, retryAfter: .zero, at: start) }
+            #expect(try await budget.pace(Self.key(), perSecond: 16, at: start) == 1, "16 requests/s floors at 1/16 of it")
+        }
     }
 
-    @Test("the pace grows back by 5 % of the plan per success, only ten seconds after the last slowdown, up to 90 %")
-    func recovery() {
-        let limiter = RateLimiter()
-        _ = limiter.reserve("k", perSecond: 20, now: start)
-        limiter.throttled("k", perSecond: 20, retryAfter: .zero, now: start)
-        limiter.succeeded("k", perSecond: 20, now: start + .seconds(5))
-        #expect(limiter.pace("k") == 9, "no recovery within ten seconds of a 429")
-        limiter.succeeded("k", perSecond: 20, now: start + .seconds(11))
-        #expect(limiter.pace("k") == 10)
-        for _ in 0..<100 { limiter.succeeded("k", perSecond: 20, now: start + .seconds(12)) }
-        #expect(limiter.pace("k") == 18, "capped at 90 % of the plan")
+    @Test("ten seconds after the last 429 the pace grows back by 5 % of the plan per second, up to 90 %")
+    func recovery() async throws {
+        try await TestDatabase.withMigratedDatabase { app, _, _ in
+            let budget = ProviderRateBudget(pool: app)
+            try await budget.throttled(Self.key(), perSecond: 20, retryAfter: .zero, at: start)
+            #expect(try await budget.pace(Self.key(), perSecond: 20, at: start.addingTimeInterval(5)) == 9, "no recovery within ten seconds")
+            let after11 = try #require(try await budget.pace(Self.key(), perSecond: 20, at: start.addingTimeInterval(11)))
+            #expect(abs(after11 - 10) < 1e-9)
+            #expect(try await budget.pace(Self.key(), perSecond: 20, at: start.addingTimeInterval(100)) == 18, "capped at 90 % of the plan")
+        }
     }
 }
