@@ -112,6 +112,10 @@ public protocol Connector: Sendable {
     /// - Throws: ``ConnectorError``.
     func identify(accessToken: Secret) async throws -> ConnectedIdentity
 
+    /// The account's rate-limit plan (one of ``rateLimitPlans``) as its plan information shows it, or nil
+    /// when that cannot be read (a missing scope, an outage): the connection then keeps the plan it has.
+    func rateLimitPlan(accessToken: Secret) async -> String?
+
     /// Verifies a webhook delivery signed with `secret` and says what it asks for.
     /// - Throws: ``WebhookRejection`` when the signature, the timestamp or the body is not acceptable.
     func verifyWebhook(_ delivery: WebhookDelivery, secret: Secret, now: Date) throws -> VerifiedWebhook

@@ -47,9 +47,11 @@ extension ConnectService {
         }
         let account = authorizedAccount(
             connector: connector, mode: .serverToServer, clientID: client.clientID, identity: identity, grantedScopes: tokens.scopes,
-            name: name)
+            rateLimitPlan: await connector.rateLimitPlan(accessToken: tokens.accessToken), name: name)
         let vault = vault
-        let result = try await connections.saveAuthorized(tenantID: tenantID, account) { connectionID in
+        let result = try await connections.saveAuthorized(
+            tenantID: tenantID, account, defaultRateLimitPlan: connector.defaultRateLimitPlan
+        ) { connectionID in
             try vault.seal(
                 tenantID: tenantID, connectionID: connectionID, accessToken: tokens.accessToken,
                 expiresAt: tokens.expiresAt(issuedAt: issuedAt), refreshToken: nil, clientSecret: client.clientSecret)

@@ -101,14 +101,17 @@ extension ConnectService {
             return try await end(.ownerRequired)
         }
         let account = authorizedAccount(
-            connector: connector, mode: flow.mode, clientID: client.clientID, identity: identity, grantedScopes: tokens.scopes)
+            connector: connector, mode: flow.mode, clientID: client.clientID, identity: identity, grantedScopes: tokens.scopes,
+            rateLimitPlan: await connector.rateLimitPlan(accessToken: tokens.accessToken))
         let vault = vault
         let tenantID = flow.tenantID
         let secret = flow.mode == .custom ? client.clientSecret : nil
         let webhookSecret = try flow.sealedWebhookSecret.map {
             try vault.openFlow($0, column: "webhook_secret", tenantID: flow.tenantID, flowID: flow.id)
         }
-        let (connection, _) = try await connections.saveAuthorized(tenantID: tenantID, account) { connectionID in
+        let (connection, _) = try await connections.saveAuthorized(
+            tenantID: tenantID, account, defaultRateLimitPlan: connector.defaultRateLimitPlan
+        ) { connectionID in
             try vault.seal(
                 tenantID: tenantID, connectionID: connectionID, accessToken: tokens.accessToken,
                 expiresAt: tokens.expiresAt(issuedAt: issuedAt), refreshToken: tokens.refreshToken, clientSecret: secret,
@@ -132,7 +135,8 @@ extension ConnectService {
 
     /// The record to store for an authorized account, with each stream marked permitted or missing.
     func authorizedAccount(
-        connector: any Connector, mode: ConnectionMode, clientID: String, identity: ConnectedIdentity, grantedScopes: [String], name: String? = nil
+        connector: any Connector, mode: ConnectionMode, clientID: String, identity: ConnectedIdentity, grantedScopes: [String],
+        rateLimitPlan: String?, name: String? = nil
     ) -> AuthorizedAccount {
         let granted = Set(grantedScopes)
         let streams = connector.streams.map { stream in
@@ -141,7 +145,7 @@ extension ConnectService {
         return AuthorizedAccount(
             provider: connector.provider, mode: mode, externalAccountID: identity.accountID, clientID: clientID,
             authorizedByEmail: identity.email, authorizedByRemoteUserID: identity.userID, authorizedByRole: identity.role,
-            grantedScopes: grantedScopes, streams: streams, name: name, rateLimitPlan: connector.defaultRateLimitPlan)
+            grantedScopes: grantedScopes, streams: streams, name: name, detectedRateLimitPlan: rateLimitPlan)
     }
 
     /// Revokes tokens that will not be kept; a failure only means they expire on their own.

@@ -74,6 +74,7 @@ struct ConnectionJSON: Encodable, Sendable {
     let authorized_by: AuthorizedBy
     let granted_scopes: [String]
     let rate_limit_plan: String
+    let rate_limit_plan_source: String
     let streams: [Stream]
     let created_at: Date
     let updated_at: Date
@@ -94,6 +95,7 @@ struct ConnectionJSON: Encodable, Sendable {
             role: Nullable(connection.authorizedByRole))
         granted_scopes = connection.grantedScopes
         rate_limit_plan = connection.rateLimitPlan
+        rate_limit_plan_source = connection.rateLimitPlanSource
         streams = connection.streams.map {
             Stream(
                 name: $0.name, state: $0.state, permitted: $0.permitted, missing_scopes: $0.missingScopes,

@@ -43,6 +43,9 @@ public struct Connection: Sendable, Hashable {
     public let grantedScopes: [String]
     /// The plan whose rate limits the sync engine keeps to (one of the connector's `rateLimitPlans`).
     public let rateLimitPlan: String
+    /// Where ``rateLimitPlan`` came from: `default`, `detected` (the account's plan information, at
+    /// connect) or `set` (by an operator; detection never overrides it).
+    public let rateLimitPlanSource: String
     public let createdAt: Date
     public let updatedAt: Date
     public var streams: [StreamState]
@@ -60,15 +63,17 @@ public struct AuthorizedAccount: Sendable {
     public var grantedScopes: [String]
     public var streams: [StreamState]
     public var name: String?
-    /// The rate-limit plan a new connection starts with (a reconnect keeps the one it has).
-    public var rateLimitPlan: String
+    /// The rate-limit plan read from the account's plan information, or nil when it could not be read.
+    /// A new connection without one starts on the connector's default; a connection whose plan an operator
+    /// set keeps it.
+    public var detectedRateLimitPlan: String?
 
     public init(
         provider: String, mode: ConnectionMode, externalAccountID: String, clientID: String, authorizedByEmail: String?,
         authorizedByRemoteUserID: String?, authorizedByRole: String?, grantedScopes: [String], streams: [StreamState], name: String?,
-        rateLimitPlan: String
+        detectedRateLimitPlan: String?
     ) {
-        self.rateLimitPlan = rateLimitPlan
+        self.detectedRateLimitPlan = detectedRateLimitPlan
         self.provider = provider
         self.mode = mode
         self.externalAccountID = externalAccountID
@@ -126,21 +131,27 @@ public struct Connections: Sendable {
     /// connection's id, because sealed values are bound to it.
     /// - Returns: the connection and whether it was created.
     public func saveAuthorized(
-        tenantID: UUID, _ account: AuthorizedAccount, seal: @escaping @Sendable (_ connectionID: UUID) throws -> SealedCredentials
+        tenantID: UUID, _ account: AuthorizedAccount, defaultRateLimitPlan: String,
+        seal: @escaping @Sendable (_ connectionID: UUID) throws -> SealedCredentials
     ) async throws -> (connection: Connection, created: Bool) {
         try await pool.withTenant(tenantID) { connection in
             let (id, created) = try connection.query(
                 """
                 INSERT INTO connections (tenant_id, provider, mode, status, name, external_account_id, client_id, authorized_by_email,
-                    authorized_by_remote_user_id, authorized_by_role, granted_scopes, rate_limit_plan)
+                    authorized_by_remote_user_id, authorized_by_role, granted_scopes, rate_limit_plan, rate_limit_plan_source)
                 VALUES (\(tenantID), \(account.provider), \(account.mode), \(ConnectionStatus.active), \(account.name ?? ""),
                     \(account.externalAccountID), \(account.clientID), \(account.authorizedByEmail), \(account.authorizedByRemoteUserID),
-                    \(account.authorizedByRole), \(account.grantedScopes), \(account.rateLimitPlan))
+                    \(account.authorizedByRole), \(account.grantedScopes), \(account.detectedRateLimitPlan ?? defaultRateLimitPlan),
+                    \(account.detectedRateLimitPlan == nil ? "default" : "detected"))
                 ON CONFLICT (tenant_id, provider, external_account_id) DO UPDATE SET
                     mode = excluded.mode, status = CASE WHEN connections.enabled THEN 'active' ELSE 'disabled' END,
                     status_reason = NULL, client_id = excluded.client_id, authorized_by_email = excluded.authorized_by_email,
                     authorized_by_remote_user_id = excluded.authorized_by_remote_user_id, authorized_by_role = excluded.authorized_by_role,
                     granted_scopes = excluded.granted_scopes,
+                    rate_limit_plan = CASE WHEN connections.rate_limit_plan_source = 'set' OR excluded.rate_limit_plan_source = 'default'
+                        THEN connections.rate_limit_plan ELSE excluded.rate_limit_plan END,
+                    rate_limit_plan_source = CASE WHEN connections.rate_limit_plan_source = 'set' OR excluded.rate_limit_plan_source = 'default'
+                        THEN connections.rate_limit_plan_source ELSE excluded.rate_limit_plan_source END,
                     name = CASE WHEN \(account.name ?? "") = '' THEN connections.name ELSE excluded.name END, updated_at = now()
                 RETURNING id, xmax = 0
                 """)[0].decode((UUID, Bool).self)
@@ -176,6 +187,7 @@ public struct Connections: Sendable {
                     name = coalesce(\(changes.name), name), description = coalesce(\(changes.description), description),
                     enabled = coalesce(\(changes.enabled), enabled),
                     rate_limit_plan = coalesce(\(changes.rateLimitPlan), rate_limit_plan),
+                    rate_limit_plan_source = CASE WHEN \(changes.rateLimitPlan)::text IS NULL THEN rate_limit_plan_source ELSE 'set' END,
                     status = CASE
                         WHEN \(changes.enabled) IS false AND status = 'active' THEN 'disabled'
                         WHEN \(changes.enabled) IS true AND status = 'disabled' THEN 'active'
@@ -361,7 +373,8 @@ public struct Connections: Sendable {
             let row = try connection.query(
                 """
                 SELECT tenant_id, id, provider, mode, status, status_reason, name, description, enabled, external_account_id, client_id,
-                    authorized_by_email, authorized_by_remote_user_id, authorized_by_role, granted_scopes, created_at, updated_at, rate_limit_plan
+                    authorized_by_email, authorized_by_remote_user_id, authorized_by_role, granted_scopes, created_at, updated_at, rate_limit_plan,
+                    rate_limit_plan_source
                 FROM connections WHERE tenant_id = \(tenantID) AND id = \(id)
                 """
             ).first
@@ -389,7 +402,8 @@ public struct Connections: Sendable {
             authorizedByEmail: try row.decode(column: "authorized_by_email"),
             authorizedByRemoteUserID: try row.decode(column: "authorized_by_remote_user_id"),
             authorizedByRole: try row.decode(column: "authorized_by_role"), grantedScopes: try row.decode(column: "granted_scopes"),
-            rateLimitPlan: try row.decode(column: "rate_limit_plan"), createdAt: try row.decode(column: "created_at"),
+            rateLimitPlan: try row.decode(column: "rate_limit_plan"), rateLimitPlanSource: try row.decode(column: "rate_limit_plan_source"),
+            createdAt: try row.decode(column: "created_at"),
             updatedAt: try row.decode(column: "updated_at"), streams: streams)
     }
 }

@@ -77,6 +77,30 @@ public struct ZoomConnector: Connector {
             isOwner: me.role_id == ZoomCatalog.ownerRole.id)
     }
 
+    /// Reads the account's plan usage (`/accounts/me/plans/usage`, readable by every account with
+    /// `account:read:admin` or a plan-usage scope): no base plan, or a base plan of type `free`, is Free.
+    /// Zoom's plan information does not name a paid account's tier; its answers carry the account's
+    /// `X-RateLimit-Limit` for the call's category (Heavy here: 10 on Pro, 40 on Business and above), so
+    /// the tier is the plan whose Heavy limit that is; without the header, Pro, the safe guess.
+    public func rateLimitPlan(accessToken: Secret) async -> String? {
+        guard
+            let response = try? await http.execute(
+                HTTPClientRequest(
+                    url: configuration.apiBaseURL + "/accounts/me/plans/usage",
+                    headers: [HTTPHeader("Authorization", "Bearer \(accessToken.unsafeValue)"), HTTPHeader("Accept", "application/json")],
+                    timeout: configuration.timeout, maximumResponseBytes: 1024 * 1024)),
+            response.status == 200, let usage = try? JSONDecoder().decode(PlanUsage.self, from: Data(response.body))
+        else { return nil }
+        guard let base = usage.plan_base, base.type?.lowercased() != "free" else { return "free" }
+        let heavy = response.header("x-ratelimit-limit").flatMap(Double.init)
+        return ZoomRateLimits.plans.first { $0 != "free" && ZoomRateLimits.limit(bucket: "Heavy", plan: $0).perSecond == heavy } ?? "pro"
+    }
+
+    private struct PlanUsage: Decodable {
+        struct Base: Decodable { var type: String? }
+        var plan_base: Base?
+    }
+
     private struct Me: Decodable {
         var id: String
         var account_id: String

@@ -222,6 +222,33 @@ struct ConnectFlowTests {
         }
     }
 
+    @Test(
+        "the rate-limit plan is read from the account's plan information at connect (Pro, Free, Business); a plan an operator set survives a reconnect"
+    )
+    func rateLimitPlanDetected() async throws {
+        try await withHarness { h in
+            let (_, key) = try await h.makeTenant("acme")
+            var ids: [String] = []
+            for account in 0..<3 {
+                var browser = Browser(h)
+                let done = try await browser.connect(try await h.connectURL("acme", key: key), account: account)
+                ids.append(try #require(done.locationParameters["connection_id"], "account \(account): \(done.status)"))
+            }
+            func plan(_ id: String) async throws -> (String?, String?) {
+                let connection = try h.object(try await h.api("GET", "/v1/tenants/acme/connections/\(id)", key: key))
+                return (connection["rate_limit_plan"] as? String, connection["rate_limit_plan_source"] as? String)
+            }
+            #expect(try await plan(ids[0]) == ("pro", "detected"))
+            #expect(try await plan(ids[1]) == ("free", "detected"))
+            #expect(try await plan(ids[2]) == ("business", "detected"))
+            #expect(
+                try await h.api("PATCH", "/v1/tenants/acme/connections/\(ids[0])", key: key, json: ["rate_limit_plan": "business"]).status == 200)
+            var again = Browser(h)
+            _ = try await again.connect(try await h.connectURL("acme", key: key), account: 0)
+            #expect(try await plan(ids[0]) == ("business", "set"))
+        }
+    }
+
     @Test("PATCH sets the rate-limit plan and per-stream sync intervals; a bad plan, interval or stream changes nothing")
     func syncSettings() async throws {
         try await withHarness { h in
