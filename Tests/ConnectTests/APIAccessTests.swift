@@ -29,6 +29,50 @@ struct APIAccessTests {
         }
     }
 
+    @Test("B7: the tenant comes from the key and the path, never from the query or the body: a tenant named there is refused")
+    func tenantNeverFromQueryOrBody() async throws {
+        try await withHarness { h in
+            let (_, keyA) = try await h.makeTenant("acme")
+            let (beta, _) = try await h.makeTenant("beta")
+            #expect(try await h.api("GET", "/v1/tenants/acme/users?tenant_id=\(beta)", key: keyA).status == 400)
+            #expect(try await h.api("GET", "/v1/tenants/acme/users?tenant=beta", key: keyA).status == 400)
+            let posted = try await h.api(
+                "POST", "/v1/tenants/acme/connect-sessions", key: keyA, json: ["provider": "zoom", "mode": "platform", "tenant_id": beta])
+            #expect(posted.status == 400)
+            let sessions = try await h.owner.withConnection { try $0.query("SELECT count(*) FROM connect_sessions")[0].decode(Int.self, at: 0) }
+            #expect(sessions == 0)
+        }
+    }
+
+    @Test("B7: an expired key gets the very same generic 401 as an unknown one")
+    func expiredKeyIsGeneric401() async throws {
+        try await withHarness { h in
+            let (_, key) = try await h.makeTenant("acme")
+            let unknown = try await h.api("GET", "/v1/tenants/acme/connections", key: "tether_" + String(repeating: "y", count: 43))
+            try await h.owner.withConnection { _ = try $0.query("UPDATE api_keys SET expires_at = now() - interval '1 second'") }
+            let expired = try await h.api("GET", "/v1/tenants/acme/connections", key: key)
+            #expect(expired.status == 401)
+            #expect(expired.bodyText == unknown.bodyText)
+        }
+    }
+
+    @Test("B11: a server error answers a generic 500: no SQL, SQLSTATE, table name or driver text")
+    func serverErrorsAreGeneric() async throws {
+        try await withHarness { h in
+            let (_, key) = try await h.makeTenant("acme")
+            // This database only: the runtime role loses its read of one table, so the query fails.
+            try await h.owner.withConnection { _ = try $0.query("REVOKE SELECT ON users FROM \(unescaped: TestDatabase.appRole)") }
+            let response = try await h.api("GET", "/v1/tenants/acme/users", key: key)
+            #expect(response.status == 500)
+            #expect(response.bodyText.contains("internal_error"))
+            for leak in ["permission", "42501", "users", "PG", "SELECT", "denied"] {
+                #expect(!response.bodyText.contains(leak), "\(leak) in \(response.bodyText)")
+            }
+            #expect(response.header("Content-Type")?.hasPrefix("application/json") == true)
+            #expect(response.header("X-Content-Type-Options") == "nosniff")
+        }
+    }
+
     @Test("every table with a tenant_id has forced row-level security and a policy; unscoped reads see no tenant's rows")
     func rowLevelSecurity() async throws {
         try await withHarness { h in

@@ -34,6 +34,19 @@ struct CallbackSecurityTests {
         Figures.count("callback.rejected_cases")
     }
 
+    @Test("B11: a callback parameter name that is markup comes back escaped in the error page, never as markup")
+    func parameterNamesAreEscaped() async throws {
+        try await withHarness { h in
+            var browser = Browser(h)
+            let response = try await browser.send(
+                "GET", h.base + "/oauth/callback/zoom?%3Cscript%3Ealert(1)%3C%2Fscript%3E=1&%3Cscript%3Ealert(1)%3C%2Fscript%3E=2")
+            #expect(response.status == 400)
+            #expect(!response.bodyText.contains("<script"), "\(response.bodyText)")
+            #expect(response.header("content-type") == "text/html; charset=utf-8")
+            #expect(response.header("x-content-type-options") == "nosniff")
+        }
+    }
+
     @Test("B2: missing, unknown, malformed or duplicated state; code and error together; missing or oversized code; iss mismatch")
     func malformedCallbacks() async throws {
         try await withHarness { h in

@@ -122,7 +122,8 @@ struct VaultStorageTests {
                     )
                 }
             let sentinels = [
-                ("client secret", app.clientSecret), ("webhook secret token", webhookToken), ("access token", access.unsafeValue), ("refresh token", refresh.unsafeValue),
+                ("client secret", app.clientSecret), ("webhook secret token", webhookToken), ("access token", access.unsafeValue),
+                ("refresh token", refresh.unsafeValue),
                 ("authorization code", code), ("state", state), ("connect link token", connectToken), ("API key", key),
             ]
             var searches = 0

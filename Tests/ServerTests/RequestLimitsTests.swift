@@ -141,6 +141,20 @@ struct RequestLimitsTests {
         }
     }
 
+    @Test("B6: a kept-alive connection that sends nothing after its response is closed after the idle timeout")
+    func keepAliveIdleIsBounded() async throws {
+        try await withServer(pool: Self.unreachablePool(), configure: { $0.limits.headerTimeout = .seconds(2) }) { base, _ in
+            let connection = try RawHTTPConnection(port: RawHTTPConnection.port(of: base), readTimeout: .seconds(60))
+            await connection.send(Self.get("/healthz"))
+            #expect(await connection.readResponse()?.status == 200)
+            let idleSince = ContinuousClock.now
+            _ = await connection.readToEnd()
+            let idle = ContinuousClock.now - idleSince
+            #expect(idle >= .seconds(1), "closed before the timeout")
+            #expect(idle < .seconds(30), "kept open past the idle timeout")  // loose: timers fire late under TSan
+        }
+    }
+
     @Test("connection cap: past TETHER_MAX_CONNECTIONS the server accepts nothing more until a connection closes")
     func connectionCap() async throws {
         try await withServer(
