@@ -31,7 +31,7 @@ public enum TetherApp {
         poolConfiguration.maximumConnections = configuration.databaseConnections
         let pool = PGPool(configuration: poolConfiguration, logger: logger)
         do {
-            try await checkRuntimeRole(pool, logger: logger)
+            try await checkRuntimeRole(pool)
             if configuration.server != nil,
                 !((try? await Migrator(pool: pool, migrations: configuration.migrations, logger: logger).isCurrent()) ?? false)
             {
@@ -71,20 +71,20 @@ public enum TetherApp {
         try await group.run()
     }
 
-    /// The runtime role must be subject to row-level security: a superuser or a BYPASSRLS role would
-    /// silently see every tenant's rows. A role that owns tables is still confined (every tenant table
-    /// forces RLS, DESIGN §5) but could lift that, so it gets a warning.
-    static func checkRuntimeRole(_ pool: PGPool, logger: Logger) async throws {
+    /// The runtime role must be subject to row-level security (SECURITY.md T2): a superuser or a BYPASSRLS
+    /// role would silently see every tenant's rows, and a role that owns Tether's tables could turn row-level
+    /// security off with one statement. Any of these stops the process before it serves or works.
+    static func checkRuntimeRole(_ pool: PGPool) async throws {
         let role = try await DatabaseRole.current(pool)
-        if role.ownedTables > 0, !role.isSuperuser {
-            logger.warning(
-                "DATABASE_URL's role owns Tether's tables: row-level security still applies, but the role could turn it off; use a separate DATABASE_MIGRATION_URL role",
-                metadata: ["role": "\(role.name)", "tables": "\(role.ownedTables)"])
-        }
         if role.isSuperuser || role.bypassesRLS {
             throw StartupError(
                 "DATABASE_URL: role \(role.name) is \(role.isSuperuser ? "a superuser" : "BYPASSRLS"); row-level security would not apply. "
                     + "Use a role without SUPERUSER and BYPASSRLS (scripts/run creates one).")
+        }
+        if role.ownedTables > 0 {
+            throw StartupError(
+                "DATABASE_URL: role \(role.name) owns \(role.ownedTables) of Tether's tables and could turn row-level security off. "
+                    + "Run with a role that owns nothing (DATABASE_MIGRATION_URL's role owns the tables; scripts/run creates both).")
         }
     }
 }
