@@ -53,7 +53,7 @@ public enum SyncedRecords {
             for row in rows {
                 let hash = Data(SHA256Digest.hash(Array(row.raw.utf8)))
                 try writer.appendRow(
-                    binds: [tenant, connectionBind, row.remoteID.pgBind] + row.values.map(withoutNUL)
+                    binds: [tenant, connectionBind, withoutNUL(row.remoteID.pgBind)] + row.values.map(withoutNUL)
                         + [PGJSON(text: row.raw).pgBind, hash.pgBind])
             }
         }
@@ -118,7 +118,7 @@ public enum SyncedRecords {
         try connection.execute("DELETE FROM sync_seen WHERE tenant_id = \(tenantID) AND run_id = \(runID) AND stream = \(stream)")
     }
 
-    /// PostgreSQL text cannot hold U+0000; a provider value with one is stored without it.
+    /// PostgreSQL text cannot hold U+0000; a provider value or id with one is stored without it.
     static func withoutNUL(_ bind: PGBind) -> PGBind {
         guard case .text(let text)? = bind.value, text.utf8.contains(0) else { return bind }
         return PGBind(oid: bind.oid, value: .text(text.replacingOccurrences(of: "\u{0}", with: "")))

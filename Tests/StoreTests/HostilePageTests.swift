@@ -1,0 +1,39 @@
+import Foundation
+import Postgres
+import Store
+import TestSupport
+import Testing
+
+/// SECURITY.md B4 at the write: what a provider page may carry that PostgreSQL or the keys cannot take.
+@Suite("Hostile provider pages at the write", .enabled(if: TestDatabase.isAvailableOrRequired))
+struct HostilePageTests {
+    @Test("B4: duplicate ids in one page store one row, and U+0000 in an id or a value is stored without it instead of failing the page")
+    func duplicatesAndNUL() async throws {
+        try await TestDatabase.withMigratedDatabase { app, owner, _ in
+            let tenant = try await Tenants(pool: app).create(slug: "hostile", name: "hostile").id
+            let connection = UUID()
+            try await owner.withConnection { sql in
+                try sql.execute(
+                    """
+                    INSERT INTO connections (tenant_id, id, provider, mode, status, external_account_id, client_id)
+                    VALUES (\(tenant), \(connection), 'zoom', 'server_to_server', 'active', 'acct', 'client')
+                    """)
+            }
+            // The raw JSON arrives already without U+0000 (the page reader drops it; jsonb cannot hold it).
+            func group(_ id: String, _ name: String) -> RecordRow {
+                RecordRow(remoteID: id, values: [name.pgBind, 1.pgBind], raw: #"{"id":"\#(id.replacingOccurrences(of: "\u{0}", with: ""))"}"#)
+            }
+            let rows = [group("g1", "first"), group("g1", "again"), group("g\u{0}2", "nul\u{0}name"), group("g3", "third")]
+            let counts = try await app.withTenant(tenant) { sql in
+                try SyncedRecords.writePage(
+                    sql, tenantID: tenant, connectionID: connection, table: "groups", columns: ["name", "member_count"], rows: rows, seen: nil)
+            }
+            #expect(counts.inserted == 3)
+            let stored = try await owner.withConnection { sql in
+                try sql.query("SELECT remote_id, name FROM groups ORDER BY remote_id").map { try $0.decode((String, String).self) }
+            }
+            #expect(stored.map(\.0) == ["g1", "g2", "g3"])
+            #expect(stored.first { $0.0 == "g2" }?.1 == "nulname")
+        }
+    }
+}
