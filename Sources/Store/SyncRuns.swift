@@ -223,6 +223,8 @@ public struct SyncRuns: Sendable {
             ).map { try $0.decode((UUID, UUID, Int, Int).self) }
             var requeued = 0
             for (tenantID, id, attempt, maxAttempts) in expired {
+                // The run's streams are visible only within its tenant (the queue policy covers sync_runs alone).
+                try connection.scope(to: tenantID)
                 let error = "the worker's lease expired during attempt \(attempt)"
                 if attempt >= maxAttempts {
                     try connection.execute(
