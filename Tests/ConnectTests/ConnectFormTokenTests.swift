@@ -34,6 +34,7 @@ struct ConnectFormTokenTests {
             let url = try await h.connectURL("victim", key: key)
             let forged = try await Self.post(h, url, cookie: nil, field: nil)
             #expect(forged.status == 403)
+            Figures.count("csrf.posts_refused")
             #expect(forged.header("location") == nil)
             #expect(try await flows(h) == 0)
             #expect(try await h.http.execute(HTTPClientRequest(url: Browser(h).local(url))).status == 200, "the link is still usable")
@@ -53,6 +54,7 @@ struct ConnectFormTokenTests {
                 (page.cookie, ""),
             ] as [(String?, String?)] {
                 #expect(try await Self.post(h, url, cookie: cookie, field: field).status == 403, "\(cookie ?? "-") \(field ?? "-")")
+                Figures.count("csrf.posts_refused")
             }
             #expect(try await flows(h) == 0)
             let started = try await Self.post(h, url, cookie: page.cookie, field: page.field)
@@ -70,6 +72,7 @@ struct ConnectFormTokenTests {
             let victimURL = try await h.connectURL("victim", key: victimKey)
             let attackerPage = try await Self.render(h, attackerURL)
             #expect(try await Self.post(h, victimURL, cookie: attackerPage.cookie, field: attackerPage.field).status == 403)
+            Figures.count("csrf.posts_refused")
             #expect(try await flows(h) == 0)
         }
     }

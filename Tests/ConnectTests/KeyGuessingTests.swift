@@ -20,6 +20,7 @@ struct KeyGuessingTests {
             let spelled = try await h.http.execute(
                 HTTPClientRequest(url: h.base + "//v1/tenants/acme/users", headers: [HTTPHeader("Authorization", "bearer tk_other")]))
             #expect(spelled.status == 429, "another spelling of the path is the same limit")
+            Figures.count("ratelimit.bypass_attempts", statuses.count + 1)
         }
     }
 }

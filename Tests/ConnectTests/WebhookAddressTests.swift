@@ -31,6 +31,7 @@ struct WebhookAddressTests {
                 let response = try await h.api("PUT", "/v1/tenants/acme/webhook", key: key, json: ["url": url])
                 #expect(response.status == 400, "\(url): \(response.bodyText)")
                 #expect((try h.object(response)["error"] as? [String: Any])?["code"] as? String == "invalid_webhook_url", "\(url)")
+                Figures.count("ssrf.registrations_refused")
             }
             #expect(try await h.api("GET", "/v1/tenants/acme/webhook", key: key).status == 404)
             let stored = try await h.owner.withConnection { try $0.query("SELECT count(*) FROM tenant_webhooks")[0].decode(Int.self, at: 0) }
@@ -85,6 +86,7 @@ struct WebhookAddressTests {
                 }
                 #expect(error.contains("refused_address") && error.contains("loopback"), "\(error)")
                 #expect(receiver.received.withLockedValue { $0.isEmpty })
+                Figures.record("ssrf.delivery_requests_reached", receiver.received.withLockedValue { $0.count })
             }
         }
     }

@@ -1,5 +1,6 @@
 import CurlHTTP
 import Foundation
+import TestSupport
 import Testing
 
 /// The address rules behind webhook SSRF protection (DESIGN §6.4): which addresses are the public internet,
@@ -61,6 +62,7 @@ struct PublicAddressTests {
                     Issue.record("\(host) was reached")
                 } catch let error as CurlHTTPError {
                     #expect(error.code == .refusedAddress, "\(host): \(error)")
+                    Figures.count("ssrf.guarded_connects_refused")
                     #expect(!error.reason.contains("127.0.0.1"))
                 }
             }

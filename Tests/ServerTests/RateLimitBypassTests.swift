@@ -1,4 +1,5 @@
 import Hummingbird
+import TestSupport
 import Testing
 
 @testable import Server
@@ -12,9 +13,11 @@ struct RateLimitBypassTests {
     func pathSpellings() {
         for path in ["/v1/tenants", "//v1/tenants", "/v1//tenants", "/%76%31/tenants", "/V1/tenants", "/v1"] {
             #expect(Limiter.area(of: path) == .api, "\(path)")
+            Figures.count("ratelimit.bypass_attempts")
         }
         for path in ["/connect/tok", "//connect/tok", "/oauth/callback/zoom", "/OAUTH//callback"] {
             #expect(Limiter.area(of: path) == .browser, "\(path)")
+            Figures.count("ratelimit.bypass_attempts")
         }
         for path in ["/healthz", "/metrics", "/webhooks/zoom", "/", "/v1x/tenants"] {
             #expect(Limiter.area(of: path) == .unlimited, "\(path)")
@@ -25,6 +28,7 @@ struct RateLimitBypassTests {
     func schemeSpellings() {
         let keys = ["Bearer tk_abc", "bearer tk_abc", "BEARER tk_abc", "  Bearer   tk_abc ", "Bearer tk_abc "].map(Limiter.apiKey)
         #expect(Set(keys.compactMap { $0 }) == ["tk_abc"])
+        Figures.count("ratelimit.bypass_attempts", keys.count)
         #expect(Limiter.apiKey(nil) == nil)
     }
 
@@ -37,6 +41,7 @@ struct RateLimitBypassTests {
         for key in 1_000..<1_200 { _ = buckets.take(key, now: start - .seconds(1)) }
         #expect(buckets.take(1, now: start + .milliseconds(1)) != nil, "key 1 is still out of tokens after 200 new keys")
         #expect(buckets.isExhausted(1, now: start + .milliseconds(1)))
+        Figures.count("ratelimit.bypass_attempts", 200)
     }
 }
 

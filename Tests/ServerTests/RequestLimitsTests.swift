@@ -126,6 +126,7 @@ struct RequestLimitsTests {
             drip.cancel()
             #expect(after >= .seconds(2), "closed before the deadline")
             #expect(after < .seconds(30), "still open long after the deadline")  // loose: timers fire late under TSan
+            Figures.record("http.slow_body_closed_s", String(format: "%.1f", Double(after.components.seconds) + Double(after.components.attoseconds) / 1e18))
         }
     }
 
@@ -152,6 +153,7 @@ struct RequestLimitsTests {
             let idle = ContinuousClock.now - idleSince
             #expect(idle >= .seconds(1), "closed before the timeout")
             #expect(idle < .seconds(30), "kept open past the idle timeout")  // loose: timers fire late under TSan
+            Figures.record("http.keepalive_idle_s", String(format: "%.1f", Double(idle.components.seconds) + Double(idle.components.attoseconds) / 1e18))
         }
     }
 
@@ -182,6 +184,7 @@ struct RequestLimitsTests {
                 answered = (try? await client.execute(HTTPClientRequest(url: base + "/healthz")))?.status == 200
             }
             #expect(answered)
+            Figures.record("http.connection_cap", answered ? "verified" : "FAIL")
         }
     }
 

@@ -139,6 +139,27 @@ rows = [
      f"431: {figure('http.431')}, 413: {figure('http.413')}, 414: {figure('http.414')}. swift-nio {nio_version()} (≥ 2.100.0). "
      f"Slowloris with 500 connections: {fault('slow-header')}",
      "`RequestLimitsTests`, `scripts/faults` (slowloris)"),
+    ("SSRF (tenant webhooks)",
+     f"{figure('ssrf.registrations_refused')} webhook URLs aimed at loopback, private, link-local, CGNAT, unique-local, unspecified, "
+     "multicast or reserved addresses (IPv4 inside IPv6 and numeric spellings included) or unresolvable: each a 400 "
+     f"`invalid_webhook_url`, 0 stored. {figure('ssrf.guarded_connects_refused')} connections of the delivery client to loopback, "
+     "by address or by name, refused before a byte was sent. A stored URL whose host resolves to loopback: refused at delivery, "
+     f"**{figure('ssrf.delivery_requests_reached')} requests reached the endpoint**",
+     "`WebhookAddressTests`, `PublicAddressTests`"),
+    ("CSRF (connect form)",
+     f"{figure('csrf.posts_refused')} forged connect-form posts (cross-site, half a token, a tampered token, another link's) "
+     "refused with 403: **0 flows started**, the link still usable",
+     "`ConnectFormTokenTests`"),
+    ("Rate-limit bypass",
+     f"{figure('ratelimit.bypass_attempts')} attempts (path spellings, `Bearer` spellings, 200 fresh keys, guessed keys): "
+     "**0 got a bucket of their own**",
+     "`RateLimitBypassTests`, `KeyGuessingTests`"),
+    ("Slow bodies and connections",
+     f"A body dripped a byte every 0.3 s: closed {figure('http.slow_body_closed_s')} s after its connection was ready "
+     f"(request deadline 3 s in the test, 30 s by default). A kept-alive connection left idle: closed after "
+     f"{figure('http.keepalive_idle_s')} s (2 s idle timeout in the test). Connection cap: {figure('http.connection_cap')} "
+     "(past the cap nothing is accepted until a connection closes)",
+     "`RequestLimitsTests`"),
     ("Webhooks",
      f"{figure('webhooks.rejected_vectors')} altered-delivery vectors refused with 401 and a valid one processed, plus "
      f"{figure('fuzz.webhooks')} fuzzed deliveries. A replay inside the window: {figure('webhooks.replay')}. "
@@ -170,6 +191,11 @@ print("- **A frozen worker could hold a tenant's change-order lock** (found by t
       "for the token refresh that waits on the token endpoint) with `SET LOCAL` in its `BEGIN`, sync page writes a "
       "60 s statement timeout, and data-API reads a 15 s statement and 5 s lock timeout (503 `database_busy`). "
       "`TransactionTimeoutTests` and `BusyDatabaseTests` fail without it; the zombie fault now runs 10 trials.")
+print("- **The run rescuer left a dead worker's streams `running`** (found by the W12 rescuer matrix on 2026-12-07): it "
+      "reset them outside their tenant's scope, so row-level security hid every row and the update changed none. It "
+      "now scopes to each run's tenant; `RunReaperTests` fails without it.")
+print("- **A provider id containing U+0000 failed its page on every attempt** (found by the B4 test on 2026-12-07): "
+      "values were stripped of NUL, ids were not, and PostgreSQL text cannot hold one. `HostilePageTests` fails without it.")
 print()
 print("## Faults")
 print()
