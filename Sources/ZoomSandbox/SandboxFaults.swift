@@ -24,6 +24,9 @@ public struct SandboxFaultPlan: Sendable, Codable, Equatable {
     /// Listings answer a page token with that same token as `next_page_token`, as a broken provider that
     /// would page forever does.
     public var repeatPageTokens = false
+    /// The accounts (Zoom account ids) whose requests get faults; empty: every account's. Lets a test
+    /// poison one tenant's account while others sync normally.
+    public var accountIDs: [String] = []
 
     public init() {}
 
@@ -31,7 +34,7 @@ public struct SandboxFaultPlan: Sendable, Codable, Equatable {
         case errorRate = "error_rate", errorStatus = "error_status", latencyMilliseconds = "latency_ms"
         case malformedRate = "malformed_rate", truncatedRate = "truncated_rate", dropRate = "drop_rate"
         case rateLimitStorm = "rate_limit_storm", tokenDelayMilliseconds = "token_delay_ms"
-        case repeatPageTokens = "repeat_page_tokens"
+        case repeatPageTokens = "repeat_page_tokens", accountIDs = "account_ids"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -45,6 +48,7 @@ public struct SandboxFaultPlan: Sendable, Codable, Equatable {
         rateLimitStorm = try container.decodeIfPresent(Int.self, forKey: .rateLimitStorm) ?? 0
         tokenDelayMilliseconds = try container.decodeIfPresent(Int.self, forKey: .tokenDelayMilliseconds) ?? 0
         repeatPageTokens = try container.decodeIfPresent(Bool.self, forKey: .repeatPageTokens) ?? false
+        accountIDs = try container.decodeIfPresent([String].self, forKey: .accountIDs) ?? []
         let rates = [errorRate, malformedRate, truncatedRate, dropRate]
         guard rates.allSatisfy({ (0...1).contains($0) }), (400...599).contains(errorStatus), latencyMilliseconds >= 0,
             latencyMilliseconds <= 60_000, rateLimitStorm >= 0, (0...60_000).contains(tokenDelayMilliseconds)
@@ -87,9 +91,11 @@ final class SandboxFaults: Sendable {
     /// Faults injected so far.
     var injected: Int { state.withLockedValue { $0.injected } }
 
-    /// Decides the fault for the next request, and the latency to add before answering.
-    func next() -> (SandboxFault, latency: Duration) {
+    /// Decides the fault for the next request of `account` (nil before authentication), and the latency to
+    /// add before answering. A plan limited to some accounts leaves every other request alone.
+    func next(account: String?) -> (SandboxFault, latency: Duration) {
         state.withLockedValue { state in
+            if !state.plan.accountIDs.isEmpty, !state.plan.accountIDs.contains(account ?? "") { return (.none, .zero) }
             state.requests += 1
             let latency = Duration.milliseconds(state.plan.latencyMilliseconds)
             if state.plan.rateLimitStorm > 0 {

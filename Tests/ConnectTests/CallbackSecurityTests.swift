@@ -34,6 +34,39 @@ struct CallbackSecurityTests {
         Figures.count("callback.rejected_cases")
     }
 
+    @Test("O2: behind an https public URL the flow cookie is __Host-tether_flow, Secure, HttpOnly, SameSite=Lax, Path=/, no Domain")
+    func cookieAttributesOverHTTPS() async throws {
+        let publicURL = "https://tether.example"
+        try await withHarness(publicURL: publicURL) { h in
+            let (_, key) = try await h.makeTenant("acme")
+            let link = try await h.connectURL("acme", key: key)
+            #expect(link.hasPrefix(publicURL + "/connect/"), "\(link)")
+            let local = h.base + link.dropFirst(publicURL.count)
+            let page = try await h.http.execute(HTTPClientRequest(url: local))
+            let formCookie = try #require(page.headers.first { $0.name.lowercased() == "set-cookie" }?.value)
+            #expect(formCookie.hasPrefix("__Host-tether_form="))
+            let field = try #require(
+                page.bodyText.range(of: #"name="csrf" value=""#).map { String(page.bodyText[$0.upperBound...].prefix { $0 != "\"" }) })
+            let started = try await h.http.execute(
+                HTTPClientRequest(
+                    method: "POST", url: local,
+                    headers: [
+                        HTTPHeader("Content-Type", "application/x-www-form-urlencoded"),
+                        HTTPHeader("Cookie", String(formCookie.split(separator: ";")[0])),
+                    ],
+                    body: Array("csrf=\(field)".utf8)))
+            #expect(started.status == 303)
+            let flowCookie = try #require(
+                started.headers.first { $0.name.lowercased() == "set-cookie" && $0.value.hasPrefix("__Host-tether_flow=") }?.value)
+            let attributes = Set(flowCookie.split(separator: ";").dropFirst().map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
+            for required in ["secure", "httponly", "samesite=lax", "path=/"] { #expect(attributes.contains(required), "\(flowCookie)") }
+            #expect(!attributes.contains { $0.hasPrefix("domain") }, "\(flowCookie)")
+            for required in ["secure", "httponly", "samesite=strict", "path=/"] {
+                #expect(formCookie.lowercased().contains(required), "\(formCookie)")
+            }
+        }
+    }
+
     @Test("B11: a callback parameter name that is markup comes back escaped in the error page, never as markup")
     func parameterNamesAreEscaped() async throws {
         try await withHarness { h in

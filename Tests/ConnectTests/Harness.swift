@@ -89,6 +89,7 @@ func withHarness<Result: Sendable>(
     webhookSecret: String? = Harness.webhookSecret,
     rateLimits: RateLimits = .unlimited,
     webhooksMayReachPrivateAddresses: Bool = false,
+    publicURL: String = Harness.publicURL,
     _ body: @Sendable (Harness) async throws -> Result
 ) async throws -> Result {
     var configuration = SandboxConfiguration()
@@ -106,7 +107,7 @@ func withHarness<Result: Sendable>(
             let platform = sandbox.world.apps[0]
             var configuration = TetherConfiguration(
                 databaseURL: Secret(""), keyRing: ring,
-                connect: ConnectConfiguration(publicURL: Harness.publicURL, returnURLOrigins: [Harness.returnOrigin]))
+                connect: ConnectConfiguration(publicURL: publicURL, returnURLOrigins: [Harness.returnOrigin]))
             configuration.providers.zoomOAuthBaseURL = oauthBaseURL ?? sandboxBase
             configuration.providers.zoomAPIBaseURL = sandboxBase + "/v2"
             configuration.providers.platformApps = [
