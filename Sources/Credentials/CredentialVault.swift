@@ -8,8 +8,9 @@ public import Vault
 public struct CredentialVault: Sendable {
     public let sealer: Sealer
 
-    public init(keyRing: KeyRing) {
-        self.sealer = Sealer(keyRing: keyRing)
+    /// - Parameter tally: counts what this vault seals per key, for ``VaultKeyUsageRecorder``.
+    public init(keyRing: KeyRing, tally: SealTally? = nil) {
+        self.sealer = Sealer(keyRing: keyRing, tally: tally)
     }
 
     /// The key new values are sealed with.

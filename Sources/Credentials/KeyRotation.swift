@@ -10,11 +10,13 @@ public struct KeyRotation: Sendable {
     let rows: VaultRows
     let tenants: Tenants
     let vault: CredentialVault
+    let usage: VaultKeyUsage
     let logger: Logger
 
     public init(pool: PGPool, vault: CredentialVault, logger: Logger) {
         self.rows = VaultRows(pool: pool)
         self.tenants = Tenants(pool: pool)
+        self.usage = VaultKeyUsage(pool: pool)
         self.vault = vault
         self.logger = logger
     }
@@ -26,6 +28,11 @@ public struct KeyRotation: Sendable {
             total.merge(try await rows.countsByKey(tenantID: tenant), uniquingKeysWith: +)
         }
         return total
+    }
+
+    /// Values sealed per key id since each key was first used, over every process (SECURITY.md K5).
+    public func sealsPerKey() async throws -> [String: Int] {
+        try await usage.totals()
     }
 
     /// What ``verify()`` found.

@@ -8,6 +8,7 @@ public import ServiceLifecycle
 import Store
 public import Sync
 public import Transport
+public import Vault
 import ZoomConnector
 
 /// The object graph of one Tether process, built in one place from a ``TetherConfiguration``.
@@ -25,6 +26,8 @@ public struct TetherComponents: Sendable {
     /// threads that OAuth, refreshes and syncs need.
     public let deliveryHTTP: any HTTPTransport
     public let vault: CredentialVault
+    /// What ``vault`` seals, per key, until ``VaultKeyUsageRecorder`` records it.
+    public let sealTally = SealTally()
     public let registry: ConnectorRegistry
     public let connect: ConnectService
     public let tokens: TokenProvider
@@ -39,7 +42,7 @@ public struct TetherComponents: Sendable {
         self.http = http
         self.deliveryHTTP = deliveryHTTP ?? http
         self.logger = logger
-        vault = CredentialVault(keyRing: configuration.keyRing)
+        vault = CredentialVault(keyRing: configuration.keyRing, tally: sealTally)
         let zoom = ZoomConnector(
             configuration: .init(oauthBaseURL: configuration.providers.zoomOAuthBaseURL, apiBaseURL: configuration.providers.zoomAPIBaseURL),
             http: http)
@@ -79,10 +82,10 @@ public struct TetherComponents: Sendable {
     }
 
     /// Every long-lived service the configuration asks for, in dependency order (shutdown runs in reverse):
-    /// the HTTP server and token refresher when there is a server, then the background work when there is
-    /// a sync configuration. The pool and the transport are their owner's to run.
+    /// the vault's usage recorder, the HTTP server and token refresher when there is a server, then the
+    /// background work when there is a sync configuration. The pool and the transport are their owner's to run.
     public func services(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> [any Service] {
-        var services: [any Service] = []
+        var services: [any Service] = [VaultKeyUsageRecorder(tally: sealTally, pool: pool, logger: logger)]
         if let server = configuration.server {
             services += [httpServer(server, onServerRunning: onServerRunning), TokenRefresher(tokens: tokens, pool: pool, logger: logger)]
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Credentials
 import Foundation
+import Store
 import TetherSettings
 import Vault
 
@@ -18,7 +19,11 @@ struct VaultCommand: AsyncParsableCommand {
         let keyRing = try settings.requireKeyRing()
         let logger = Runtime.makeLogger(settings)
         return try await Runtime.withPool(settings, logger: logger) { pool in
-            try await body(KeyRotation(pool: pool, vault: CredentialVault(keyRing: keyRing), logger: logger), keyRing)
+            // A rotation seals every stored value again: those seals count against the new key (K5).
+            let tally = SealTally()
+            let result = try await body(KeyRotation(pool: pool, vault: CredentialVault(keyRing: keyRing, tally: tally), logger: logger), keyRing)
+            try await VaultKeyUsage(pool: pool).add(tally.drain())
+            return result
         }
     }
 
@@ -44,11 +49,13 @@ struct VaultCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Count stored secrets per key id.")
 
         func run() async throws {
-            let (counts, keyRing) = try await VaultCommand.withRotation { rotation, keyRing in (try await rotation.status(), keyRing) }
+            let (counts, seals, keyRing) = try await VaultCommand.withRotation { rotation, keyRing in
+                (try await rotation.status(), try await rotation.sealsPerKey(), keyRing)
+            }
             print("primary key: \(keyRing.primaryID)")
             for id in Set(counts.keys).union(keyRing.ids).sorted() {
                 let role = id == keyRing.primaryID ? "primary" : keyRing.ids.contains(id) ? "in ring" : "NOT IN RING"
-                print("\(id)\t\(counts[id] ?? 0) rows\t\(role)")
+                print("\(id)\t\(counts[id] ?? 0) rows\t\(seals[id] ?? 0) seals (rotate before 2147483648)\t\(role)")
             }
         }
     }

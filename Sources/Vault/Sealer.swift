@@ -34,15 +34,19 @@ public struct Sealer: Sendable {
 
     /// The keys; new values use its primary key.
     public let keyRing: KeyRing
+    /// Counts every value sealed, per key (SECURITY.md K5), when given.
+    public let tally: SealTally?
 
-    public init(keyRing: KeyRing) {
+    public init(keyRing: KeyRing, tally: SealTally? = nil) {
         self.keyRing = keyRing
+        self.tally = tally
     }
 
     /// Seals `plaintext` for `context` under the primary key, with a fresh random nonce.
     public func seal(_ plaintext: [UInt8], for context: SealContext) throws -> [UInt8] {
         let keyID = keyRing.primaryID
         let parts = try AESGCM.seal(plaintext, key: keyRing.primaryKey, associatedData: Self.associatedData(keyID: keyID, context: context))
+        tally?.note(keyID)
         return Self.header(keyID: keyID) + parts.nonce + parts.ciphertext + parts.tag
     }
 
