@@ -167,13 +167,16 @@ public final class TokenProvider: Sendable {
             case .retryLater(let retryAt, let storedTokenUsable):
                 logger.warning("token refresh failed", metadata: ["tenant": "\(tenantID)", "connection": "\(id)", "error": "\(error)"])
                 Self.countRefresh(.failed)
+                let change = CredentialChange.failed(
+                    retryAt: retryAt,
+                    invalidAnswer: error.code == .invalidResponse ? "the token endpoint's answer to a refresh was not a valid token response" : nil)
                 // The old token still works until it expires: hand it out and try again later.
                 if storedTokenUsable,
                     let token = try vault.open(credentials.accessToken, column: "access_token", tenantID: tenantID, connectionID: id)
                 {
-                    return (.failed(retryAt: retryAt), .success(token))
+                    return (change, .success(token))
                 }
-                return (.failed(retryAt: retryAt), .failure(TokenError(.transient, error.reason)))
+                return (change, .failure(TokenError(.transient, error.reason)))
             }
         }
     }

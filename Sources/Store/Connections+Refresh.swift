@@ -9,8 +9,10 @@ public enum CredentialChange: Sendable {
     case replace(SealedCredentials)
     /// The grant is dead (`invalid_grant`): the connection needs re-authorization. Never retried.
     case needsReauthorization(reason: String)
-    /// A transient failure: try again at `retryAt`.
-    case failed(retryAt: Date)
+    /// A failure worth trying again at `retryAt`. With `invalidAnswer`, the token endpoint answered
+    /// something that is not a valid token response (SECURITY.md O9): the connection shows `error` with it
+    /// until a refresh succeeds.
+    case failed(retryAt: Date, invalidAnswer: String? = nil)
 }
 
 extension Connections {
@@ -67,13 +69,20 @@ extension Connections {
                 UPDATE connections SET status = 'needs_reauth', status_reason = \(reason), updated_at = now()
                 WHERE tenant_id = \(tenantID) AND id = \(connectionID)
                 """)
-        case .failed(let retryAt):
+        case .failed(let retryAt, let invalidAnswer):
             try connection.execute(
                 """
                 UPDATE connection_credentials SET refresh_failures = refresh_failures + 1, next_refresh_attempt_at = \(retryAt),
                     updated_at = now()
                 WHERE tenant_id = \(tenantID) AND connection_id = \(connectionID)
                 """)
+            if let invalidAnswer {
+                try connection.execute(
+                    """
+                    UPDATE connections SET status = 'error', status_reason = \(invalidAnswer), updated_at = now()
+                    WHERE tenant_id = \(tenantID) AND id = \(connectionID) AND status = 'active'
+                    """)
+            }
         }
     }
 }

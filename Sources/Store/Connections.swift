@@ -304,7 +304,7 @@ public struct Connections: Sendable {
             try connection.query(
                 """
                 SELECT c.id FROM connections c JOIN connection_credentials k ON k.tenant_id = c.tenant_id AND k.connection_id = c.id
-                WHERE c.tenant_id = \(tenantID) AND c.status IN ('active', 'disabled') AND k.refresh_token IS NOT NULL
+                WHERE c.tenant_id = \(tenantID) AND c.status IN ('active', 'disabled', 'error') AND k.refresh_token IS NOT NULL
                   AND (k.next_refresh_attempt_at IS NULL OR k.next_refresh_attempt_at <= now())
                   AND (k.access_token_expires_at < now() + make_interval(secs => \(expiringWithin))
                        OR coalesce(k.refreshed_at, k.updated_at) < now() - make_interval(secs => \(idleAfter)))

@@ -1,10 +1,13 @@
 import Credentials
 import Foundation
+import Hummingbird
+import OAuth
 import Postgres
 import Sensitive
 import Store
 import TestSupport
 import Testing
+import ZoomConnector
 import ZoomSandbox
 
 /// DESIGN §5 and SECURITY.md O12, W-series: tokens refreshed once however many callers ask, the rotated
@@ -70,6 +73,41 @@ struct TokenLifecycleTests {
             }
             #expect(h.sandbox.tokenRequests == requests, "no retry loop against the token endpoint")
             Figures.record("refresh.invalid_grant_retries", h.sandbox.tokenRequests - requests)
+        }
+    }
+
+    @Test(
+        "O9 on refresh: a token endpoint answering an invalid token response stores nothing and sets the connection to error until a refresh succeeds"
+    )
+    func invalidRefreshAnswer() async throws {
+        let router = Router()
+        router.post("/oauth/token") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: #"{"access_token":12,"token_type":"bearer","expires_in":3600,"refresh_token":"r"}"#)))
+        }
+        try await withLoopbackRouter(router) { broken in
+            try await withHarness { h in
+                let (tenant, id) = try await Self.connected(h, "acme")
+                try await Self.expireSoon(h)
+                let before = try #require(try await h.connections.credentials(tenantID: tenant, connectionID: id))
+                let zoom = ZoomConnector(configuration: .init(oauthBaseURL: broken, apiBaseURL: h.sandboxBase + "/v2"), http: h.outbound)
+                let misled = TokenProvider(
+                    connections: h.connections, vault: h.vault,
+                    registry: ConnectorRegistry(
+                        [zoom],
+                        platformApps: ["zoom": ClientCredentials(clientID: h.platformApp.clientID, clientSecret: Secret(h.platformApp.clientSecret))]),
+                    http: h.outbound, logger: TestDatabase.logger)
+                // The stored token still has a second: it is handed out, and nothing new is stored.
+                _ = try await misled.accessToken(tenantID: tenant, connectionID: id)
+                let after = try #require(try await h.connections.credentials(tenantID: tenant, connectionID: id))
+                #expect(after.accessToken == before.accessToken && after.refreshToken == before.refreshToken, "0 tokens stored")
+                let failed = try #require(try await h.connections.find(tenantID: tenant, id: id))
+                #expect(failed.status == .error)
+                #expect(failed.statusReason?.contains("not a valid token response") == true)
+                _ = try await h.tokens.refresh(tenantID: tenant, connectionID: id, force: true)
+                #expect(try await h.connections.find(tenantID: tenant, id: id)?.status == .active, "a good refresh clears the error")
+            }
         }
     }
 
