@@ -3,7 +3,7 @@ import EventDelivery
 import Foundation
 import OAuth
 import Server
-import Store
+public import Store
 public import Sync
 public import TetherSettings
 import ZoomConnector
@@ -43,12 +43,21 @@ extension TetherConfiguration {
         case .server(let sync):
             self.sync = sync
         }
-        migrations = try Migration.load(from: URL(fileURLWithPath: settings.migrationsDirectory))
+        migrations = try settings.migrations()
         var server = ServerConfiguration(host: settings.listenHost, port: settings.listenPort)
         server.limits.maximumConnections = settings.maximumConnections
         server.rateLimits = RateLimits(
             perAPIKey: settings.apiRateLimit.map { RateLimit(perSecond: $0.perSecond, burst: $0.burst) },
             perAddress: settings.browserRateLimit.map { RateLimit(perSecond: $0.perSecond, burst: $0.burst) })
         self.server = server
+    }
+}
+
+extension Settings {
+    /// The migrations this process applies or expects: those in the folder `TETHER_MIGRATIONS_DIR` names,
+    /// else the ones built into the binary, so `tether migrate` works from any directory.
+    /// - Throws: `MigrationError` when the named folder cannot be read.
+    public func migrations() throws -> [Migration] {
+        try migrationsDirectory.map { try Migration.load(from: URL(fileURLWithPath: $0)) } ?? Migration.embedded
     }
 }

@@ -2,10 +2,11 @@ import ArgumentParser
 import Foundation
 import Postgres
 import Store
+import TetherApp
 import TetherSettings
 
-/// `tether migrate up|status`: applies or lists the SQL files in `migrations/` using
-/// `DATABASE_MIGRATION_URL` (default `DATABASE_URL`).
+/// `tether migrate up|status`: applies or lists the migrations built into the binary (or those in
+/// `TETHER_MIGRATIONS_DIR`) using `DATABASE_MIGRATION_URL` (default `DATABASE_URL`).
 struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Apply or list database migrations.",
@@ -48,7 +49,7 @@ struct Migrate: AsyncParsableCommand {
 private func withMigrator<Result>(_ body: (Migrator) async throws -> Result) async throws -> Result {
     let settings = try Runtime.loadSettings()
     let logger = Runtime.makeLogger(settings)
-    let migrations = try Migration.load(from: URL(fileURLWithPath: settings.migrationsDirectory))
+    let migrations = try settings.migrations()
     let pool = Runtime.makePool(settings.migrationDatabaseURL, maximumConnections: 2, logger: logger)
     do {
         let result = try await body(Migrator(pool: pool, migrations: migrations, logger: logger))

@@ -43,8 +43,8 @@ public struct Settings: Sendable {
     public var zoomAPIBaseURL: String
     /// `trace`, `debug`, `info`, `notice`, `warning`, `error` or `critical` (`TETHER_LOG_LEVEL`).
     public var logLevel: String
-    /// The folder of SQL migrations (`TETHER_MIGRATIONS_DIR`, default `migrations`).
-    public var migrationsDirectory: String
+    /// A folder of SQL migrations to use instead of the ones built into the binary (`TETHER_MIGRATIONS_DIR`).
+    public var migrationsDirectory: String?
     /// Requests per second per API key on `/v1` (`TETHER_API_RATE_LIMIT`, default `50/100`); nil turns it off.
     public var apiRateLimit: RequestRate?
     /// Requests per second per client address on the connect pages and the OAuth callback
@@ -127,7 +127,7 @@ public struct Settings: Sendable {
             zoomOAuthBaseURL: try parseBaseURL(value("ZOOM_OAUTH_BASE_URL") ?? "https://zoom.us", variable: "ZOOM_OAUTH_BASE_URL"),
             zoomAPIBaseURL: try parseBaseURL(value("ZOOM_API_BASE_URL") ?? "https://api.zoom.us/v2", variable: "ZOOM_API_BASE_URL"),
             logLevel: level,
-            migrationsDirectory: value("TETHER_MIGRATIONS_DIR") ?? "migrations",
+            migrationsDirectory: value("TETHER_MIGRATIONS_DIR"),
             apiRateLimit: try parseRate(value("TETHER_API_RATE_LIMIT") ?? "50/100", variable: "TETHER_API_RATE_LIMIT"),
             browserRateLimit: try parseRate(value("TETHER_BROWSER_RATE_LIMIT") ?? "5/20", variable: "TETHER_BROWSER_RATE_LIMIT"))
         settings.databaseTransportWarning = DatabaseTransport.warning(for: database, environment: environment)
