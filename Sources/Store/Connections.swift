@@ -161,6 +161,20 @@ public struct Connections: Sendable {
         }
     }
 
+    /// Forgets the watermarks of a connection's streams (`streams`, or all when empty), so their next sync
+    /// reads every window again from the start (`tether sync --full`). Returns how many streams had one.
+    @discardableResult
+    public func forgetWatermarks(tenantID: UUID, connectionID: UUID, streams: [String]) async throws -> Int {
+        try await pool.withTenant(tenantID) { connection in
+            try connection.execute(
+                """
+                UPDATE connection_streams SET watermark = NULL
+                WHERE tenant_id = \(tenantID) AND connection_id = \(connectionID) AND watermark IS NOT NULL
+                  AND (cardinality(\(streams)::text[]) = 0 OR name = ANY(\(streams)::text[]))
+                """)
+        }
+    }
+
     /// Every connection of a tenant, oldest first.
     public func list(tenantID: UUID) async throws -> [Connection] {
         try await pool.withTenant(tenantID) { connection in

@@ -320,6 +320,11 @@ public struct SyncRuns: Sendable {
         try await pool.withTenant(tenantID) { try Self.fetchRuns($0, tenantID: tenantID, column: "id", equals: id, limit: 1).first }
     }
 
+    /// The newest runs of a tenant, over all its connections, newest first.
+    public func recent(tenantID: UUID, limit: Int) async throws -> [SyncRun] {
+        try await pool.withTenant(tenantID) { try Self.fetchRuns($0, tenantID: tenantID, column: "tenant_id", equals: tenantID, limit: limit) }
+    }
+
     /// The newest runs of a connection, newest first.
     public func list(tenantID: UUID, connectionID: UUID, limit: Int) async throws -> [SyncRun] {
         try await pool.withTenant(tenantID) {

@@ -50,6 +50,11 @@ public struct Tenants: Sendable {
         return try await pool.query("SELECT id, slug, name, created_at FROM tenants WHERE slug = \(reference)").first?.decodeTenant()
     }
 
+    /// Every tenant, by slug.
+    public func all() async throws -> [Tenant] {
+        try await pool.query("SELECT id, slug, name, created_at FROM tenants ORDER BY slug").map { try $0.decodeTenant() }
+    }
+
     /// Every tenant id, for maintenance passes that visit each tenant's rows in turn (row-level security
     /// shows one tenant per transaction).
     public func allIDs() async throws -> [UUID] {

@@ -1,7 +1,12 @@
+import ArgumentParser
+import CurlHTTP
 import Foundation
 import Logging
 import Postgres
 import Sensitive
+import Store
+import Sync
+import TetherApp
 import TetherSettings
 
 /// What every command needs first: validated settings and a logger.
@@ -39,6 +44,28 @@ extension Runtime {
         } catch {
             await pool.close()
             throw error
+        }
+    }
+}
+
+extension Runtime {
+    /// The tenant `reference` names (slug or id), or every tenant when it is nil.
+    static func tenants(_ reference: String?, pool: PGPool) async throws -> [Tenant] {
+        guard let reference else { return try await Tenants(pool: pool).all() }
+        guard let tenant = try await Tenants(pool: pool).find(reference) else { throw ValidationError("no tenant \(reference)") }
+        return [tenant]
+    }
+
+    /// Runs `body` with the process's object graph (vault, connectors, connect service) over a small pool
+    /// and a libcurl client, for commands that act at the provider as well as in the database.
+    static func withComponents<Result>(
+        _ settings: Settings, logger: Logger, _ body: (TetherComponents) async throws -> Result
+    ) async throws -> Result {
+        let configuration = try TetherConfiguration(settings: settings, role: .worker(SyncConfiguration()))
+        let http = CurlHTTPClient()
+        defer { Task { await http.shutdown() } }
+        return try await withPool(settings, logger: logger) { pool in
+            try await body(TetherComponents(configuration: configuration, pool: pool, http: http, logger: logger))
         }
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 import Postgres
 import Store
 
-/// `tether sync --tenant SLUG [--connection ID] [--stream S]... [--wait]`: queues a sync of a tenant's
+/// `tether sync --tenant SLUG [--connection ID] [--stream S]... [--full] [--wait]`: queues a sync of a tenant's
 /// connections now, as `POST …/syncs` does, and with `--wait` follows it stream by stream until it ends.
 /// Workers (`tether serve` or `tether worker`) do the syncing; this command only queues and watches.
 struct SyncCommand: AsyncParsableCommand {
@@ -23,6 +23,9 @@ struct SyncCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("stream"), help: "Only this stream (repeatable); default: every stream.")
     var streams: [String] = []
+
+    @Flag(help: "Forget the streams' watermarks first, so windowed streams (reports, logs) read their whole history again.")
+    var full = false
 
     @Flag(help: "Follow the runs until they end, printing each stream's progress.")
     var wait = false
@@ -55,6 +58,11 @@ struct SyncCommand: AsyncParsableCommand {
         }
         var queued: [(tenantID: UUID, runID: UUID)] = []
         for connection in chosen {
+            if full {
+                let forgotten = try await Connections(pool: pool).forgetWatermarks(
+                    tenantID: tenant.id, connectionID: connection.id, streams: streams)
+                print("forgot \(forgotten) watermark(s) of connection \(connection.id.lowercasedString)")
+            }
             do {
                 let (id, created) = try await runs.request(connection: connection, streams: streams.isEmpty ? nil : streams, trigger: .manual)
                 let name = connection.name.isEmpty ? "" : " (\(connection.name))"

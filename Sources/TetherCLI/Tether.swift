@@ -14,8 +14,8 @@ struct Tether: AsyncParsableCommand {
         commandName: "tether",
         abstract: "Tether: a multi-tenant SaaS connector service (Zoom first).",
         subcommands: [
-            Serve.self, WorkerCommand.self, SyncCommand.self, Migrate.self, TenantsCommand.self, APIKeysCommand.self, VaultCommand.self,
-            SQLAccessCommand.self, SandboxCommand.self, OpenAPICommand.self,
+            Serve.self, WorkerCommand.self, SyncCommand.self, Migrate.self, TenantsCommand.self, ConnectionsCommand.self, RunsCommand.self,
+            APIKeysCommand.self, VaultCommand.self, SQLAccessCommand.self, SandboxCommand.self, OpenAPICommand.self,
         ])
 
     static func main() async {
