@@ -34,7 +34,7 @@ struct RateLimiterTests {
     @Test("shared budget: two worker processes reserving at once get one even sequence of slots, not one each")
     func twoProcessesShareOneBudget() async throws {
         try await TestDatabase.withMigratedDatabase { app, owner, url in
-            var configuration = PGPool.Configuration(connectionString: Secret(TestDatabase.asRole(url, TestDatabase.appRole)))
+            var configuration = PGPool.Configuration(connectionString: Secret(TestDatabase.appURL(url)))
             configuration.maximumConnections = 4
             let second = PGPool(configuration: configuration, logger: TestDatabase.logger)
             defer { Task { await second.close() } }

@@ -167,7 +167,7 @@ func withSyncHarness<Result: Sendable>(
                 SyncHarness(
                     sandbox: sandbox, sandboxBase: sandboxBase, pool: pool, owner: owner, tenantID: tenant.id, connectionID: connectionID,
                     dependencies: dependencies, connect: connect, app: app,
-                    databaseURL: TestDatabase.asRole(ownerURL, TestDatabase.appRole), vaultKeys: KeyRing.entry(id: "k1", key: key)))
+                    databaseURL: TestDatabase.appURL(ownerURL), vaultKeys: KeyRing.entry(id: "k1", key: key)))
         }
     }
 }

@@ -31,7 +31,7 @@ extension TestDatabase {
                     GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO \(appRole);
                     """)
             }
-            var configuration = PGPool.Configuration(connectionString: Secret(asRole(url, appRole)))
+            var configuration = PGPool.Configuration(connectionString: Secret(appURL(url)))
             configuration.maximumConnections = maximumConnections
             let app = PGPool(configuration: configuration, logger: logger)
             do {
@@ -55,6 +55,18 @@ extension TestDatabase {
             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
             END $$;
             """)
+    }
+
+    /// The runtime role's URL for the database of `url`: through PgBouncer (transaction mode) when
+    /// `scripts/test` runs a suite behind it (`TETHER_TEST_PGBOUNCER_PORT`), else straight to PostgreSQL.
+    /// Owners and superusers always connect directly (they create and drop databases).
+    public static func appURL(_ url: String) -> String {
+        let app = asRole(url, appRole)
+        guard let port = ProcessInfo.processInfo.environment["TETHER_TEST_PGBOUNCER_PORT"].flatMap(Int.init),
+            var components = URLComponents(string: app)
+        else { return app }
+        components.port = port
+        return components.string ?? app
     }
 
     /// `url` with its user replaced by `role` (the test cluster trusts loopback connections).

@@ -15,7 +15,7 @@ as_root() {
 
 # ensure_packages: installs the system packages Tether builds and runs against, if any is missing.
 ensure_packages() {
-    local wanted=(postgresql postgresql-contrib libpq-dev libcurl4-openssl-dev libssl-dev pkgconf curl ca-certificates openssl bc)
+    local wanted=(postgresql postgresql-contrib pgbouncer libpq-dev libcurl4-openssl-dev libssl-dev pkgconf curl ca-certificates openssl bc)
     local missing=()
     for package in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -98,6 +98,46 @@ start_cluster() {
     say "starting PostgreSQL on 127.0.0.1:$port"
     as_pg "$bindir/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 \
         -o "-p $port -c listen_addresses=127.0.0.1 -k $dir -c max_connections=500" start >/dev/null
+}
+
+# start_pgbouncer DIR PG_PORT PORT USER…: PgBouncer in transaction mode on 127.0.0.1:PORT in front of the
+# cluster on 127.0.0.1:PG_PORT, for every database, as the USERs named (the cluster trusts loopback, and so
+# does the bouncer; it still wants the names). Its files live in DIR; stop it with stop_pgbouncer DIR.
+start_pgbouncer() {
+    local dir="$1" pg_port="$2" port="$3"
+    shift 3
+    mkdir -p "$dir"
+    port_is_free "$port" || die "port $port is taken for PgBouncer"
+    cat > "$dir/pgbouncer.ini" <<INI
+[databases]
+* = host=127.0.0.1 port=$pg_port
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $port
+unix_socket_dir =
+auth_type = trust
+auth_file = $dir/userlist.txt
+pool_mode = transaction
+max_client_conn = 2000
+default_pool_size = 60
+ignore_startup_parameters = extra_float_digits,options
+logfile = $dir/pgbouncer.log
+pidfile = $dir/pgbouncer.pid
+INI
+    : > "$dir/userlist.txt"
+    local user
+    for user in "$@"; do printf '"%s" ""\n' "$user" >> "$dir/userlist.txt"; done
+    if [ "$(id -u)" -eq 0 ]; then chown -R postgres:postgres "$dir"; fi
+    say "starting PgBouncer (transaction mode) on 127.0.0.1:$port"
+    as_pg pgbouncer -d "$dir/pgbouncer.ini" || die "PgBouncer did not start: $(tail -n 5 "$dir/pgbouncer.log" 2>/dev/null)"
+    local _
+    for _ in $(seq 1 50); do port_is_free "$port" || return 0; sleep 0.1; done
+    die "PgBouncer is not listening on $port: $(tail -n 5 "$dir/pgbouncer.log" 2>/dev/null)"
+}
+
+stop_pgbouncer() {
+    [ -f "$1/pgbouncer.pid" ] && kill "$(cat "$1/pgbouncer.pid")" 2>/dev/null || true
 }
 
 # cluster_port DIR: the port a running cluster listens on (from its postmaster.pid).
