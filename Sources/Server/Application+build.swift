@@ -48,10 +48,12 @@ public struct ConnectRoutesDependencies: Sendable {
 
 /// Builds Tether's HTTP application. The CLI runs it; tests run the same function on port 0.
 /// - Parameters:
+///   - readPool: the data API's read pool (a role that cannot read tokens, SECURITY.md T8); `pool` when nil.
 ///   - onServerRunning: called with the bound port once the server accepts connections.
 public func buildApplication(
     configuration: ServerConfiguration,
     pool: PGPool,
+    readPool: PGPool? = nil,
     migrator: Migrator,
     connect: ConnectRoutesDependencies? = nil,
     logger: Logger,
@@ -74,7 +76,7 @@ public func buildApplication(
         TenantRoutes(auth: auth, tenants: tenants, apiKeys: apiKeys).register(on: router)
         ConnectionRoutes(auth: auth, connect: connect.connect, connections: Connections(pool: pool)).register(on: router)
         SyncRoutes(auth: auth, connections: Connections(pool: pool), runs: SyncRuns(pool: pool)).register(on: router)
-        DataRoutes(auth: auth, data: SyncedData(pool: pool)).register(on: router)
+        DataRoutes(auth: auth, data: SyncedData(pool: readPool ?? pool)).register(on: router)
         EventRoutes(
             auth: auth, events: Events(pool: pool), vault: connect.connect.vault,
             allowsPrivateAddresses: connect.webhooksMayReachPrivateAddresses

@@ -41,10 +41,27 @@ public enum TetherApp {
             await pool.close()
             throw error
         }
+        var apiPool: PGPool?
+        if let apiURL = configuration.apiDatabaseURL, configuration.server != nil {
+            var apiConfiguration = PGPool.Configuration(connectionString: apiURL)
+            apiConfiguration.maximumConnections = configuration.databaseConnections
+            let readers = PGPool(configuration: apiConfiguration, logger: logger)
+            do {
+                try await checkAPIRole(readers)
+            } catch {
+                await readers.close()
+                await pool.close()
+                throw error
+            }
+            apiPool = readers
+        }
         let http = CurlHTTPClient()
         let deliveryHTTP = CurlHTTPClient(configuration: deliveryClientConfiguration(configuration.eventDelivery))
-        let components = TetherComponents(configuration: configuration, pool: pool, http: http, deliveryHTTP: deliveryHTTP, logger: logger)
-        return Process(components: components, services: [pool, http, deliveryHTTP] + components.services(onServerRunning: onServerRunning))
+        let components = TetherComponents(
+            configuration: configuration, pool: pool, apiPool: apiPool, http: http, deliveryHTTP: deliveryHTTP, logger: logger)
+        return Process(
+            components: components,
+            services: [pool] + (apiPool.map { [$0] } ?? []) + [http, deliveryHTTP] + components.services(onServerRunning: onServerRunning))
     }
 
     /// The webhook client's settings: its own threads and connections (a slow endpoint cannot delay OAuth,
@@ -85,6 +102,24 @@ public enum TetherApp {
             throw StartupError(
                 "DATABASE_URL: role \(role.name) owns \(role.ownedTables) of Tether's tables and could turn row-level security off. "
                     + "Run with a role that owns nothing (DATABASE_MIGRATION_URL's role owns the tables; scripts/run creates both).")
+        }
+    }
+}
+
+extension TetherApp {
+    /// The data API's read role (`DATABASE_API_URL`) must be confined by row-level security like the runtime
+    /// role, and must not be able to read a single token, secret or key hash (SECURITY.md T8):
+    /// `tether sql-access grant ROLE` gives it exactly what it needs.
+    static func checkAPIRole(_ pool: PGPool) async throws {
+        let role = try await DatabaseRole.current(pool)
+        if role.isSuperuser || role.bypassesRLS || role.ownedTables > 0 {
+            throw StartupError("DATABASE_API_URL: role \(role.name) is not confined by row-level security (superuser, BYPASSRLS or table owner)")
+        }
+        let readable = try await DatabaseRole.readableSecretTables(pool)
+        guard readable.isEmpty else {
+            throw StartupError(
+                "DATABASE_API_URL: role \(role.name) can read \(readable.joined(separator: ", ")); the data API's role must not read tokens or "
+                    + "secrets. Give it only `tether sql-access grant \(role.name)`.")
         }
     }
 }

@@ -20,6 +20,8 @@ import ZoomConnector
 public struct TetherComponents: Sendable {
     public let configuration: TetherConfiguration
     public let pool: PGPool
+    /// The data API's read pool (`DATABASE_API_URL`), when there is one: a role that cannot read tokens.
+    public let apiPool: PGPool?
     /// Outbound HTTP for token endpoints and provider APIs.
     public let http: any HTTPTransport
     /// Outbound HTTP for tenants' webhooks: a pool of its own, so a slow or hostile endpoint cannot hold the
@@ -35,10 +37,12 @@ public struct TetherComponents: Sendable {
 
     /// Builds the graph over `pool` and `http` (and `deliveryHTTP` for webhooks; `http` when not given).
     public init(
-        configuration: TetherConfiguration, pool: PGPool, http: any HTTPTransport, deliveryHTTP: (any HTTPTransport)? = nil, logger: Logger
+        configuration: TetherConfiguration, pool: PGPool, apiPool: PGPool? = nil, http: any HTTPTransport,
+        deliveryHTTP: (any HTTPTransport)? = nil, logger: Logger
     ) {
         self.configuration = configuration
         self.pool = pool
+        self.apiPool = apiPool
         self.http = http
         self.deliveryHTTP = deliveryHTTP ?? http
         self.logger = logger
@@ -64,7 +68,8 @@ public struct TetherComponents: Sendable {
         _ server: ServerConfiguration, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         buildApplication(
-            configuration: server, pool: pool, migrator: Migrator(pool: pool, migrations: configuration.migrations, logger: logger),
+            configuration: server, pool: pool, readPool: apiPool,
+            migrator: Migrator(pool: pool, migrations: configuration.migrations, logger: logger),
             connect: ConnectRoutesDependencies(
                 connect: connect, webhookSecrets: configuration.providers.webhookSecrets,
                 webhooksMayReachPrivateAddresses: configuration.eventDelivery.allowsPrivateAddresses),

@@ -25,6 +25,7 @@ extension TetherConfiguration {
             connect: ConnectConfiguration(publicURL: settings.publicURL, returnURLOrigins: settings.returnURLOrigins))
         startupWarnings = [settings.databaseTransportWarning].compactMap { $0 }
         retention = .seconds(settings.retentionDays * 86_400)
+        apiDatabaseURL = settings.apiDatabaseURL
         eventDelivery.allowsPrivateAddresses = settings.webhooksMayReachPrivateAddresses
         if settings.webhooksMayReachPrivateAddresses {
             startupWarnings.append(

@@ -28,6 +28,8 @@ public struct TetherConfiguration: Sendable {
 
     /// The runtime database (`DATABASE_URL`).
     public var databaseURL: Secret
+    /// The data API's read role (`DATABASE_API_URL`); nil reads with ``databaseURL``.
+    public var apiDatabaseURL: Secret?
     /// Connections in the process's pool.
     public var databaseConnections = 10
     /// The vault's key ring.

@@ -8,6 +8,9 @@ public import Vault
 public struct Settings: Sendable {
     /// The runtime database connection (`DATABASE_URL`); empty means libpq's `PG*` defaults.
     public var databaseURL: Secret
+    /// The role the data API reads synced records with (`DATABASE_API_URL`, optional): one that cannot read
+    /// tokens or secrets (SECURITY.md T8). Unset, the data API reads with `DATABASE_URL`.
+    public var apiDatabaseURL: Secret? = nil
     /// The connection `tether migrate` uses (`DATABASE_MIGRATION_URL`, default `DATABASE_URL`).
     public var migrationDatabaseURL: Secret
     /// Set when `DATABASE_URL` reaches another host without `sslmode=verify-full` (``DatabaseTransport``);
@@ -131,6 +134,7 @@ public struct Settings: Sendable {
             apiRateLimit: try parseRate(value("TETHER_API_RATE_LIMIT") ?? "50/100", variable: "TETHER_API_RATE_LIMIT"),
             browserRateLimit: try parseRate(value("TETHER_BROWSER_RATE_LIMIT") ?? "5/20", variable: "TETHER_BROWSER_RATE_LIMIT"))
         settings.databaseTransportWarning = DatabaseTransport.warning(for: database, environment: environment)
+        settings.apiDatabaseURL = value("DATABASE_API_URL").map(Secret.init)
         if let text = value("TETHER_RETENTION_DAYS") {
             guard let days = Int(text), (1...3_650).contains(days) else {
                 throw SettingsError(variable: "TETHER_RETENTION_DAYS", problem: "must be a whole number of days from 1 to 3650")

@@ -90,6 +90,7 @@ func withHarness<Result: Sendable>(
     rateLimits: RateLimits = .unlimited,
     webhooksMayReachPrivateAddresses: Bool = false,
     publicURL: String = Harness.publicURL,
+    dataAPIReaderRole: String? = nil,
     _ body: @Sendable (Harness) async throws -> Result
 ) async throws -> Result {
     var configuration = SandboxConfiguration()
@@ -116,7 +117,17 @@ func withHarness<Result: Sendable>(
             configuration.providers.webhookSecrets = webhookSecret.map { ["zoom": Secret($0)] } ?? [:]
             configuration.migrations = try Migration.load(from: TestDatabase.migrationsDirectory)
             configuration.eventDelivery.allowsPrivateAddresses = webhooksMayReachPrivateAddresses
-            let components = TetherComponents(configuration: configuration, pool: app, http: outbound, logger: logger)
+            // With a reader role, the data API reads as that role (DATABASE_API_URL, SECURITY.md T8).
+            var readers: PGPool?
+            if let role = dataAPIReaderRole {
+                try await owner.withConnection { sql in
+                    try TestDatabase.ensureConfinedRole(role, on: sql)
+                    _ = try SQLAccess.grant(to: role, on: sql)
+                }
+                readers = PGPool(configuration: .init(connectionString: Secret(TestDatabase.asRole(ownerURL, role))), logger: TestDatabase.logger)
+            }
+            defer { if let readers { Task { await readers.close() } } }
+            let components = TetherComponents(configuration: configuration, pool: app, apiPool: readers, http: outbound, logger: logger)
             let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
             var serverConfiguration = ServerConfiguration(host: "127.0.0.1", port: 0)
             serverConfiguration.rateLimits = rateLimits

@@ -68,4 +68,18 @@ struct StartupRefusalTests {
             }
         }
     }
+
+    @Test("T8: serve refuses a DATABASE_API_URL role that can read a token table, naming the tables")
+    func apiRoleThatReadsSecrets() async throws {
+        try await withSyncHarness { h in
+            let environment = [
+                "DATABASE_URL": h.databaseURL, "DATABASE_API_URL": h.databaseURL, "TETHER_VAULT_KEYS": h.vaultKeys,
+                "TETHER_LISTEN": "127.0.0.1:0",
+            ]
+            let (status, stderr, stdout) = try await Self.refused(["serve"], environment)
+            #expect(status != nil && status != 0, "\(stderr)")
+            #expect(stderr.contains("DATABASE_API_URL") && stderr.contains("connection_credentials"), "\(stderr)")
+            #expect(!(stdout + stderr).contains("listening"))
+        }
+    }
 }
