@@ -31,11 +31,14 @@ public struct StreamPage: Sendable {
     public let next: String?
     /// Items the provider could not return (a user deleted between two calls, say), skipped and counted.
     public let skipped: Int
+    /// The listing this page belongs to and the total the provider reported for it, when it reports one.
+    public let progress: ListingProgress?
 
-    public init(records: [SyncedRecord], next: String?, skipped: Int = 0) {
+    public init(records: [SyncedRecord], next: String?, skipped: Int = 0, progress: ListingProgress? = nil) {
         self.records = records
         self.next = next
         self.skipped = skipped
+        self.progress = progress
     }
 }
 

@@ -1,19 +1,14 @@
 import Connectors
-import Vault
 
-/// The page cursors one pass over a listing has followed. A provider that hands back a cursor already
-/// followed would page forever: the pass then fails with `provider_error` instead of looping (and growing
-/// the run's history without end). Cursors are remembered by digest, so a long listing stays small.
+/// The pages one pass over a stream has followed (``ListingGuard``): a provider that hands back a cursor
+/// already followed, or keeps paging past the total it reported, fails the pass with `provider_error`
+/// instead of looping (and growing the run's history without end).
 struct PageTrail {
-    private var followed: Set<[UInt8]> = []
+    private var listings = ListingGuard()
 
-    /// Records `page`'s next cursor.
-    /// - Throws: ``ConnectorError`` with kind `providerError` when it was followed before in this pass.
+    /// Records `page`.
+    /// - Throws: ``ConnectorError`` with kind `providerError` when the listing would never end.
     mutating func check(_ page: StreamPage, connector: any Connector) throws {
-        guard let next = page.next else { return }
-        guard followed.insert(SHA256Digest.hash(Array(next.utf8))).inserted else {
-            throw ConnectorError(
-                .providerError, "\(connector.displayName) handed back a page token it had already given; the listing would never end")
-        }
+        try listings.check(next: page.next, progress: page.progress, provider: connector.displayName)
     }
 }

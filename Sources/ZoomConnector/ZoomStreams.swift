@@ -11,6 +11,8 @@ struct ZoomCursor: Codable, Equatable {
     var parent = 0
     /// Zoom's `next_page_token` for the listing in progress.
     var token: String?
+    /// Children streams: records of the current parent read so far, against the total Zoom reported.
+    var received: Int?
 
     static func decode(_ text: String?) throws -> ZoomCursor {
         guard let text else { return ZoomCursor() }
@@ -89,7 +91,7 @@ struct ZoomStreams {
         case "room_devices":
             return try await children(cursor, parents: { try await allIDs(of: "/rooms", key: "rooms", bucket: "Medium") }) { room, _ in
                 let body = try await object(APIRequest(path: "/rooms/\(escaped(room))/devices", bucket: "Medium"))
-                return (try items(body, "devices").map { try ZoomRecords.device($0, room: room) }, nil)
+                return (try items(body, "devices").map { try ZoomRecords.device($0, room: room) }, nil, nil)
             }
         case "room_locations": return try await paged("/rooms/locations", key: "locations", bucket: "Medium", cursor, map: ZoomRecords.location)
         default:
@@ -103,16 +105,17 @@ struct ZoomStreams {
     func users(_ cursor: ZoomCursor) async throws -> StreamPage {
         var cursor = cursor
         guard cursor.phase < Self.userStatuses.count else { return StreamPage(records: [], next: nil) }
-        let (records, next) = try await listing(
-            "/users", key: "users", bucket: "Medium", token: cursor.token, query: [.init("status", Self.userStatuses[cursor.phase])],
-            map: ZoomRecords.user)
+        let status = Self.userStatuses[cursor.phase]
+        let (records, next, total) = try await listing(
+            "/users", key: "users", bucket: "Medium", token: cursor.token, query: [.init("status", status)], map: ZoomRecords.user)
+        let progress = total.map { ListingProgress(listing: "/users?status=\(status)", reportedTotal: $0, count: records.count) }
         if let next {
             cursor.token = next
         } else {
             cursor.phase += 1
             cursor.token = nil
         }
-        return StreamPage(records: records, next: cursor.phase < Self.userStatuses.count ? cursor.text : nil)
+        return StreamPage(records: records, next: cursor.phase < Self.userStatuses.count ? cursor.text : nil, progress: progress)
     }
 
     /// A listing Zoom answers in one response.
@@ -126,15 +129,18 @@ struct ZoomStreams {
         _ path: String, key: String, bucket: String, _ cursor: ZoomCursor, query: [APIRequest.Query] = [], pageSize: Int = 300,
         map: (JSONValue) throws -> SyncedRecord
     ) async throws -> StreamPage {
-        let (records, next) = try await listing(path, key: key, bucket: bucket, token: cursor.token, query: query, pageSize: pageSize, map: map)
-        return StreamPage(records: records, next: next.map { ZoomCursor(token: $0).text })
+        let (records, next, total) = try await listing(
+            path, key: key, bucket: bucket, token: cursor.token, query: query, pageSize: pageSize, map: map)
+        return StreamPage(
+            records: records, next: next.map { ZoomCursor(token: $0).text },
+            progress: total.map { ListingProgress(listing: path, reportedTotal: $0, count: records.count) })
     }
 
     /// Children of every parent, gathered into pages of about ``gatherTarget`` records. A parent deleted
     /// since the parents were listed is skipped and counted.
     func children(
         _ cursor: ZoomCursor, parents list: () async throws -> [String],
-        _ read: (String, String?) async throws -> (records: [SyncedRecord], next: String?)
+        _ read: (String, String?) async throws -> (records: [SyncedRecord], next: String?, total: Int?)
     ) async throws -> StreamPage {
         var cursor = cursor
         if cursor.parents == nil {
@@ -147,10 +153,16 @@ struct ZoomStreams {
         var skipped = 0
         while cursor.parent < parents.count, records.count < Self.gatherTarget {
             do {
-                let (page, next) = try await read(parents[cursor.parent], cursor.token)
+                let (page, next, total) = try await read(parents[cursor.parent], cursor.token)
                 records += page
+                let received = (cursor.received ?? 0) + page.count
                 if let next {
+                    // One parent's listing that would never end (DESIGN §6.4), as the engine's guard would see it.
+                    if next == cursor.token || total.map({ received > $0 + max(100, $0 / 10) }) == true {
+                        throw ConnectorError(.providerError, "Zoom kept paging the members of \(parents[cursor.parent]) without end")
+                    }
                     cursor.token = next
+                    cursor.received = received
                     continue
                 }
             } catch let error as ConnectorError where error.kind == .notFound {
@@ -158,6 +170,7 @@ struct ZoomStreams {
             }
             cursor.parent += 1
             cursor.token = nil
+            cursor.received = nil
         }
         return StreamPage(records: records, next: cursor.parent < parents.count ? cursor.text : nil, skipped: skipped)
     }
@@ -210,7 +223,7 @@ struct ZoomStreams {
     func listing(
         _ path: String, key: String, bucket: String, token: String?, query: [APIRequest.Query] = [], pageSize: Int = 300,
         map: (JSONValue) throws -> SyncedRecord
-    ) async throws -> (records: [SyncedRecord], next: String?) {
+    ) async throws -> (records: [SyncedRecord], next: String?, total: Int?) {
         var parameters = query + [.init("page_size", String(pageSize))]
         if let token { parameters.append(.init("next_page_token", token)) }
         let body = try await object(APIRequest(path: path, query: parameters, bucket: bucket))
@@ -220,7 +233,13 @@ struct ZoomStreams {
         case .string(let value)?: nextToken = value
         default: throw ZoomRecords.invalid("a next_page_token that is not a string")
         }
-        return (try items(body, key).map(map), nextToken.isEmpty ? nil : nextToken)
+        let total: Int?
+        switch body["total_records"] {
+        case nil, .null?: total = nil
+        case .integer(let value)? where value >= 0: total = Int(value)
+        default: throw ZoomRecords.invalid("a total_records that is not a count")
+        }
+        return (try items(body, key).map(map), nextToken.isEmpty ? nil : nextToken, total)
     }
 
     /// The ids of an unpaged listing (roles, groups).
@@ -231,14 +250,18 @@ struct ZoomStreams {
         }
     }
 
-    /// The ids of a paged listing, every page of it.
+    /// The ids of a paged listing, every page of it (stopped like a stream's listing if it never ends).
     func allIDs(of path: String, key: String, bucket: String) async throws -> [String] {
         var ids: [String] = []
         var token: String?
+        var listings = ListingGuard()
         repeat {
-            let (records, next) = try await listing(path, key: key, bucket: bucket, token: token) { item in
+            let (records, next, total) = try await listing(path, key: key, bucket: bucket, token: token) { item in
                 try ZoomRecords.keyed(item, by: "id", "item of \(path)", [])
             }
+            try listings.check(
+                next: next, progress: total.map { ListingProgress(listing: path, reportedTotal: $0, count: records.count) },
+                provider: "Zoom")
             ids += records.map(\.remoteID)
             token = next
         } while token != nil

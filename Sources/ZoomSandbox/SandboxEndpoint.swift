@@ -180,9 +180,11 @@ struct SandboxPager: Sendable {
 
     /// The token for the page starting at `position`, or "" when there is no further page.
     func token(for page: Page, next position: Int?) -> String {
-        guard let position else { return "" }
+        let endless = sandbox.faultPlan.endlessPages
+        guard let position = position ?? (endless ? 0 : nil) else { return "" }
         if sandbox.faultPlan.repeatPageTokens, let repeated = page.token { return repeated }
-        let payload = "\(position).\(Int(sandbox.clock.now.timeIntervalSince1970))"
+        // A third field makes every token of an endless listing new, though it points at a page seen before.
+        let payload = "\(position).\(Int(sandbox.clock.now.timeIntervalSince1970))" + (endless ? ".\(UInt32.random(in: 0...UInt32.max))" : "")
         let mac = HMACSHA256.authenticationCode(key: sandbox.pageTokenKey, message: Array("\(page.scope)|\(payload)".utf8))
         return Base64URL.encode(Array(payload.utf8)) + "." + Base64URL.encode(mac.prefix(16))
     }
@@ -195,7 +197,7 @@ struct SandboxPager: Sendable {
         let expected = HMACSHA256.authenticationCode(key: sandbox.pageTokenKey, message: Array("\(scope)|\(payload)".utf8))
         guard ConstantTime.equals(mac, Array(expected.prefix(16))) else { return nil }
         let fields = payload.split(separator: ".")
-        guard fields.count == 2, let position = Int(fields[0]), let issued = Double(fields[1]),
+        guard fields.count == 2 || fields.count == 3, let position = Int(fields[0]), let issued = Double(fields[1]),
             sandbox.clock.now.timeIntervalSince1970 - issued < Self.tokenLifetime
         else { return nil }
         return position

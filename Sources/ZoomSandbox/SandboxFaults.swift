@@ -24,6 +24,9 @@ public struct SandboxFaultPlan: Sendable, Codable, Equatable {
     /// Listings answer a page token with that same token as `next_page_token`, as a broken provider that
     /// would page forever does.
     public var repeatPageTokens = false
+    /// Listings never end: the last page hands out a fresh token that starts the listing over, as a broken
+    /// provider that keeps paging past the total it reported does.
+    public var endlessPages = false
     /// The accounts (Zoom account ids) whose requests get faults; empty: every account's. Lets a test
     /// poison one tenant's account while others sync normally.
     public var accountIDs: [String] = []
@@ -34,7 +37,7 @@ public struct SandboxFaultPlan: Sendable, Codable, Equatable {
         case errorRate = "error_rate", errorStatus = "error_status", latencyMilliseconds = "latency_ms"
         case malformedRate = "malformed_rate", truncatedRate = "truncated_rate", dropRate = "drop_rate"
         case rateLimitStorm = "rate_limit_storm", tokenDelayMilliseconds = "token_delay_ms"
-        case repeatPageTokens = "repeat_page_tokens", accountIDs = "account_ids"
+        case repeatPageTokens = "repeat_page_tokens", endlessPages = "endless_pages", accountIDs = "account_ids"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -48,6 +51,7 @@ public struct SandboxFaultPlan: Sendable, Codable, Equatable {
         rateLimitStorm = try container.decodeIfPresent(Int.self, forKey: .rateLimitStorm) ?? 0
         tokenDelayMilliseconds = try container.decodeIfPresent(Int.self, forKey: .tokenDelayMilliseconds) ?? 0
         repeatPageTokens = try container.decodeIfPresent(Bool.self, forKey: .repeatPageTokens) ?? false
+        endlessPages = try container.decodeIfPresent(Bool.self, forKey: .endlessPages) ?? false
         accountIDs = try container.decodeIfPresent([String].self, forKey: .accountIDs) ?? []
         let rates = [errorRate, malformedRate, truncatedRate, dropRate]
         guard rates.allSatisfy({ (0...1).contains($0) }), (400...599).contains(errorStatus), latencyMilliseconds >= 0,

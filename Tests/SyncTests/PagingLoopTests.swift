@@ -32,6 +32,27 @@ struct PagingLoopTests {
         }
     }
 
+    @Test("a listing that keeps paging with fresh tokens past the total it reported fails its stream with provider_error")
+    func pagingPastTheReportedTotalFailsTheStream() async throws {
+        try await withSyncHarness(
+            sandbox: {
+                $0.users = 1000; $0.rateLimits = false
+            }
+        ) { h in
+            #expect(try await h.control("POST", "/faults", ["endless_pages": true]).status == 200)
+            let run = try await h.sync(["users", "groups", "group_members"], timeout: .seconds(60))
+            for name in ["users", "group_members"] {
+                let stream = try #require(run.stream(name))
+                #expect(stream.status == .failed, "\(name)")
+                #expect(stream.error?.contains("provider_error") == true && stream.error?.contains("pag") == true, "\(name): \(stream.error ?? "")")
+            }
+            #expect(run.attempt == 1, "no attempt is spent on a listing that never ends")
+            // Active users fill 3 pages of 300 with 1,000 reported: the fourth page would pass 1,100 and is refused.
+            #expect(h.sandbox.requestCounts["/v2/users", default: 0] <= 8)
+            #expect(try await h.count("SELECT count(*) - count(DISTINCT remote_id) FROM users") == 0)
+        }
+    }
+
     @Test("the same listing pages to its end once the provider pages properly again")
     func recoversWhenPagingIsFixed() async throws {
         try await withSyncHarness(
