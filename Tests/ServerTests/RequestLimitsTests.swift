@@ -70,28 +70,33 @@ struct RequestLimitsTests {
         }
     }
 
+    /// Sends `head`, then one `byte` every `every` until the server closes the connection; the task's value
+    /// is the time from the head to the close, timed by a blocked read whatever else the machine is doing.
+    static func drip(_ base: String, head: String, every: Duration, byte: String) async throws -> Task<Duration, Never> {
+        let connection = try RawHTTPConnection(port: RawHTTPConnection.port(of: base), readTimeout: .seconds(60))
+        let started = ContinuousClock.now
+        await connection.send(head)
+        let dripping = Task {
+            while !Task.isCancelled {
+                try await Task.sleep(for: every)
+                guard await connection.send(byte) else { return }
+            }
+        }
+        return Task {
+            _ = await connection.readToEnd()
+            dripping.cancel()
+            return ContinuousClock.now - started
+        }
+    }
+
     @Test("a client that drips its header block is disconnected after the header timeout while other requests are served")
     func slowHeaders() async throws {
         try await withServer(pool: Self.unreachablePool(), configure: { $0.limits.headerTimeout = .seconds(2) }) { base, _ in
-            let connection = try RawHTTPConnection(port: RawHTTPConnection.port(of: base), readTimeout: .seconds(60))
-            let started = ContinuousClock.now
-            await connection.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
-            // The server's close is timed by a blocked read, whatever else the loaded machine is doing.
-            let closed = Task {
-                _ = await connection.readToEnd()
-                return ContinuousClock.now - started
-            }
-            let drip = Task {
-                while !Task.isCancelled {
-                    try await Task.sleep(for: .milliseconds(500))
-                    guard await connection.send("X") else { return }
-                }
-            }
+            let dripping = try await Self.drip(base, head: "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n", every: .milliseconds(500), byte: "X")
             for _ in 0..<5 {
                 #expect(try await HealthTests.sharedClient.execute(HTTPClientRequest(url: base + "/healthz")).status == 200)
             }
-            let after = await closed.value
-            drip.cancel()
+            let after = await dripping.value
             #expect(after >= .seconds(1), "closed before the timeout")
             // Closed by the server, not by our 60 s read timeout. The bound is loose because under
             // ThreadSanitizer on a loaded machine timers fire late; scripts/faults measures the real figure.
@@ -108,36 +113,26 @@ struct RequestLimitsTests {
                 $0.limits.requestTimeout = .seconds(3)
             }
         ) { base, _ in
-            let connection = try RawHTTPConnection(port: RawHTTPConnection.port(of: base), readTimeout: .seconds(60))
-            let started = ContinuousClock.now
             // The unauthenticated webhook path; any route is cut off the same way, before or after it answers.
-            await connection.send("POST /webhooks/zoom HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n")
-            let closed = Task {
-                _ = await connection.readToEnd()
-                return ContinuousClock.now - started
-            }
-            let drip = Task {
-                while !Task.isCancelled {
-                    try await Task.sleep(for: .milliseconds(300))
-                    guard await connection.send("x") else { return }
-                }
-            }
-            let after = await closed.value
-            drip.cancel()
+            let after = try await Self.drip(
+                base, head: "POST /webhooks/zoom HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n", every: .milliseconds(300),
+                byte: "x"
+            ).value
             #expect(after >= .seconds(2), "closed before the deadline")
             #expect(after < .seconds(30), "still open long after the deadline")  // loose: timers fire late under TSan
-            Figures.record("http.slow_body_closed_s", String(format: "%.1f", Double(after.components.seconds) + Double(after.components.attoseconds) / 1e18))
+            Figures.record(
+                "http.slow_body_closed_s", String(format: "%.1f", Double(after.components.seconds) + Double(after.components.attoseconds) / 1e18))
         }
     }
 
     @Test("a request that arrives in time is served, and the next request on the connection gets a deadline of its own")
     func deadlineRestartsPerRequest() async throws {
-        try await withServer(pool: Self.unreachablePool(), configure: { $0.limits.requestTimeout = .seconds(2) }) { base, _ in
+        try await withServer(pool: Self.unreachablePool(), configure: { $0.limits.requestTimeout = .seconds(5) }) { base, _ in
             let connection = try RawHTTPConnection(port: RawHTTPConnection.port(of: base))
-            for _ in 0..<3 {
+            for _ in 0..<4 {
                 await connection.send(Self.get("/healthz"))
                 #expect(await connection.readResponse()?.status == 200)
-                try await Task.sleep(for: .milliseconds(1200))  // more than half the deadline each time
+                try await Task.sleep(for: .milliseconds(1500))  // 6 s in all, past the deadline; 3.5 s of slack for a loaded machine
             }
         }
     }
@@ -153,7 +148,8 @@ struct RequestLimitsTests {
             let idle = ContinuousClock.now - idleSince
             #expect(idle >= .seconds(1), "closed before the timeout")
             #expect(idle < .seconds(30), "kept open past the idle timeout")  // loose: timers fire late under TSan
-            Figures.record("http.keepalive_idle_s", String(format: "%.1f", Double(idle.components.seconds) + Double(idle.components.attoseconds) / 1e18))
+            Figures.record(
+                "http.keepalive_idle_s", String(format: "%.1f", Double(idle.components.seconds) + Double(idle.components.attoseconds) / 1e18))
         }
     }
 
