@@ -12,15 +12,25 @@ public struct StreamDescription: Sendable, Hashable {
     public let kind: StreamKind
     /// Seconds between scheduled syncs unless a connection says otherwise.
     public let defaultInterval: Int
+    /// The shortest interval a connection may set: an endpoint the provider answers only a few times a
+    /// day must not be scheduled more often.
+    public let minimumInterval: Int
 
-    public init(name: String, summary: String, requirements: [ScopeRequirement], table: RecordTable, kind: StreamKind = .snapshot) {
+    /// - Parameters:
+    ///   - defaultInterval: directory data changes during the day (hourly by default); reports are final
+    ///     once the day is over (daily).
+    ///   - minimumInterval: 60 s unless the provider's own limit for the endpoint asks for more.
+    public init(
+        name: String, summary: String, requirements: [ScopeRequirement], table: RecordTable, kind: StreamKind = .snapshot,
+        defaultInterval: Int? = nil, minimumInterval: Int = 60
+    ) {
         self.name = name
         self.summary = summary
         self.requirements = requirements
         self.table = table
         self.kind = kind
-        // Directory data changes during the day; reports are final once the day is over.
-        self.defaultInterval = kind == .snapshot ? 3_600 : 86_400
+        self.minimumInterval = minimumInterval
+        self.defaultInterval = max(minimumInterval, defaultInterval ?? (kind == .snapshot ? 3_600 : 86_400))
     }
 
     /// The scopes to add so that the stream is permitted: the preferred scope of each unmet requirement.

@@ -17,6 +17,15 @@ public struct ConnectorRegistry: Sendable {
     /// Every provider's name, sorted.
     public var providers: [String] { connectors.keys.sorted() }
 
+    /// Streams whose provider allows fewer syncs than one a minute, with their shortest interval in seconds.
+    public var minimumIntervals: [String: Int] {
+        var minimums: [String: Int] = [:]
+        for stream in connectors.values.flatMap(\.streams) where stream.minimumInterval > 60 {
+            minimums[stream.name] = max(minimums[stream.name] ?? 0, stream.minimumInterval)
+        }
+        return minimums
+    }
+
     /// Every rate-limit plan any connector knows, in the connectors' own order, each once.
     public var rateLimitPlans: [String] {
         var seen: Set<String> = []

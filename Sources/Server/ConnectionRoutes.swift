@@ -46,8 +46,10 @@ struct ConnectionRoutes: Sendable {
         static let intervals = 60...2_592_000
 
         /// The checked changes; every refusal names the field and the rule.
-        /// - Parameter plans: the rate-limit plans the connectors know.
-        func validated(plans: [String]) throws -> ConnectionChanges {
+        /// - Parameters:
+        ///   - plans: the rate-limit plans the connectors know.
+        ///   - minimumIntervals: streams that may not be scheduled as often as every minute, with their shortest interval.
+        func validated(plans: [String], minimumIntervals: [String: Int]) throws -> ConnectionChanges {
             if let name, name.count > 200 { throw APIError(.badRequest, code: "invalid_field", message: "name must be at most 200 characters") }
             if let description, description.count > 2000 {
                 throw APIError(.badRequest, code: "invalid_field", message: "description must be at most 2000 characters")
@@ -63,6 +65,13 @@ struct ConnectionRoutes: Sendable {
                         sync_intervals.\(String(stream.prefix(64))) must be null or between \(Self.intervals.lowerBound) and \
                         \(Self.intervals.upperBound) seconds
                         """)
+            }
+            if let (stream, seconds) = syncIntervals.compactMapValues({ $0 }).first(where: { $0.value < minimumIntervals[$0.key] ?? 0 }) {
+                throw APIError(
+                    .badRequest, code: "invalid_field",
+                    message:
+                        "sync_intervals.\(stream) must be null or at least \(minimumIntervals[stream]!) seconds (\(seconds) asks the provider more often than it allows)"
+                )
             }
             return ConnectionChanges(
                 name: name, description: description, enabled: enabled, rateLimitPlan: rate_limit_plan, syncIntervals: syncIntervals)
@@ -108,7 +117,7 @@ struct ConnectionRoutes: Sendable {
         router.patch("/v1/tenants/:tenant/connections/:id") { request, context in
             let (tenant, id) = try await target(request, context)
             let changes = try await JSONBody.decode(Changes.self, from: request, allowed: Changes.fields)
-                .validated(plans: connect.registry.rateLimitPlans)
+                .validated(plans: connect.registry.rateLimitPlans, minimumIntervals: connect.registry.minimumIntervals)
             let updated: Connection?
             do {
                 updated = try await connections.update(tenantID: tenant.id, id: id, changes: changes)

@@ -114,8 +114,9 @@ public struct ZoomConnector: Connector {
     /// Pro: most paying accounts, and the limits Zoom applies to any plan it does not name.
     public var defaultRateLimitPlan: String { "pro" }
     public var accountRoles: [AccountRole] { [ZoomCatalog.ownerRole, ZoomCatalog.adminRole] }
-    /// Zoom reports the seats of the account's base plan as the plan-usage row `plan_base`.
-    public var seatPlans: [String] { ["plan_base"] }
+    /// Zoom reports the seats of the account's base plan as `plan_base` in plan usage, which the connector
+    /// stores as the plan `base` (``ZoomRecords/plans(_:_:)`` drops the `plan_` prefix).
+    public var seatPlans: [String] { ["base"] }
 
     public func rateLimit(bucket: String, plan: String) -> RateLimit { ZoomRateLimits.limit(bucket: bucket, plan: plan) }
 

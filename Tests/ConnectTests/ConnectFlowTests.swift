@@ -274,6 +274,7 @@ struct ConnectFlowTests {
                 (["rate_limit_plan": "enterprise"], "rate_limit_plan must be one of free, pro, business"),
                 (["sync_intervals": ["users": 10]], "sync_intervals.users must be null or between 60 and"),
                 (["sync_intervals": ["users": "hourly"]], "sync_intervals.users has the wrong type"),
+                (["sync_intervals": ["invoices": 3_600]], "sync_intervals.invoices must be null or at least 14400 seconds"),
                 (["name": "renamed", "sync_intervals": ["users": 600, "meetings": 600]], #"the connection has no stream \"meetings\""#),
             ]
             for (body, message) in refusals {

@@ -53,7 +53,7 @@ struct SQLAccessTests {
             try sql.execute(
                 """
                 INSERT INTO billing_plan_usage (tenant_id, connection_id, remote_id, plan, plan_type, seats_bought, seats_used, raw, content_hash)
-                VALUES (\(tenant), \(connection), 'plan_base', 'plan_base', 'monthly', \(full ? 10 : 3), \(full ? 4 : 1), '{}', '\\x00')
+                VALUES (\(tenant), \(connection), 'base', 'base', 'monthly', \(full ? 10 : 3), \(full ? 4 : 1), '{}', '\\x00')
                 """)
         }
     }

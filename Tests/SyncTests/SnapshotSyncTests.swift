@@ -131,3 +131,25 @@ struct SnapshotSyncTests {
         }
     }
 }
+
+/// The SQL views answer on data a real sync stored (issue 16): no seeded value the connector never writes.
+@Suite("Views on synced data", .enabled(if: TestDatabase.isAvailableOrRequired))
+struct SyncedViewTests {
+    @Test("seat_usage matches the plan the connector stores: seats Zoom reports for the base plan against the licensed users synced")
+    func seatUsageOnSyncedData() async throws {
+        try await withSyncHarness(sandbox: { $0.users = 60 }) { h in
+            let run = try await h.sync(["users", "plan_usage"])
+            #expect(run.status == .succeeded, "\(run.lastError ?? "")")
+            let rows = try await h.pool.withTenant(h.tenantID) { sql in
+                try sql.query("SELECT plan_type, seats_bought, licensed_users, seats_unassigned FROM seat_usage").map {
+                    try $0.decode((String, Int, Int, Int).self)
+                }
+            }
+            #expect(rows.count == 1, "one row for the base plan: \(rows)")
+            let licensed = try await h.count("SELECT count(*) FROM users WHERE license_type = 'licensed' AND deleted_at IS NULL")
+            let bought = try await h.count("SELECT seats_bought FROM billing_plan_usage WHERE plan = 'base'")
+            #expect(licensed > 0 && bought > 0)
+            #expect(rows.first.map { [$0.1, $0.2, $0.3] } == [bought, licensed, bought - licensed])
+        }
+    }
+}

@@ -6,6 +6,14 @@ import ZoomSandbox
 /// The catalog must agree with what Zoom (as the sandbox models it) accepts: an app holding either scope
 /// vocabulary syncs every stream, and a token with only the identity scope syncs none.
 @Suite struct ZoomCatalogTests {
+    @Test("invoices are scheduled within Zoom's 6-a-day limit: every 4 hours by default and at the most; other streams keep a minute")
+    func invoicesWithinTheirDailyLimit() throws {
+        let invoices = try #require(ZoomCatalog.stream(named: "invoices"))
+        #expect(invoices.defaultInterval == 14_400 && invoices.minimumInterval == 14_400)
+        #expect(86_400 / invoices.defaultInterval <= 6)
+        #expect(ZoomCatalog.streams.filter { $0.minimumInterval > 60 }.map(\.name) == ["invoices"])
+    }
+
     @Test func stream_names_are_the_contracted_ones_and_unique() {
         let names = ZoomCatalog.streams.map(\.name)
         #expect(
