@@ -54,7 +54,7 @@ public enum ZoomCatalog {
             "report_daily", "Daily usage: new users, meetings, participants and minutes", .dailyUsage, dailyWindow,
             ["report:read:daily:admin", "report:read:daily_usage:admin"] + reportClassic),
         stream(
-            "report_users", "Hosts who held meetings, with their meeting counts, per month", .activeHosts, reportWindow,
+            "report_users", "Hosts per month, active (with their meeting counts) and inactive", .activeHosts, reportWindow,
             ["report:read:list_users:admin"] + reportClassic),
         stream("report_activities", "Sign-in and sign-out activity", .signIns, reportWindow, ["report:read:user_activities:admin"] + reportClassic),
         stream(

@@ -61,11 +61,7 @@ struct ZoomStreams {
             return StreamPage(records: try ZoomRecords.plans(body, ZoomRecords.planInformation), next: nil)
         case "invoices": return try await invoices()
         case "report_daily": return try await dailyUsage(try required(window))
-        case "report_users":
-            let window = try required(window)
-            return try await paged("/report/users", key: "users", bucket: "Heavy", cursor, query: windowQuery(window) + [.init("type", "active")]) {
-                try ZoomRecords.activeHost($0, window: window)
-            }
+        case "report_users": return try await reportUsers(try required(window), cursor)
         case "report_activities":
             return try await paged("/report/activities", key: "activity_logs", bucket: "Heavy", cursor, query: windowQuery(try required(window))) {
                 ZoomRecords.signIn($0)
@@ -116,6 +112,34 @@ struct ZoomStreams {
             cursor.token = nil
         }
         return StreamPage(records: records, next: cursor.phase < Self.userStatuses.count ? cursor.text : nil, progress: progress)
+    }
+
+    /// Hosts of the window's calendar month, the active ones then the inactive ones: one row per host and
+    /// month. The window is widened to its month's first day (windows never span months), so re-reading the
+    /// current month's trailing days updates the month's rows instead of adding overlapping ones (issue 16);
+    /// only the oldest month of a backfill, whose first day Zoom no longer reports on (six months), starts
+    /// where its window does.
+    func reportUsers(_ window: DateWindow, _ cursor: ZoomCursor, now: Date = Date()) async throws -> StreamPage {
+        var cursor = cursor
+        let types = ["active", "inactive"]
+        guard cursor.phase < types.count else { return StreamPage(records: [], next: nil) }
+        let firstOfMonth = String(window.from.prefix(8)) + "01"
+        let oldestReported = Self.dayText(now.addingTimeInterval(-180 * 86_400))
+        let month = DateWindow(from: firstOfMonth >= oldestReported ? firstOfMonth : window.from, to: window.to)
+        let type = types[cursor.phase]
+        let (records, next, total) = try await listing(
+            "/report/users", key: "users", bucket: "Heavy", token: cursor.token, query: windowQuery(month) + [.init("type", type)]
+        ) { try ZoomRecords.activeHost($0, window: month) }
+        let progress = total.map {
+            ListingProgress(listing: "/report/users?type=\(type)&from=\(month.from)", reportedTotal: $0, count: records.count)
+        }
+        if let next {
+            cursor.token = next
+        } else {
+            cursor.phase += 1
+            cursor.token = nil
+        }
+        return StreamPage(records: records, next: cursor.phase < types.count ? cursor.text : nil, progress: progress)
     }
 
     /// A listing Zoom answers in one response.
@@ -283,6 +307,14 @@ struct ZoomStreams {
         case .array(let items)?: return items
         default: throw ZoomRecords.invalid("\(key) that is not a list")
         }
+    }
+
+    /// `yyyy-mm-dd` of `date` in UTC, comparable as text with a window's days.
+    static func dayText(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let parts = calendar.dateComponents([.year, .month, .day], from: date)
+        return String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
     }
 
     func windowQuery(_ window: DateWindow) -> [APIRequest.Query] { [.init("from", window.from), .init("to", window.to)] }

@@ -89,7 +89,12 @@ struct TokenLifecycleTests {
         try await withLoopbackRouter(router) { broken in
             try await withHarness { h in
                 let (tenant, id) = try await Self.connected(h, "acme")
-                try await Self.expireSoon(h)
+                // Due for a refresh (a minute left of an hour), yet still usable however slow the machine is.
+                try await h.owner.withConnection { connection in
+                    _ = try connection.execute(
+                        "UPDATE connection_credentials SET access_token_expires_at = now() + interval '1 minute', refreshed_at = now() - interval '1 hour'"
+                    )
+                }
                 let before = try #require(try await h.connections.credentials(tenantID: tenant, connectionID: id))
                 let zoom = ZoomConnector(configuration: .init(oauthBaseURL: broken, apiBaseURL: h.sandboxBase + "/v2"), http: h.outbound)
                 let misled = TokenProvider(
@@ -98,7 +103,7 @@ struct TokenLifecycleTests {
                         [zoom],
                         platformApps: ["zoom": ClientCredentials(clientID: h.platformApp.clientID, clientSecret: Secret(h.platformApp.clientSecret))]),
                     http: h.outbound, logger: TestDatabase.logger)
-                // The stored token still has a second: it is handed out, and nothing new is stored.
+                // The stored token is still good: it is handed out, and nothing new is stored.
                 _ = try await misled.accessToken(tenantID: tenant, connectionID: id)
                 let after = try #require(try await h.connections.credentials(tenantID: tenant, connectionID: id))
                 #expect(after.accessToken == before.accessToken && after.refreshToken == before.refreshToken, "0 tokens stored")

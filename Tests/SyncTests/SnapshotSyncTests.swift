@@ -153,3 +153,35 @@ struct SyncedViewTests {
         }
     }
 }
+
+/// `report_users` (issue 16): one row per host and calendar month, whatever days a sync re-reads.
+@Suite("Active and inactive hosts per month", .enabled(if: TestDatabase.isAvailableOrRequired))
+struct ReportUsersTests {
+    @Test(
+        "report_users keeps one row per host and month: a second sync re-reading the trailing days adds no row and no overlapping range; inactive hosts are included"
+    )
+    func oneRowPerHostAndMonth() async throws {
+        try await withSyncHarness(sandbox: { $0.users = 60 }) { h in
+            let first = try await h.sync(["report_users"])
+            #expect(first.status == .succeeded, "\(first.lastError ?? "") \(first.stream("report_users")?.error ?? "")")
+            let rows = try await h.count("SELECT count(*) FROM report_active_hosts")
+            #expect(try await h.count("SELECT count(*) FROM report_active_hosts WHERE meetings = 0") > 0, "inactive hosts are listed")
+            #expect(try await h.count("SELECT count(*) FROM report_active_hosts WHERE meetings > 0") > 0)
+            let twice =
+                "SELECT count(*) FROM (SELECT 1 FROM report_active_hosts GROUP BY user_remote_id, date_trunc('month', period_start) HAVING count(*) > 1) d"
+            #expect(try await h.count(twice) == 0, "one row per host and month")
+
+            let second = try await h.sync(["report_users"])
+            #expect(second.status == .succeeded)
+            #expect(second.stream("report_users")?.inserted == 0, "re-reading the trailing days inserts nothing")
+            #expect(try await h.count("SELECT count(*) FROM report_active_hosts") == rows)
+            let overlapping = try await h.count(
+                """
+                SELECT count(*) FROM report_active_hosts a JOIN report_active_hosts b
+                  ON a.tenant_id = b.tenant_id AND a.user_remote_id = b.user_remote_id AND a.remote_id < b.remote_id
+                 AND daterange(a.period_start, a.period_end, '[]') && daterange(b.period_start, b.period_end, '[]')
+                """)
+            #expect(overlapping == 0)
+        }
+    }
+}
