@@ -176,7 +176,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ServerTests",
-            dependencies: ["Server", "Store", "Postgres", "Connectors", "CurlHTTP", "Sensitive", "TestSupport", hummingbird, logging],
+            dependencies: [
+                "Server", "Store", "Postgres", "Connectors", "CurlHTTP", "Sensitive", "TestSupport", hummingbird, logging, nioCore, nioEmbedded,
+                nioHTTPTypes, httpTypes,
+            ],
             swiftSettings: swiftSettings
         ),
     ]
