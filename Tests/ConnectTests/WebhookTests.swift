@@ -46,7 +46,8 @@ struct WebhookTests {
                 last = try await Self.deliver(h, body)
                 took.append(clock.now - began)
             }
-            #expect(took.allSatisfy { $0 < .seconds(3) }, "\(took)")
+            // Zoom allows 3 s; the figure is the normal run's (ThreadSanitizer slows every step severalfold).
+            #expect(took.allSatisfy { $0 < TestScale.bound(.seconds(3)) }, "\(took)")
             let median = took.sorted()[took.count / 2]
             Figures.record(
                 "webhooks.handshake_ms",

@@ -73,7 +73,7 @@ struct RequestLimitsTests {
     /// Sends `head`, then one `byte` every `every` until the server closes the connection; the task's value
     /// is the time from the head to the close, timed by a blocked read whatever else the machine is doing.
     static func drip(_ base: String, head: String, every: Duration, byte: String) async throws -> Task<Duration, Never> {
-        let connection = try RawHTTPConnection(port: RawHTTPConnection.port(of: base), readTimeout: .seconds(60))
+        let connection = try RawHTTPConnection(port: RawHTTPConnection.port(of: base), readTimeout: TestScale.bound(.seconds(60)))
         let started = ContinuousClock.now
         await connection.send(head)
         let dripping = Task {
@@ -100,7 +100,7 @@ struct RequestLimitsTests {
             #expect(after >= .seconds(1), "closed before the timeout")
             // Closed by the server, not by our 60 s read timeout. The bound is loose because under
             // ThreadSanitizer on a loaded machine timers fire late; scripts/faults measures the real figure.
-            #expect(after < .seconds(30))
+            #expect(after < TestScale.bound(.seconds(30)))
         }
     }
 
@@ -119,7 +119,7 @@ struct RequestLimitsTests {
                 byte: "x"
             ).value
             #expect(after >= .seconds(2), "closed before the deadline")
-            #expect(after < .seconds(30), "still open long after the deadline")  // loose: timers fire late under TSan
+            #expect(after < TestScale.bound(.seconds(30)), "still open long after the deadline")  // loose: timers fire late under TSan
             Figures.record(
                 "http.slow_body_closed_s", String(format: "%.1f", Double(after.components.seconds) + Double(after.components.attoseconds) / 1e18))
         }
@@ -135,7 +135,7 @@ struct RequestLimitsTests {
             _ = await connection.readToEnd()
             let idle = ContinuousClock.now - idleSince
             #expect(idle >= .seconds(1), "closed before the timeout")
-            #expect(idle < .seconds(30), "kept open past the idle timeout")  // loose: timers fire late under TSan
+            #expect(idle < TestScale.bound(.seconds(30)), "kept open past the idle timeout")  // loose: timers fire late under TSan
             Figures.record(
                 "http.keepalive_idle_s", String(format: "%.1f", Double(idle.components.seconds) + Double(idle.components.attoseconds) / 1e18))
         }

@@ -5,6 +5,14 @@ import Foundation
 /// as much, the point is interleavings rather than volume, and the load would starve timing-bound tests.
 public enum TestScale {
     public static func cases(_ full: Int) -> Int {
-        ProcessInfo.processInfo.environment["TETHER_TEST_REDUCED"] == "1" ? max(1, full / 10) : full
+        isReduced ? max(1, full / 10) : full
     }
+
+    /// A bound that only tells "answers" from "hangs", stretched threefold under ThreadSanitizer, where every
+    /// step costs several times as much (timing figures belong to the normal run, not that one).
+    public static func bound(_ duration: Duration) -> Duration {
+        isReduced ? duration * 3 : duration
+    }
+
+    static var isReduced: Bool { ProcessInfo.processInfo.environment["TETHER_TEST_REDUCED"] == "1" }
 }
