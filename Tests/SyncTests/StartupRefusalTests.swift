@@ -12,7 +12,7 @@ struct StartupRefusalTests {
     static func refused(_ arguments: [String], _ environment: [String: String]) async throws -> (status: Int32?, stderr: String, stdout: String) {
         let process = try TetherProcess(arguments, environment: environment)
         defer { process.killHard() }
-        let status = await process.exitStatus(within: .seconds(30))
+        let status = await process.exitStatus(within: TestScale.bound(.seconds(30)))
         return (status, process.standardError, process.standardOutput)
     }
 
