@@ -23,6 +23,7 @@ let httpTypes: Target.Dependency = .product(name: "HTTPTypes", package: "swift-h
 let coreMetrics: Target.Dependency = .product(name: "CoreMetrics", package: "swift-metrics")
 let prometheus: Target.Dependency = .product(name: "Prometheus", package: "swift-prometheus")
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+let mustache: Target.Dependency = .product(name: "Mustache", package: "swift-mustache")  // the operator console's templates
 
 let package = Package(
     name: "Tether",
@@ -41,6 +42,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // C system libraries: headers and link flags only.
@@ -100,7 +102,7 @@ let package = Package(
             dependencies: [
                 "Store", "Postgres", "Credentials", "Connectors", "OAuth", "Vault", "Sensitive", "Transport", hummingbird,
                 hummingbirdCore, httpTypes, logging,
-                nioCore, nioPosix, nioHTTP1, nioHTTPTypes, nioConcurrency, prometheus,
+                nioCore, nioPosix, nioHTTP1, nioHTTPTypes, nioConcurrency, prometheus, mustache,
             ],
             resources: [.copy("Resources/openapi-base.json")],
             swiftSettings: swiftSettings

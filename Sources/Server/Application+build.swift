@@ -83,6 +83,14 @@ public func buildApplication(
         ).register(on: router)
         ConnectPages(connect: connect.connect).register(on: router)
         WebhookRoutes(connect: connect.connect, secrets: connect.webhookSecrets).register(on: router)
+        let overview = OperatorOverview(pool: pool)
+        ConsoleRoutes(
+            auth: ConsoleAuthentication(sessions: ConsoleSessions(pool: pool), apiKeys: apiKeys, isSecure: connect.connect.configuration.isSecure),
+            views: ConsoleViews(
+                overview: overview, connections: Connections(pool: pool), runs: SyncRuns(pool: pool), apiKeys: apiKeys,
+                registry: connect.connect.registry),
+            connect: connect.connect, tenants: tenants, connections: Connections(pool: pool), runs: SyncRuns(pool: pool), apiKeys: apiKeys
+        ).register(on: router)
     }
     return Application(
         router: router,

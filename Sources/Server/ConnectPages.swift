@@ -37,8 +37,8 @@ struct ConnectPages: Sendable {
                     """
             ).makeResponse()
         }
-        let formKey = try ConnectFormToken.newKey()
-        let formToken = "<input type=\"hidden\" name=\"\(ConnectFormToken.field)\" value=\"\(ConnectFormToken.value(key: formKey, token: token))\">"
+        let formKey = try FormToken.newKey()
+        let formToken = "<input type=\"hidden\" name=\"\(FormToken.field)\" value=\"\(FormToken.value(key: formKey, token: token))\">"
         let scopes = page.connector.requestedScopes.map { scope in
             "<tr><td><code>\(escape(scope))</code></td><td>\(escape(page.connector.scopeCatalog.describe(scope)?.unlocks ?? ""))</td></tr>"
         }.joined(separator: "\n")
@@ -119,10 +119,10 @@ struct ConnectPages: Sendable {
     // MARK: - Starting the flow
 
     private func start(_ request: Request, token: String) async throws -> Response {
-        let form = try await Self.form(request)
+        let form = try await FormBody.fields(of: request, named: ["client_id", "client_secret", "webhook_secret_token", FormToken.field])
         guard
-            ConnectFormToken.isValid(
-                key: request.cookies[connect.configuration.formCookieName]?.value, field: form[ConnectFormToken.field], token: token)
+            FormToken.isValid(
+                key: request.cookies[connect.configuration.formCookieName]?.value, field: form[FormToken.field], token: token)
         else { return Self.forgedForm.makeResponse() }
         let custom: ClientCredentials?
         let webhookSecret = form["webhook_secret_token"].flatMap { $0.isEmpty ? nil : Secret($0) }
@@ -149,27 +149,6 @@ struct ConnectPages: Sendable {
                     sameSite: .lax))
             return response
         }
-    }
-
-    /// An `application/x-www-form-urlencoded` body of at most 8 KiB; a repeated field is refused.
-    private static func form(_ request: Request) async throws -> [String: String] {
-        let type = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
-        let buffer = try await request.body.collect(upTo: 8192)
-        if buffer.readableBytes == 0 { return [:] }
-        guard type == "application/x-www-form-urlencoded" else {
-            throw APIError(.badRequest, code: "unsupported_media_type", message: "the form must be application/x-www-form-urlencoded")
-        }
-        var fields: [String: String] = [:]
-        for pair in String(buffer: buffer).split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = String(parts[0]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding,
-                let value = String(parts.count == 2 ? parts[1] : "").replacingOccurrences(of: "+", with: " ").removingPercentEncoding
-            else { throw APIError(.badRequest, code: "invalid_request", message: "the form is not valid percent-encoded UTF-8") }
-            guard ["client_id", "client_secret", "webhook_secret_token", ConnectFormToken.field].contains(name) else { continue }
-            guard fields[name] == nil else { throw APIError(.badRequest, code: "invalid_request", message: "\(name) appears more than once") }
-            fields[name] = value
-        }
-        return fields
     }
 
     // MARK: - Callback and result

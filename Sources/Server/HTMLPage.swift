@@ -31,7 +31,15 @@ struct HTMLPage: ResponseGenerator {
             \(body)
             </body></html>
             """
-        var headers = extraHeaders
+        var headers = Self.headers(formTargets: formTargets)
+        for field in extraHeaders { headers[field.name] = field.value }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// The headers of every page Tether renders: HTML, never cached, never framed, no Referer, and a CSP
+    /// that allows inline styles and nothing else (no script, image or font from anywhere).
+    static func headers(formTargets: [String]) -> HTTPFields {
+        var headers: HTTPFields = [:]
         headers[.contentType] = "text/html; charset=utf-8"
         headers[.xContentTypeOptions] = "nosniff"
         headers[.cacheControl] = "no-store"
@@ -40,7 +48,7 @@ struct HTMLPage: ResponseGenerator {
         headers[.contentSecurityPolicy] =
             "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action "
             + (formTargets.isEmpty ? "'none'" : formTargets.joined(separator: " "))
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+        return headers
     }
 }
 

@@ -22,7 +22,7 @@ public struct RateLimit: Sendable, Hashable {
 public struct RateLimits: Sendable {
     /// Per API key on `/v1` (a request without a key counts against its address instead).
     public var perAPIKey: RateLimit?
-    /// Per client address on the browser routes (`/connect/…`, `/oauth/callback/…`).
+    /// Per client address on the browser routes (`/connect/…`, `/oauth/callback/…`, `/console/…`).
     public var perAddress: RateLimit?
 
     public init(perAPIKey: RateLimit?, perAddress: RateLimit?) {
@@ -116,6 +116,9 @@ struct RateLimitMiddleware<Context: RemoteAddressRequestContext>: RouterMiddlewa
     enum Area: Equatable {
         case api
         case browser
+        /// The operator console: per address, and closed for a while to an address that failed to sign in
+        /// (or to authenticate to the API) too often.
+        case console
         case unlimited
     }
 
@@ -124,6 +127,7 @@ struct RateLimitMiddleware<Context: RemoteAddressRequestContext>: RouterMiddlewa
         switch first {
         case "v1": return .api
         case "connect", "oauth": return .browser
+        case "console": return .console
         default: return .unlimited
         }
     }
@@ -150,6 +154,8 @@ struct RateLimitMiddleware<Context: RemoteAddressRequestContext>: RouterMiddlewa
             }
         case .browser:
             wait = perAddress?.take(address)
+        case .console:
+            wait = failures?.isExhausted(address) == true ? .seconds(1) : perAddress?.take(address)
         case .unlimited:
             wait = nil
         }
