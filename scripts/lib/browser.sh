@@ -1,5 +1,6 @@
 # Sourced by scripts/test (after common.sh, with $dir and $port of the test cluster set): the browser end-to-end
-# suite, Tests/Browser/connect_flows.py, against a real `tether serve` and `tether sandbox` (debug build).
+# suite, Tests/Browser/browser_suite.py, against a real `tether serve` (with its workers) and `tether sandbox`
+# (debug build).
 
 # ensure_browser: Debian's chromium and chromium-driver, and Selenium from PyPI in .data/venv. Returns 1
 # when chromium cannot be installed (the caller decides whether that may be skipped).
@@ -42,19 +43,19 @@ SQL
         export TETHER_PUBLIC_URL="http://127.0.0.1:$api_port" TETHER_LISTEN="127.0.0.1:$api_port"
         export TETHER_VAULT_KEYS="$("$tether" vault generate-key --id browser)"
         "$tether" migrate up >/dev/null 2>&1
-        "$tether" sandbox --port "$sandbox_port" > "$work/sandbox.out" 2> "$work/sandbox.log" &
+        "$tether" sandbox --control-api --port "$sandbox_port" > "$work/sandbox.out" 2> "$work/sandbox.log" &
         sandbox_pid=$!
         for _ in $(seq 1 100); do grep -q '^Redirect URIs:' "$work/sandbox.out" 2>/dev/null && break; sleep 0.2; done
         credentials="$(sed -n 's/^  Tether (sandbox platform app): //p' "$work/sandbox.out")"
         [ -n "$credentials" ] || die "the sandbox did not start: $(cat "$work/sandbox.log")"
         export ZOOM_CLIENT_ID="${credentials%% / *}" ZOOM_CLIENT_SECRET="${credentials##* / }"
         export ZOOM_OAUTH_BASE_URL="http://127.0.0.1:$sandbox_port" ZOOM_API_BASE_URL="http://127.0.0.1:$sandbox_port/v2"
-        "$tether" serve --no-workers 2> "$work/serve.log" &
+        "$tether" serve 2> "$work/serve.log" &
         serve_pid=$!
         for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$api_port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
         admin_key="$("$tether" api-keys create --admin | tail -n 1)"
         rm -rf "$ROOT/.data/browser-e2e"
-        "$browser_python" "$ROOT/Tests/Browser/connect_flows.py" --api "http://127.0.0.1:$api_port" --admin-key "$admin_key" \
+        "$browser_python" "$ROOT/Tests/Browser/browser_suite.py" --api "http://127.0.0.1:$api_port" --admin-key "$admin_key" \
             --sandbox "http://127.0.0.1:$sandbox_port" --sandbox-summary "$work/sandbox.out" --screenshots "$ROOT/.data/browser-e2e" \
             --chromedriver "$(command -v chromedriver)" || status=$?
         kill -TERM "$serve_pid" "$sandbox_pid" 2>/dev/null || true

@@ -50,7 +50,7 @@ enum ConsoleTemplates {
         th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid #dde2ea;vertical-align:top}
         th{background:#eef1f6;font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums}
         code{background:#eef1f6;padding:.05rem .3rem;border-radius:.2rem;word-break:break-all}
-        .chip{display:inline-block;padding:.05rem .55rem;border-radius:1rem;font-size:.85rem;font-weight:600;border:1px solid}
+        .chip{display:inline-block;white-space:nowrap;padding:.05rem .55rem;border-radius:1rem;font-size:.85rem;font-weight:600;border:1px solid}
         .good{background:#dcf5e3;color:#0b4d1f;border-color:#8fd3a4}.warning{background:#fff3cd;color:#5c4100;border-color:#e6c65a}
         .bad{background:#fde2e2;color:#8a1116;border-color:#ee9a9d}.neutral{background:#eceef2;color:#3b4352;border-color:#c5cad3}
         .info{background:#e0ecff;color:#0d3c8c;border-color:#9bbcf2}
@@ -188,8 +188,8 @@ enum ConsoleTemplates {
         <table><thead><tr><th scope="col">Category</th><th scope="col">Requests today</th><th scope="col">429s today</th>
         <th scope="col">Pace now</th><th scope="col">Limit</th><th scope="col">Daily quota</th></tr></thead><tbody>
         {{#categories}}<tr><td>{{category}}</td><td class="n">{{requests}}</td><td class="n">{{throttled}}</td><td class="n">{{pace}}</td>
-        <td class="n">{{limit}}</td><td>{{#quota}}<meter min="0" max="{{max}}" value="{{used}}" aria-label="{{name}} quota used">{{used}} of {{max}}</meter>
-        {{used}} of {{max}} <span class="muted">({{name}})</span>{{/quota}}{{^quota}}<span class="muted">none</span>{{/quota}}</td></tr>{{/categories}}
+        <td class="n">{{limit}}</td><td>{{#quota}}<meter min="0" max="{{max}}" value="{{used}}" aria-label="{{name}} quota used">{{usedText}} of {{maxText}}</meter>
+        {{usedText}} of {{maxText}} <span class="muted">({{name}})</span>{{/quota}}{{^quota}}<span class="muted">none</span>{{/quota}}</td></tr>{{/categories}}
         </tbody></table>{{/accounts}}
         """
 

@@ -153,8 +153,10 @@ struct ConsoleViews: Sendable {
                     "limit": limit.map { ConsoleFormat.rate($0.perSecond) } ?? "—",
                 ]
                 if let limit, let daily = limit.daily {
+                    let used = quotas[first.provider]?[first.accountID]?[limit.dailyQuota] ?? 0
                     row["quota"] = [
-                        "name": limit.dailyQuota, "max": daily, "used": quotas[first.provider]?[first.accountID]?[limit.dailyQuota] ?? 0,
+                        "name": limit.dailyQuota, "max": daily, "used": used, "maxText": ConsoleFormat.count(daily),
+                        "usedText": ConsoleFormat.count(used),
                     ]
                 }
                 return row
