@@ -140,6 +140,36 @@ struct OpenAPIConformanceTests {
                 _ = try await call("GET", "/v1/tenants/{tenant}/\(parent)/{id}/members", "/v1/tenants/acme/\(parent)/\(id)/members", key: key)
             }
 
+            // The console, signed out, refused, signed in, each page and form, signed out again.
+            var console = ConsoleTests.Operator(h)
+            checker.check(try await console.get("/console"), "GET", "/console", "signed out")
+            checker.check(try await console.get("/console/tenants"), "GET", "/console/tenants", "signed out")
+            checker.check(try await console.signIn(key), "POST", "/console/sign-in", "a tenant key")
+            checker.check(try await console.signIn("tether_unknown"), "POST", "/console/sign-in", "an unknown key")
+            checker.check(try await console.signIn(admin), "POST", "/console/sign-in")
+            checker.check(try await console.get("/console/sign-in"), "GET", "/console/sign-in", "signed in")
+            for (template, path) in [
+                ("/console/tenants", "/console/tenants"), ("/console/tenants/{tenant}", "/console/tenants/acme"),
+                ("/console/tenants/{tenant}", "/console/tenants/nobody"),
+                ("/console/tenants/{tenant}/connections/{id}", "/console/tenants/acme/connections/\(connectionID)"),
+                ("/console/queue", "/console/queue"), ("/console/rate-limits", "/console/rate-limits"), ("/console/events", "/console/events"),
+            ] {
+                checker.check(try await console.get(path), "GET", template)
+            }
+            let consoleConnection = "/console/tenants/acme/connections/\(connectionID)"
+            checker.check(try await console.post(consoleConnection + "/sync", csrf: nil), "POST", "/console/tenants/{tenant}/connections/{id}/sync")
+            checker.check(
+                try await console.post(consoleConnection + "/sync", csrf: console.csrf), "POST", "/console/tenants/{tenant}/connections/{id}/sync")
+            checker.check(
+                try await console.post(consoleConnection + "/reauth-link", csrf: console.csrf), "POST",
+                "/console/tenants/{tenant}/connections/{id}/reauth-link", "server-to-server")
+            checker.check(
+                try await console.post("/console/tenants/acme/api-keys/\(UUID())/revoke", csrf: console.csrf), "POST",
+                "/console/tenants/{tenant}/api-keys/{id}/revoke")
+            checker.check(try await console.post("/console/sign-out", csrf: nil), "POST", "/console/sign-out", "forged")
+            checker.check(try await console.post("/console/sign-out", csrf: console.csrf), "POST", "/console/sign-out")
+            checker.check(try await console.get("/console"), "GET", "/console", "signed out again")
+
             // Events and the webhook.
             _ = try await call(
                 "PUT", "/v1/tenants/{tenant}/webhook", "/v1/tenants/acme/webhook", key: key, json: ["url": "https://1.2.3.4/t"])
