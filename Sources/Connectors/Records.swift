@@ -68,7 +68,7 @@ extension RecordTable {
     /// Every normalized table, by name.
     public static let all: [RecordTable] = [
         users, roles, roleMembers, groups, groupMembers, subAccounts, planUsage, plans, invoices, dailyUsage, activeHosts, signIns,
-        operationLogs, billingReports, telephone, phoneUsers, callingPlans, callLogs, rooms, roomDevices, roomLocations,
+        operationLogs, billingReports, telephone, phoneUsers, callingPlans, callHistory, rooms, roomDevices, roomLocations,
     ]
 
     /// The states a normalized user is in; each connector maps its provider's onto them.
@@ -163,11 +163,15 @@ extension RecordTable {
         [
             ("name", .text), ("plan_type", .text), ("subscribed", .integer), ("assigned", .integer), ("available", .integer),
         ])
-    public static let callLogs = RecordTable(
-        "phone_call_logs",
+    /// Zoom Phone calls. The table that came before it, `phone_call_logs`, is no longer synced: Zoom
+    /// retired its endpoint (migration 0014).
+    public static let callHistory = RecordTable(
+        "phone_call_history",
         [
-            ("occurred_at", .timestamp), ("direction", .text), ("duration_seconds", .integer), ("result", .text), ("caller_number", .text),
-            ("callee_number", .text), ("user_remote_id", .text), ("charge", .text),
+            ("call_id", .text), ("direction", .text), ("call_type", .text), ("connect_type", .text), ("call_result", .text),
+            ("started_at", .timestamp), ("answered_at", .timestamp), ("ended_at", .timestamp), ("duration_seconds", .integer),
+            ("caller_name", .text), ("caller_number", .text), ("caller_email", .text), ("callee_name", .text), ("callee_number", .text),
+            ("callee_email", .text), ("site_name", .text), ("department", .text), ("recording_status", .text),
         ])
     public static let rooms = RecordTable("rooms", [("name", .text), ("room_code", .text), ("status", .text), ("location_remote_id", .text)])
     public static let roomDevices = RecordTable(

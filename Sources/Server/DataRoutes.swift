@@ -59,7 +59,7 @@ struct DataRoutes: Sendable {
         Listing(path: "reports/telephone", table: .telephone),
         Listing(path: "phone/users", table: .phoneUsers),
         Listing(path: "phone/calling-plans", table: .callingPlans),
-        Listing(path: "phone/call-logs", table: .callLogs),
+        Listing(path: "phone/call-history", table: .callHistory),
         Listing(path: "rooms", table: .rooms),
         Listing(path: "rooms/devices", table: .roomDevices),
         Listing(path: "rooms/locations", table: .roomLocations),

@@ -69,7 +69,7 @@ public enum ZoomCatalog {
             "phone_calling_plans", "Zoom Phone calling plans and their usage", .callingPlans, .snapshot,
             ["phone:read:list_calling_plans:admin", "phone:read:admin"]),
         stream(
-            "phone_call_logs", "Zoom Phone call logs", .callLogs, reportWindow,
+            "phone_call_history", "Zoom Phone call history", .callHistory, reportWindow,
             ["phone:read:list_call_logs:admin", "phone:read:admin", "phone_call_log:read:admin"]),
         stream("rooms", "Zoom Rooms", .rooms, .snapshot, ["zoom_rooms:read:list_rooms:admin", "room:read:admin"]),
         stream("room_devices", "Devices in each Zoom Room", .roomDevices, .snapshot, ["zoom_rooms:read:list_devices:admin", "room:read:admin"]),
@@ -120,7 +120,7 @@ public enum ZoomCatalog {
         granular("report:read:telephone:admin", "telephone usage reports"),
         granular("phone:read:list_users:admin", "Zoom Phone users"),
         granular("phone:read:list_calling_plans:admin", "Zoom Phone calling plans and how many are assigned"),
-        granular("phone:read:list_call_logs:admin", "Zoom Phone call logs"),
+        granular("phone:read:list_call_logs:admin", "Zoom Phone call history"),
         granular("zoom_rooms:read:list_rooms:admin", "Zoom Rooms"),
         granular("zoom_rooms:read:list_devices:admin", "the devices in each Zoom Room"),
         granular("zoom_rooms:read:list_locations:admin", "Zoom Rooms locations"),

@@ -203,12 +203,16 @@ enum ZoomRecords {
             ])
     }
 
-    static func callLog(_ item: JSONValue) throws -> SyncedRecord {
+    /// A call of `/phone/call_history`; a party's number is its direct number, else its extension.
+    static func callHistory(_ item: JSONValue) throws -> SyncedRecord {
         try keyed(
-            item, by: "id", "call log",
+            item, by: "call_history_uuid", "call history record",
             [
-                timestamp(item["date_time"]), text(item["direction"]), integer(item["duration"]), text(item["result"]),
-                text(item["caller_number"]), text(item["callee_number"]), text(item["user_id"] ?? item["owner"]?["id"]), text(item["charge"]),
+                text(item["call_id"]), text(item["direction"]), text(item["call_type"]), text(item["connect_type"]), text(item["call_result"]),
+                timestamp(item["start_time"]), timestamp(item["answer_time"]), timestamp(item["end_time"]), integer(item["duration"]),
+                text(item["caller_name"]), firstText(item["caller_did_number"], item["caller_ext_number"]), text(item["caller_email"]),
+                text(item["callee_name"]), firstText(item["callee_did_number"], item["callee_ext_number"]), text(item["callee_email"]),
+                text(item["site_name"]), text(item["department"]), text(item["recording_status"]),
             ])
     }
 
@@ -232,6 +236,13 @@ enum ZoomRecords {
     // MARK: - Field conversions
 
     static func text(_ value: JSONValue?) -> RecordValue { value?.nonEmptyString.map(RecordValue.text) ?? .null }
+    /// The first of `values` that is a non-empty string (or a number, as its digits).
+    static func firstText(_ values: JSONValue?...) -> RecordValue {
+        for value in values {
+            if let text = value?.nonEmptyString ?? value?.integer.map(String.init) { return .text(text) }
+        }
+        return .null
+    }
     static func integer(_ value: JSONValue?) -> RecordValue { value?.integer.map(RecordValue.integer) ?? .null }
     static func decimal(_ value: JSONValue?) -> RecordValue { value?.decimalText.map(RecordValue.decimal) ?? .null }
 

@@ -79,10 +79,10 @@ struct ZoomStreams {
             return try await paged("/phone/users", key: "users", bucket: "Phone Medium", cursor, pageSize: 100, map: ZoomRecords.phoneUser)
         case "phone_calling_plans":
             return try await whole("/phone/calling_plans", key: "calling_plans", bucket: "Phone Medium", map: ZoomRecords.callingPlan)
-        case "phone_call_logs":
+        case "phone_call_history":
             return try await paged(
-                "/phone/call_logs", key: "call_logs", bucket: "Phone Heavy", cursor, query: windowQuery(try required(window)),
-                map: ZoomRecords.callLog)
+                "/phone/call_history", key: "call_history", bucket: "Phone Heavy", cursor, query: windowQuery(try required(window)),
+                map: ZoomRecords.callHistory)
         case "rooms": return try await paged("/rooms", key: "rooms", bucket: "Medium", cursor, map: ZoomRecords.room)
         case "room_devices":
             return try await children(cursor, parents: { try await allIDs(of: "/rooms", key: "rooms", bucket: "Medium") }) { room, _ in

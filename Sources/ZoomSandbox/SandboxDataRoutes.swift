@@ -76,9 +76,10 @@ struct SandboxDataRoutes: Sendable {
                 callingPlans($0)
             }
         }
-        router.get("/v2/phone/call_logs") { request, _ in
+        // `/phone/call_logs` is gone, as at Zoom since 2025-11-30: its replacement is the call history.
+        router.get("/v2/phone/call_history") { request, _ in
             try await endpoint(.heavy, ["phone:read:list_call_logs:admin", "phone:read:admin", "phone_call_log:read:admin"], plans: paid)
-                .respond(request) { callLogs(request, $0) }
+                .respond(request) { callHistory(request, $0) }
         }
         router.get("/v2/rooms") { request, _ in
             try await endpoint(.medium, ["zoom_rooms:read:list_rooms:admin", "room:read:admin"]).respond(request) { rooms(request, $0) }
@@ -425,24 +426,40 @@ struct SandboxDataRoutes: Sendable {
             ])
     }
 
-    func callLogs(_ request: Request, _ caller: SandboxEndpoint.Caller) -> SandboxReply {
+    /// Calls of phone users, a few a day per four users, in `/phone/call_history`'s item shape: the user's
+    /// party by extension and e-mail, the outside party by its number only.
+    func callHistory(_ request: Request, _ caller: SandboxEndpoint.Caller) -> SandboxReply {
         let account = caller.account
-        return windowed(request, caller, kind: "call-logs", key: "call_logs", perDay: eventsPerDay(account, divisor: 4), defaultDays: 1) {
+        return windowed(request, caller, kind: "call-history", key: "call_history", perDay: eventsPerDay(account, divisor: 4), defaultDays: 1) {
             day, slot in
             var random = random(9, account, day, slot)
             guard let owner = sandbox.user(account, index: random.below(sandbox.userCount(account))), hasPhone(owner) else { return nil }
             let outbound = random.chance(50)
-            let duration = random.chance(15) ? 0 : 10 + random.below(1_800)
-            return [
-                "id": random.identifier(), "call_id": String(7_000_000_000_000_000_000 + random.below(999_999_999)),
-                "caller_number": outbound ? "1\(1_000 + owner.index)" : "+1415555\(String(format: "%04d", random.below(10_000)))",
-                "callee_number": outbound ? "+1212555\(String(format: "%04d", random.below(10_000)))" : "1\(1_000 + owner.index)",
-                "date_time": timestamp(day: day, seconds: 8 * 3_600 + slot * 60 + random.below(60)),
-                "direction": outbound ? "outbound" : "inbound", "duration": duration, "result": duration == 0 ? "No Answer" : "Call connected",
-                "charge": duration > 0 && outbound ? "$0.02" : "$0.00", "rate": "$0.01", "path": "pstn",
-                "owner": ["id": owner.id, "name": "\(owner.firstName) \(owner.lastName)", "type": "user", "extension_number": 1_000 + owner.index],
-                "user_id": owner.id,
+            let answered = !random.chance(15)
+            let start = 8 * 3_600 + slot * 60 + random.below(60)
+            let duration = answered ? 10 + random.below(1_800) : 0
+            let user: [String: Any] = [
+                "ext_id": owner.id, "ext_number": String(1_000 + owner.index), "name": "\(owner.firstName) \(owner.lastName)", "email": owner.email,
+                "ext_type": "user", "number_type": "internal", "device_type": random.pick(["Windows", "Mac", "iOS", "Android", "Desk phone"]),
             ]
+            let outside: [String: Any] = [
+                "did_number": outbound
+                    ? "+1212555\(String(format: "%04d", random.below(10_000)))" : "+1415555\(String(format: "%04d", random.below(10_000)))",
+                "number_type": "pstn", "country_iso_code": "US",
+            ]
+            var item: [String: Any] = [
+                "call_history_uuid": random.identifier(), "call_id": String(7_000_000_000_000_000_000 + random.below(999_999_999)),
+                "direction": outbound ? "outbound" : "inbound", "international": false, "start_time": timestamp(day: day, seconds: start),
+                "end_time": timestamp(day: day, seconds: start + duration + (answered ? 3 : 25)), "duration": duration,
+                "connect_type": "external", "call_type": "general",
+                "call_result": answered ? "answered" : random.pick(["no_answer", "busy", "voicemail"]),
+                "department": random.pick(["Sales", "Support", "Finance"]), "site_id": "site_\(account.index)", "site_name": "Main Office",
+                "recording_status": random.chance(20) ? "recorded" : "non_recorded", "spam": "no",
+            ]
+            if answered { item["answer_time"] = timestamp(day: day, seconds: start + 3) }
+            for (key, value) in user { item[(outbound ? "caller_" : "callee_") + key] = value }
+            for (key, value) in outside { item[(outbound ? "callee_" : "caller_") + key] = value }
+            return item
         }
     }
 

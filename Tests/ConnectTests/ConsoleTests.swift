@@ -10,7 +10,8 @@ import ZoomSandbox
 
 /// The operator console over real HTTP (DESIGN §6.3): sign-in with an admin key only, a Strict HttpOnly
 /// session of 12 hours at most, CSRF on every POST, and the three buttons doing what they say.
-@Suite("Operator console", .enabled(if: TestDatabase.isAvailableOrRequired))
+// Serialized: each test runs a server, a sandbox and a worker; seven at once add nothing but load.
+@Suite("Operator console", .serialized, .enabled(if: TestDatabase.isAvailableOrRequired))
 struct ConsoleTests {
     /// A browser signed in (or trying to) to the console.
     struct Operator {

@@ -122,7 +122,7 @@ struct DataAPITests {
             for path in [
                 "groups", "roles", "sub-accounts", "billing/plan-usage", "billing/plans", "billing/invoices", "reports/daily-usage",
                 "reports/active-hosts", "reports/sign-ins", "reports/operation-logs", "reports/billing", "reports/telephone",
-                "phone/users", "phone/calling-plans", "phone/call-logs", "rooms", "rooms/devices", "rooms/locations",
+                "phone/users", "phone/calling-plans", "phone/call-history", "rooms", "rooms/devices", "rooms/locations",
             ] {
                 let (rows, next) = try await page(h, "/v1/tenants/acme/\(path)", key: key)
                 #expect(rows.isEmpty && next == nil, "\(path)")

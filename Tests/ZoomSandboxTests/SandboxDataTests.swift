@@ -26,7 +26,7 @@ struct SandboxDataTests {
             let paged: [(String, String)] = [
                 ("/v2/accounts", "accounts"), ("/v2/report/users?\(window)", "users"), ("/v2/report/activities?\(window)", "activity_logs"),
                 ("/v2/report/operationlogs?\(window)", "operation_logs"), ("/v2/report/telephone?\(window)", "telephony_usage"),
-                ("/v2/phone/users", "users"), ("/v2/phone/call_logs?\(window)", "call_logs"), ("/v2/rooms", "rooms"),
+                ("/v2/phone/users", "users"), ("/v2/phone/call_history?\(window)", "call_history"), ("/v2/rooms", "rooms"),
                 ("/v2/rooms/locations", "locations"),
             ]
             for (path, key) in paged {
@@ -96,7 +96,7 @@ struct SandboxDataTests {
             }
             #expect(try await zoom.get("/v2/report/users?from=\(day(-30))&to=\(day(0))", token: token).status == 200)
             #expect(try await zoom.get("/v2/report/daily?year=2020&month=1", token: token).status == 400)
-            #expect(try await zoom.get("/v2/phone/call_logs", token: token).status == 200)
+            #expect(try await zoom.get("/v2/phone/call_history", token: token).status == 200)
         }
     }
 
