@@ -175,6 +175,30 @@ public struct Connections: Sendable {
         }
     }
 
+    /// The connections of `tenantID` to `provider` (not revoked) whose streams are not exactly `catalogue`,
+    /// with the scopes they were granted: the connector gained or dropped a stream since they were
+    /// authorized. One statement, cheap when nothing changed.
+    public func streamCatalogueDrift(tenantID: UUID, provider: String, catalogue: [String]) async throws -> [(id: UUID, grantedScopes: [String])] {
+        try await pool.withTenant(tenantID) { connection in
+            try connection.query(
+                """
+                SELECT c.id, c.granted_scopes FROM connections c
+                WHERE c.tenant_id = \(tenantID) AND c.provider = \(provider) AND c.status <> 'revoked'
+                  AND (SELECT coalesce(array_agg(s.name ORDER BY s.name), '{}') FROM connection_streams s
+                       WHERE s.tenant_id = c.tenant_id AND s.connection_id = c.id) IS DISTINCT FROM \(catalogue.sorted())::text[]
+                """
+            ).map { try $0.decode((UUID, [String]).self) }
+        }
+    }
+
+    /// Brings a connection's streams to `streams`: a new stream is added with its permission (and is due at
+    /// once), a stream the connector no longer has is removed, and the others keep their state and history.
+    public func adoptStreams(tenantID: UUID, connectionID: UUID, _ streams: [StreamState]) async throws {
+        try await pool.withTenant(tenantID) { connection in
+            try Self.writeStreams(connection, tenantID: tenantID, connectionID: connectionID, streams)
+        }
+    }
+
     /// Every connection of a tenant, oldest first.
     public func list(tenantID: UUID) async throws -> [Connection] {
         try await pool.withTenant(tenantID) { connection in
