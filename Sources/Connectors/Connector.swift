@@ -151,6 +151,24 @@ public protocol Connector: Sendable {
 
     /// Explains an unsuccessful API answer.
     func failure(status: Int, body: [UInt8]) -> ConnectorError
+
+    // MARK: Acting
+
+    /// Every action the connector can carry out on a connected account (DESIGN §6.1).
+    var actions: [ActionDescription] { get }
+
+    /// Works out what `action` will send for `input`: finds its targets (reading through `api`), refuses
+    /// protected ones, and returns the requests. Sends nothing that changes the account.
+    /// - Throws: ``ActionRefusal`` (nothing will be sent) or ``ConnectorError``.
+    func planAction(_ action: ActionDescription, input: ActionInput, api: any ProviderAPI) async throws -> ActionPlan
+
+    /// Whether `plan`'s effect is already in place at the provider, read through `api`: a worker taking over
+    /// an action whose request may have been sent re-sends it only when it is not.
+    func isActionEffective(_ action: ActionDescription, plan: ActionPlan, api: any ProviderAPI) async throws -> Bool
+
+    /// After `plan`'s requests succeeded: the result to record, and the synced records the action changed,
+    /// re-read through `api`.
+    func actionOutcome(_ action: ActionDescription, plan: ActionPlan, api: any ProviderAPI) async throws -> ActionOutcome
 }
 
 /// A call to a provider's API failed. The reason is safe to log and show.
@@ -196,4 +214,6 @@ public struct ConnectorError: Error, Sendable, Hashable, CustomStringConvertible
 extension Connector {
     /// The stream with `name`.
     public func stream(named name: String) -> StreamDescription? { streams.first { $0.name == name } }
+    /// The action with `name`.
+    public func action(named name: String) -> ActionDescription? { actions.first { $0.name == name } }
 }

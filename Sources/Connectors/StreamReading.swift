@@ -45,12 +45,16 @@ public struct StreamPage: Sendable {
 /// A GET the connector wants made against its provider's REST API. The sync engine adds the bearer token,
 /// waits for the account's rate limit, and retries what is worth retrying.
 public struct APIRequest: Sendable, Hashable {
+    /// `GET` for reads; an action's writes use `POST`, `PUT`, `PATCH` or `DELETE`.
+    public let method: String
     /// The path below the API base (`/users`), already percent-encoded.
     public let path: String
     /// Query parameters, unencoded.
     public let query: [Query]
     /// The rate-limit bucket the call counts against (the provider's category, e.g. `Medium`).
     public let bucket: String
+    /// A JSON body (writes only).
+    public let body: JSONValue?
 
     public struct Query: Sendable, Hashable {
         public let name: String
@@ -61,10 +65,20 @@ public struct APIRequest: Sendable, Hashable {
         }
     }
 
-    public init(path: String, query: [Query] = [], bucket: String) {
+    public init(_ method: String = "GET", path: String, query: [Query] = [], bucket: String, body: JSONValue? = nil) {
+        self.method = method
         self.path = path
         self.query = query
         self.bucket = bucket
+        self.body = body
+    }
+
+    /// What a dry run shows of the request.
+    public var summary: JSONValue {
+        var shown: [String: JSONValue] = ["method": .string(method), "path": .string(path)]
+        if !query.isEmpty { shown["query"] = .object(Dictionary(query.map { ($0.name, JSONValue.string($0.value)) }) { first, _ in first }) }
+        if let body { shown["body"] = body }
+        return .object(shown)
     }
 }
 
@@ -73,7 +87,12 @@ public struct APIRequest: Sendable, Hashable {
 public protocol ProviderAPI: Sendable {
     /// Performs `request` and returns the body of a successful (2xx) answer.
     /// - Throws: ``ConnectorError`` for answers that stayed unsuccessful after the retries worth making.
-    func get(_ request: APIRequest) async throws -> [UInt8]
+    func send(_ request: APIRequest) async throws -> [UInt8]
+}
+
+extension ProviderAPI {
+    /// Performs a read; the same as ``send(_:)``, named for what streams do.
+    public func get(_ request: APIRequest) async throws -> [UInt8] { try await send(request) }
 }
 
 /// How fast one rate-limit bucket of a provider account may be called.

@@ -81,6 +81,9 @@ public func buildApplication(
             auth: auth, events: Events(pool: pool), vault: connect.connect.vault,
             allowsPrivateAddresses: connect.webhooksMayReachPrivateAddresses
         ).register(on: router)
+        ActionRoutes(
+            auth: auth, registry: connect.connect.registry, connections: Connections(pool: pool), ledger: ActionLedger(pool: pool), apiKeys: apiKeys
+        ).register(on: router)
         ConnectPages(connect: connect.connect).register(on: router)
         WebhookRoutes(connect: connect.connect, secrets: connect.webhookSecrets).register(on: router)
         let overview = OperatorOverview(pool: pool)

@@ -101,6 +101,18 @@ public struct APIKeys: Sendable {
     /// write nothing and cost no extra round trip.
     static let staleUse = "(last_used_at IS NULL OR last_used_at < now() - interval '1 minute')"
 
+    /// The name of the key behind `principal`, for records of who asked for something.
+    public func name(of principal: APIPrincipal) async throws -> String {
+        switch principal {
+        case .admin(let keyID):
+            return try await pool.query("SELECT name FROM admin_api_keys WHERE id = \(keyID)").first?.decode(String.self, at: 0) ?? "admin key"
+        case .tenant(let tenantID, let keyID):
+            return try await pool.withTenant(tenantID) { connection in
+                try connection.query("SELECT name FROM api_keys WHERE tenant_id = \(tenantID) AND id = \(keyID)").first?.decode(String.self, at: 0)
+            } ?? "API key"
+        }
+    }
+
     /// A tenant's keys (or the admin keys, for `nil`), newest first.
     public func list(tenantID: UUID?) async throws -> [APIKeyInfo] {
         try await pool.withTransaction { connection in

@@ -16,7 +16,7 @@ public struct Events: Sendable {
     public init(pool: PGPool) { self.pool = pool }
 
     /// The event types there are.
-    public static let types: Set<String> = ["connection.status_changed", "sync_run.finished"]
+    public static let types: Set<String> = ["connection.status_changed", "sync_run.finished", "action.finished"]
 
     /// An event as JSON, rendered by PostgreSQL from the `events` row called `row`; the webhook body is
     /// exactly this text.

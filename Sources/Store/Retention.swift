@@ -3,7 +3,7 @@ public import Postgres
 
 /// Deletes what Tether no longer needs (issue 18, finding 11): OAuth flows abandoned at the provider, whose
 /// sealed PKCE verifier and custom-app secret would otherwise stay forever, and, past the retention period,
-/// connect links, finished sync runs and events no longer due for delivery. Per tenant, so row-level
+/// connect links, finished sync runs and actions, and events no longer due for delivery. Per tenant, so row-level
 /// security applies as everywhere; safe to run from any number of processes at once.
 public struct Retention: Sendable {
     /// What one sweep of a tenant deleted.
@@ -12,6 +12,7 @@ public struct Retention: Sendable {
         public var connectSessions = 0
         public var syncRuns = 0
         public var events = 0
+        public var actions = 0
 
         public init() {}
     }
@@ -38,6 +39,7 @@ public struct Retention: Sendable {
                 """)
             swept.events = try connection.execute(
                 "DELETE FROM events WHERE tenant_id = \(tenantID) AND created_at < \(cutoff) AND delivery_status <> \(DeliveryStatus.pending)")
+            swept.actions = try connection.execute("DELETE FROM actions WHERE tenant_id = \(tenantID) AND finished_at < \(cutoff)")
             return swept
         }
     }

@@ -1,3 +1,4 @@
+public import Connectors
 public import Foundation
 public import Postgres
 import Vault
@@ -122,5 +123,41 @@ public enum SyncedRecords {
     static func withoutNUL(_ bind: PGBind) -> PGBind {
         guard case .text(let text)? = bind.value, text.utf8.contains(0) else { return bind }
         return PGBind(oid: bind.oid, value: .text(text.replacingOccurrences(of: "\u{0}", with: "")))
+    }
+}
+
+extension SyncedRecords {
+    /// An action's effect on the synced tables, inside the transaction that finishes it: `upserts` are the
+    /// records re-read from the provider, stored exactly as a sync stores them (so the next sync finds
+    /// nothing to change); `deletions` are marked deleted at once.
+    public static func writeThrough(
+        _ connection: PGConnection, tenantID: UUID, connectionID: UUID, upserts: [(table: RecordTable, record: SyncedRecord)],
+        deletions: [(table: RecordTable, remoteID: String)]
+    ) throws {
+        for table in Set(upserts.map(\.table.name)).sorted() {
+            let records = upserts.filter { $0.table.name == table }
+            _ = try writePage(
+                connection, tenantID: tenantID, connectionID: connectionID, table: table, columns: records[0].table.columns.map(\.name),
+                rows: records.map { RecordRow($0.record) }, seen: nil)
+        }
+        guard !deletions.isEmpty else { return }
+        try connection.orderChanges(of: tenantID)
+        for deletion in deletions {
+            try connection.execute(
+                PGQuery(
+                    unsafeSQL: """
+                        UPDATE \(PGQuery.quoteIdentifier(deletion.table.name)) SET deleted_at = statement_timestamp(), updated_at = statement_timestamp()
+                        WHERE tenant_id = $1 AND connection_id = $2 AND remote_id = $3 AND deleted_at IS NULL
+                        """, binding: [tenantID, connectionID, deletion.remoteID]))
+        }
+    }
+
+    /// The provider's id of the synced record `id` of `table` for a connection, or nil when there is none.
+    public static func remoteID(_ connection: PGConnection, tenantID: UUID, connectionID: UUID, table: RecordTable, id: UUID) throws -> String? {
+        try connection.query(
+            PGQuery(
+                unsafeSQL: "SELECT remote_id FROM \(PGQuery.quoteIdentifier(table.name)) WHERE tenant_id = $1 AND connection_id = $2 AND id = $3",
+                binding: [tenantID, connectionID, id])
+        ).first?.decode(String.self, at: 0)
     }
 }

@@ -80,7 +80,7 @@ final class ProviderClient: ProviderAPI {
         }
     }
 
-    func get(_ request: APIRequest) async throws -> [UInt8] {
+    func send(_ request: APIRequest) async throws -> [UInt8] {
         let limit = connector.rateLimit(bucket: request.bucket, plan: plan)
         let key = ProviderRateBudget.Key(provider: connector.provider, accountID: accountID, category: request.bucket)
         var refreshed = false
@@ -100,10 +100,11 @@ final class ProviderClient: ProviderAPI {
             let token = try await tokens.accessToken(tenantID: tenantID, connectionID: connectionID)
             let response: HTTPClientResponse
             do {
+                var headers = [HTTPHeader("Authorization", "Bearer \(token.unsafeValue)"), HTTPHeader("Accept", "application/json")]
+                if request.body != nil { headers.append(HTTPHeader("Content-Type", "application/json")) }
                 response = try await http.execute(
                     HTTPClientRequest(
-                        url: url(request),
-                        headers: [HTTPHeader("Authorization", "Bearer \(token.unsafeValue)"), HTTPHeader("Accept", "application/json")],
+                        method: request.method, url: url(request), headers: headers, body: request.body.map { Array($0.canonicalText.utf8) },
                         timeout: timeout, maximumResponseBytes: 64 << 20))
             } catch let error as HTTPTransportError where ![.invalidURL, .insecureURL, .clientClosed].contains(error.code) {
                 transientFailures += 1

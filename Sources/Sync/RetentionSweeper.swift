@@ -43,6 +43,7 @@ public struct RetentionSweeper: Service {
                             metadata: [
                                 "tenant_id": "\(tenantID)", "abandoned_flows": "\(swept.abandonedFlows)",
                                 "connect_sessions": "\(swept.connectSessions)", "sync_runs": "\(swept.syncRuns)", "events": "\(swept.events)",
+                                "actions": "\(swept.actions)",
                             ])
                     }
                 } catch {

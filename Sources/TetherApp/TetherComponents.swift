@@ -80,7 +80,7 @@ public struct TetherComponents: Sendable {
     public func backgroundServices(_ sync: SyncConfiguration) -> [any Service] {
         let dependencies = syncDependencies(sync)
         return [
-            SyncScheduler(dependencies: dependencies), SyncWorker(dependencies: dependencies),
+            SyncScheduler(dependencies: dependencies), SyncWorker(dependencies: dependencies), ActionWorker(dependencies: dependencies),
             EventDeliverer(pool: pool, vault: vault, http: deliveryHTTP, configuration: configuration.eventDelivery, logger: logger),
             RetentionSweeper(pool: pool, retention: configuration.retention, logger: logger),
         ]

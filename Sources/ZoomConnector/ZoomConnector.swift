@@ -126,6 +126,20 @@ public struct ZoomConnector: Connector {
 
     public func failure(status: Int, body: [UInt8]) -> ConnectorError { ZoomResponse.failure(status: status, body: body) }
 
+    public var actions: [ActionDescription] { ZoomActions.catalogue }
+
+    public func planAction(_ action: ActionDescription, input: ActionInput, api: any ProviderAPI) async throws -> ActionPlan {
+        try await ZoomActions.plan(action, input: input, api: api)
+    }
+
+    public func isActionEffective(_ action: ActionDescription, plan: ActionPlan, api: any ProviderAPI) async throws -> Bool {
+        try await ZoomActions.isEffective(action, plan: plan, api: api)
+    }
+
+    public func actionOutcome(_ action: ActionDescription, plan: ActionPlan, api: any ProviderAPI) async throws -> ActionOutcome {
+        try await ZoomActions.outcome(action, plan: plan, api: api)
+    }
+
     public func verifyWebhook(_ delivery: WebhookDelivery, secret: Secret, now: Date) throws -> VerifiedWebhook {
         try ZoomWebhook.verify(delivery, secret: secret, now: now)
     }

@@ -324,7 +324,7 @@ struct ZoomStreams {
         return window
     }
 
-    func escaped(_ id: String) -> String { id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? id }
+    func escaped(_ id: String) -> String { pathSegment(id) }
 }
 
 /// `yyyy-mm-dd` in UTC.

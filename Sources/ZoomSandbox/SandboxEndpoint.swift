@@ -40,8 +40,10 @@ struct SandboxEndpoint: Sendable {
 
     /// The reply as a response, broken the way `fault` says when the reply is a success.
     static func render(_ reply: SandboxReply, headers: HTTPFields, fault: SandboxFault) -> Response {
-        let data = SandboxHTTP.jsonData(reply.body)
         var fields = headers
+        // A write Zoom answers 204 has no body at all.
+        if reply.status == .noContent { return Response(status: .noContent, headers: fields) }
+        let data = SandboxHTTP.jsonData(reply.body)
         fields[.contentType] = "application/json;charset=UTF-8"
         guard reply.status == .ok else { return Response(status: reply.status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data))) }
         switch fault {

@@ -76,6 +76,13 @@ public struct SandboxWorld: Sendable {
         "report:read:list_meeting_participants:admin",
         "phone:read:list_users:admin", "phone:read:list_calling_plans:admin", "phone:read:list_call_logs:admin",
         "zoom_rooms:read:list_rooms:admin", "zoom_rooms:read:list_devices:admin", "zoom_rooms:read:list_locations:admin",
+    ] + actionScopes
+
+    /// The granular scopes of the writes Tether's actions make (`zoom-api-actions.md` Part A) and the reads
+    /// that plan them: the granular apps carry them; the classic app does not (for missing-scope paths).
+    public static let actionScopes = [
+        "user:update:status:admin", "user:update:user:admin", "group:read:group:admin", "group:write:member:admin",
+        "group:delete:member:admin",
     ]
 
     /// Classic scopes, as apps created before granular scopes carry them.

@@ -137,6 +137,7 @@ public final class ZoomSandbox: Sendable {
         let router = Router(context: BasicRequestContext.self)
         SandboxOAuthRoutes(sandbox: self).register(on: router)
         SandboxRESTRoutes(sandbox: self).register(on: router)
+        SandboxWriteRoutes(sandbox: self).register(on: router)
         SandboxDataRoutes(sandbox: self).register(on: router)
         if configuration.controlAPI { SandboxControlRoutes(sandbox: self).register(on: router) }
         return router

@@ -35,7 +35,16 @@ struct RetentionTests {
                 _ = try sql.execute("UPDATE sync_runs SET status = 'succeeded', finished_at = now() - interval '100 days' WHERE id = \(oldRun)")
             }
             _ = try await runs.enqueue(tenantID: tenantID, connectionID: connection, streams: ["users"], trigger: .manual)
+            // Two actions: one that ended long ago, one still queued.
+            let ledger = ActionLedger(pool: h.app)
+            for key in ["old", "queued"] {
+                _ = try await ledger.create(
+                    tenantID: tenantID, connectionID: connection, action: "user.activate", input: "{}", dryRun: false, idempotencyKey: key,
+                    requestHash: Data(key.utf8), requestedBy: "test")
+            }
             try await h.owner.withConnection { sql in
+                _ = try sql.execute(
+                    "UPDATE actions SET status = 'succeeded', finished_at = now() - interval '100 days' WHERE idempotency_key = 'old'")
                 _ = try sql.execute("UPDATE oauth_flows SET expires_at = now() - interval '2 hours'")
                 _ = try sql.execute("UPDATE events SET created_at = now() - interval '100 days'")
                 _ = try sql.execute(
@@ -57,6 +66,8 @@ struct RetentionTests {
             #expect(try await count(h, "SELECT count(*)::bigint FROM connect_sessions") == before.sessions - swept.connectSessions)
             #expect(swept.connectSessions == 1, "the link that expired 100 days ago, not the fresh one")
             #expect(try await count(h, "SELECT count(*)::bigint FROM sync_runs") == 1, "the queued run stays")
+            #expect(swept.actions == 1)
+            #expect(try await count(h, "SELECT count(*)::bigint FROM actions") == 1, "the queued action stays")
             #expect(try await count(h, "SELECT count(*)::bigint FROM connections") == 1)
 
             let again = try await Retention(pool: h.app).sweep(tenantID: tenantID, olderThan: Date().addingTimeInterval(-90 * 86_400))

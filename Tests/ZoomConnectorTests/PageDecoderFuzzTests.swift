@@ -42,7 +42,7 @@ struct PageDecoderFuzzTests {
     /// Zoom's side of the exchange, answering every request with the page under test.
     struct Answer: ProviderAPI {
         let body: [UInt8]
-        func get(_ request: APIRequest) async throws -> [UInt8] { body }
+        func send(_ request: APIRequest) async throws -> [UInt8] { body }
     }
 
     @Test("100,000 pages in 4 seeded shards: no crash, accepted pages give complete records, the rest are refused cleanly", arguments: 0..<4)

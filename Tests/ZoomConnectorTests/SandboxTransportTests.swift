@@ -47,7 +47,7 @@ struct SandboxTransportTests {
         let token: Secret
         let http: any HTTPTransport
 
-        func get(_ request: APIRequest) async throws -> [UInt8] {
+        func send(_ request: APIRequest) async throws -> [UInt8] {
             var components = URLComponents()
             components.queryItems = request.query.map { URLQueryItem(name: $0.name, value: $0.value) }
             let query = components.percentEncodedQuery.map { "?" + $0 } ?? ""

@@ -1,0 +1,261 @@
+/// One field of an action's input.
+public struct ActionField: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
+        case text(maxLength: Int)
+        case email
+        case integer(ClosedRange<Int>)
+        case boolean
+        case choice([String])
+        /// A user, group or role of `table`: Tether's id of a synced record, or the provider's id (a user
+        /// also by email). The engine turns Tether's ids into the provider's before planning.
+        case reference(RecordTable)
+    }
+
+    public let name: String
+    public let kind: Kind
+    public let isRequired: Bool
+    /// What the field means, for the catalogue.
+    public let summary: String
+
+    public init(_ name: String, _ kind: Kind, required: Bool = false, _ summary: String) {
+        self.name = name
+        self.kind = kind
+        self.isRequired = required
+        self.summary = summary
+    }
+
+    /// The field every action that can touch an account's admins carries: without it, an admin is a
+    /// protected target like the owner.
+    public static let allowAdminTarget = ActionField(
+        "allow_admin_target", .boolean, "Lets the action act on an admin of the account (never on its owner).")
+}
+
+/// An action a connector can carry out on a connected account (DESIGN §6.1).
+public struct ActionDescription: Sendable, Hashable {
+    /// The stable name (`user.deactivate`).
+    public let name: String
+    public let summary: String
+    public let fields: [ActionField]
+    /// Every requirement must be met by the connection's granted scopes.
+    public let requirements: [ScopeRequirement]
+    /// The provider's rate-limit category of the action's writes.
+    public let category: String
+    /// Whether sending the provider's request twice has the effect of sending it once.
+    public let isIdempotent: Bool
+    /// Whether the account's owner, and its admins unless the input allows them, are kept out of reach.
+    public let protectsPrivilegedUsers: Bool
+    /// At least one of these fields must be given (an update with nothing to change is refused).
+    public let atLeastOneOf: [String]
+
+    public init(
+        _ name: String, _ summary: String, fields: [ActionField], requirements: [ScopeRequirement], category: String, idempotent: Bool,
+        protectsPrivilegedUsers: Bool, atLeastOneOf: [String] = []
+    ) {
+        self.name = name
+        self.summary = summary
+        self.fields = fields + (protectsPrivilegedUsers ? [ActionField.allowAdminTarget] : [])
+        self.requirements = requirements
+        self.category = category
+        self.isIdempotent = idempotent
+        self.protectsPrivilegedUsers = protectsPrivilegedUsers
+        self.atLeastOneOf = atLeastOneOf
+    }
+
+    /// The scopes the connection lacks for this action: for each unmet requirement, its preferred scope.
+    public func missingScopes(granted: Set<String>) -> [String] {
+        requirements.filter { !$0.isMet(by: granted) }.map { $0.anyOf[0] }
+    }
+
+    /// The input as a JSON Schema (draft 2020-12), for the catalogue.
+    public var inputSchema: JSONValue {
+        var properties: [String: JSONValue] = [:]
+        for field in fields {
+            var schema: [String: JSONValue] = ["description": .string(field.summary)]
+            switch field.kind {
+            case .text(let maxLength):
+                schema["type"] = .string("string")
+                schema["maxLength"] = .integer(maxLength)
+            case .email:
+                schema["type"] = .string("string")
+                schema["format"] = .string("email")
+                schema["maxLength"] = .integer(ActionInput.maximumEmailLength)
+            case .integer(let range):
+                schema["type"] = .string("integer")
+                schema["minimum"] = .integer(range.lowerBound)
+                schema["maximum"] = .integer(range.upperBound)
+            case .boolean:
+                schema["type"] = .string("boolean")
+            case .choice(let values):
+                schema["enum"] = .array(values.map(JSONValue.string))
+            case .reference:
+                schema["type"] = .string("string")
+                schema["maxLength"] = .integer(ActionInput.maximumEmailLength)
+            }
+            properties[field.name] = .object(schema)
+        }
+        var schema: [String: JSONValue] = [
+            "type": .string("object"), "properties": .object(properties), "additionalProperties": .bool(false),
+            "required": .array(fields.filter(\.isRequired).map { .string($0.name) }),
+        ]
+        if !atLeastOneOf.isEmpty { schema["minProperties"] = .integer(fields.filter(\.isRequired).count + 1) }
+        return .object(schema)
+    }
+
+    /// Checks `input` against the fields: an object with known fields only, each of its kind, the required
+    /// ones present. The error names the first field that is wrong and never repeats the value given.
+    public func validate(_ input: JSONValue) throws(ActionInputError) -> ActionInput {
+        guard let members = input.object else { throw ActionInputError(field: nil, "input must be a JSON object") }
+        for name in members.keys.sorted() where !fields.contains(where: { $0.name == name }) {
+            throw ActionInputError(field: name, "\(name.prefix(64).debugDescription) is not a field of \(self.name)")
+        }
+        for field in fields {
+            guard let value = members[field.name], value != .null else {
+                if field.isRequired { throw ActionInputError(field: field.name, "\(field.name) is required") }
+                continue
+            }
+            try Self.check(value, against: field)
+        }
+        if !atLeastOneOf.isEmpty, !atLeastOneOf.contains(where: { members[$0] != nil && members[$0] != .null }) {
+            throw ActionInputError(field: nil, "give at least one of: \(atLeastOneOf.joined(separator: ", "))")
+        }
+        return ActionInput(values: members.filter { $0.value != .null })
+    }
+
+    private static func check(_ value: JSONValue, against field: ActionField) throws(ActionInputError) {
+        let name = field.name
+        switch field.kind {
+        case .text(let maxLength):
+            guard case .string(let text) = value else { throw ActionInputError(field: name, "\(name) must be a string") }
+            guard !text.isEmpty, text.count <= maxLength, !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+            else { throw ActionInputError(field: name, "\(name) must be 1 to \(maxLength) characters, without control characters") }
+        case .email:
+            guard case .string(let text) = value, ActionInput.isEmail(text) else {
+                throw ActionInputError(field: name, "\(name) must be an email address")
+            }
+        case .integer(let range):
+            guard case .integer(let number) = value, range.contains(number) else {
+                throw ActionInputError(field: name, "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)")
+            }
+        case .boolean:
+            guard case .bool = value else { throw ActionInputError(field: name, "\(name) must be true or false") }
+        case .choice(let values):
+            guard case .string(let text) = value, values.contains(text) else {
+                throw ActionInputError(field: name, "\(name) must be one of: \(values.joined(separator: ", "))")
+            }
+        case .reference:
+            guard case .string(let text) = value, !text.isEmpty, text.utf8.count <= ActionInput.maximumEmailLength,
+                !text.unicodeScalars.contains(where: {
+                    $0.properties.isWhitespace || $0.properties.generalCategory == .control || $0 == "/" || $0 == "?" || $0 == "#" || $0 == "%"
+                })
+            else { throw ActionInputError(field: name, "\(name) must be an id or an email address") }
+        }
+    }
+}
+
+/// An input that failed its action's checks: nothing is stored.
+public struct ActionInputError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The field at fault, when one is.
+    public let field: String?
+    public let message: String
+
+    public init(field: String?, _ message: String) {
+        self.field = field
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
+/// A validated input.
+public struct ActionInput: Sendable, Hashable {
+    /// Every field given.
+    public var values: [String: JSONValue]
+
+    public init(values: [String: JSONValue]) { self.values = values }
+
+    static let maximumEmailLength = 254
+
+    static func isEmail(_ text: String) -> Bool {
+        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        return text.count <= maximumEmailLength && parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
+            && !text.unicodeScalars.contains { $0.properties.isWhitespace || $0.properties.generalCategory == .control }
+    }
+
+    public func text(_ name: String) -> String? { values[name]?.string }
+    public func integer(_ name: String) -> Int? { values[name]?.integer }
+    public func flag(_ name: String) -> Bool { values[name] == .bool(true) }
+}
+
+/// Who or what an action acts on, as the provider knows them.
+public struct ActionTarget: Sendable, Hashable, Codable {
+    public enum Privilege: String, Sendable, Hashable, Codable {
+        case owner, admin, member
+    }
+
+    /// `user`, `group` or `role`.
+    public let kind: String
+    public let remoteID: String
+    /// An email or a name, for people reading the ledger.
+    public let label: String
+    /// For a user: the account role it holds.
+    public let privilege: Privilege?
+
+    public init(kind: String, remoteID: String, label: String, privilege: Privilege? = nil) {
+        self.kind = kind
+        self.remoteID = remoteID
+        self.label = label
+        self.privilege = privilege
+    }
+}
+
+/// What an action will send, worked out before anything is sent: the engine stores it (a dry run shows it)
+/// and sends its requests in order.
+public struct ActionPlan: Sendable, Hashable {
+    public let targets: [ActionTarget]
+    public let requests: [APIRequest]
+
+    public init(targets: [ActionTarget], requests: [APIRequest]) {
+        self.targets = targets
+        self.requests = requests
+    }
+}
+
+/// A refusal worked out while planning: the action ends with `code` and nothing is sent.
+public struct ActionRefusal: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Code: String, Sendable, Hashable {
+        /// The owner, or an admin without `allow_admin_target`.
+        case protectedTarget = "protected_target"
+        /// The target does not exist at the provider.
+        case notFound = "not_found"
+        /// The input is well formed but cannot apply (a group the user is not in).
+        case invalidInput = "invalid_input"
+        case notAvailable = "not_available"
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+}
+
+/// What a finished action leaves behind: its result for the ledger, and the synced records it changed,
+/// re-read from the provider so they are stored exactly as a sync would store them.
+public struct ActionOutcome: Sendable {
+    public var result: JSONValue
+    public var upserts: [(table: RecordTable, record: SyncedRecord)]
+    /// Records the action removed (a membership ended): marked deleted at once.
+    public var deletions: [(table: RecordTable, remoteID: String)]
+
+    public init(
+        result: JSONValue, upserts: [(table: RecordTable, record: SyncedRecord)] = [], deletions: [(table: RecordTable, remoteID: String)] = []
+    ) {
+        self.result = result
+        self.upserts = upserts
+        self.deletions = deletions
+    }
+}

@@ -1,0 +1,184 @@
+import Connectors
+import Foundation
+
+/// Zoom's workflow actions (DESIGN §6.1; `zoom-api-actions.md` Part A): their inputs, scopes and
+/// categories, how each is planned (the target read first, the owner and admins guarded), what proves
+/// its effect, and what it changes in the synced tables.
+enum ZoomActions {
+    static let userReference = ActionField(
+        "user", .reference(.users), required: true, "The user: Tether's id, Zoom's id or the email address.")
+    static let groupReference = ActionField("group", .reference(.groups), required: true, "The group: Tether's id or Zoom's id.")
+
+    /// Every action reads its user first, and a group action its group.
+    static let readUser = ScopeRequirement(anyOf: ["user:read:user:admin", "user:read:admin"])
+    static let readGroup = ScopeRequirement(anyOf: ["group:read:group:admin", "group:read:admin"])
+
+    static let catalogue: [ActionDescription] = [
+        ActionDescription(
+            "user.deactivate", "Deactivates a user: no sign-in, and their licence is freed.", fields: [userReference],
+            requirements: [readUser, ScopeRequirement(anyOf: ["user:update:status:admin", "user:write:admin"])], category: "Light", idempotent: true,
+            protectsPrivilegedUsers: true),
+        ActionDescription(
+            "user.activate", "Activates a deactivated user.", fields: [userReference],
+            requirements: [readUser, ScopeRequirement(anyOf: ["user:update:status:admin", "user:write:admin"])], category: "Light", idempotent: true,
+            protectsPrivilegedUsers: false),
+        ActionDescription(
+            "user.update", "Changes a user's licence, job title or department.",
+            fields: [
+                userReference,
+                ActionField("license_type", .choice(["basic", "licensed"]), "basic frees the user's licence; licensed assigns one."),
+                ActionField("job_title", .text(maxLength: 128), "The job title."),
+                ActionField("department", .text(maxLength: 255), "The department."),
+            ],
+            requirements: [readUser, ScopeRequirement(anyOf: ["user:update:user:admin", "user:write:admin"])], category: "Light", idempotent: true,
+            protectsPrivilegedUsers: true, atLeastOneOf: ["license_type", "job_title", "department"]),
+        ActionDescription(
+            "group.add_members", "Adds a user to a group.", fields: [groupReference, userReference],
+            requirements: [readUser, readGroup, ScopeRequirement(anyOf: ["group:write:member:admin", "group:write:admin"])], category: "Medium",
+            idempotent: false,
+            protectsPrivilegedUsers: false),
+        ActionDescription(
+            "group.remove_member", "Removes a user from a group.", fields: [groupReference, userReference],
+            requirements: [readUser, readGroup, ScopeRequirement(anyOf: ["group:delete:member:admin", "group:write:admin"])], category: "Light",
+            idempotent: true,
+            protectsPrivilegedUsers: false),
+    ]
+
+    // MARK: - Planning
+
+    static func plan(_ action: ActionDescription, input: ActionInput, api: any ProviderAPI) async throws -> ActionPlan {
+        let user = try await target(user: input.text("user") ?? "", api: api)
+        let userTarget = ActionTarget(kind: "user", remoteID: user.id, label: user.email, privilege: user.privilege)
+        if action.protectsPrivilegedUsers, guards(action, input: input) {
+            try refuseProtected(userTarget, allowAdmin: input.flag(ActionField.allowAdminTarget.name))
+        }
+        let path = "/users/\(pathSegment(user.id))"
+        switch action.name {
+        case "user.deactivate", "user.activate":
+            let verb = action.name == "user.deactivate" ? "deactivate" : "activate"
+            return ActionPlan(
+                targets: [userTarget],
+                requests: [APIRequest("PUT", path: path + "/status", bucket: action.category, body: .object(["action": .string(verb)]))])
+        case "user.update":
+            var body: [String: JSONValue] = [:]
+            if let licence = input.text("license_type") { body["type"] = .integer(licence == "licensed" ? 2 : 1) }
+            for (field, zoomField) in [("job_title", "job_title"), ("department", "dept")] {
+                if let value = input.text(field) { body[zoomField] = .string(value) }
+            }
+            return ActionPlan(targets: [userTarget], requests: [APIRequest("PATCH", path: path, bucket: action.category, body: .object(body))])
+        case "group.add_members", "group.remove_member":
+            let group = try await target(group: input.text("group") ?? "", api: api)
+            let groupPath = "/groups/\(pathSegment(group.remoteID))/members"
+            if action.name == "group.add_members" {
+                return ActionPlan(
+                    targets: [userTarget, group],
+                    requests: [
+                        APIRequest(
+                            "POST", path: groupPath, bucket: action.category,
+                            body: .object(["members": .array([.object(["id": .string(user.id)])])]))
+                    ])
+            }
+            guard user.groupIDs.contains(group.remoteID) else {
+                throw ActionRefusal(.invalidInput, "\(user.email) is not a member of the group \(group.label)")
+            }
+            return ActionPlan(
+                targets: [userTarget, group], requests: [APIRequest("DELETE", path: groupPath + "/\(pathSegment(user.id))", bucket: action.category)])
+        default:
+            throw ActionRefusal(.notAvailable, "Zoom has no action named \(action.name)")
+        }
+    }
+
+    /// Whether the guard applies: always for a protecting action, except an update that leaves the licence alone.
+    static func guards(_ action: ActionDescription, input: ActionInput) -> Bool {
+        action.name != "user.update" || input.values["license_type"] != nil
+    }
+
+    /// The owner is never a target; an admin only when the input allows it.
+    static func refuseProtected(_ target: ActionTarget, allowAdmin: Bool) throws {
+        switch target.privilege {
+        case .owner?: throw ActionRefusal(.protectedTarget, "\(target.label) owns the Zoom account: Tether never acts on the owner")
+        case .admin? where !allowAdmin:
+            throw ActionRefusal(.protectedTarget, "\(target.label) is an admin of the Zoom account: set allow_admin_target to act on an admin")
+        default: return
+        }
+    }
+
+    // MARK: - Effects
+
+    static func isEffective(_ action: ActionDescription, plan: ActionPlan, api: any ProviderAPI) async throws -> Bool {
+        guard let userID = plan.targets.first(where: { $0.kind == "user" })?.remoteID else { return false }
+        let user = try await readUser(userID, api: api)
+        switch action.name {
+        case "user.deactivate": return user.status == "inactive"
+        case "user.activate": return user.status == "active"
+        case "group.add_members", "group.remove_member":
+            let groupID = plan.targets.first { $0.kind == "group" }?.remoteID ?? ""
+            return user.groupIDs.contains(groupID) == (action.name == "group.add_members")
+        default: return false
+        }
+    }
+
+    static func outcome(_ action: ActionDescription, plan: ActionPlan, api: any ProviderAPI) async throws -> ActionOutcome {
+        guard let userID = plan.targets.first(where: { $0.kind == "user" })?.remoteID else { return ActionOutcome(result: .object([:])) }
+        let user = try await readUser(userID, api: api)
+        var outcome = ActionOutcome(
+            result: .object(["user_id": .string(user.id), "status": .string(user.status), "group_ids": .array(user.groupIDs.map(JSONValue.string))]),
+            upserts: [(.users, try ZoomRecords.user(user.item))])
+        if let group = plan.targets.first(where: { $0.kind == "group" }) {
+            if action.name == "group.add_members" {
+                outcome.upserts.append((.groupMembers, try ZoomRecords.member(user.item, of: group.remoteID)))
+            } else {
+                outcome.deletions.append((.groupMembers, "\(group.remoteID)/\(user.id)"))
+            }
+        }
+        return outcome
+    }
+
+    // MARK: - Targets
+
+    struct User {
+        let item: JSONValue
+        let id: String
+        let email: String
+        let status: String
+        let groupIDs: [String]
+        let privilege: ActionTarget.Privilege
+    }
+
+    /// The user named by Zoom's id or an email (Zoom's user path takes either).
+    static func target(user reference: String, api: any ProviderAPI) async throws -> User {
+        do {
+            return try await readUser(reference, api: api)
+        } catch let error as ConnectorError where error.kind == .notFound {
+            throw ActionRefusal(.notFound, "Zoom has no user \(reference.prefix(254))")
+        }
+    }
+
+    static func readUser(_ reference: String, api: any ProviderAPI) async throws -> User {
+        let body = try await api.send(APIRequest(path: "/users/\(pathSegment(reference))", bucket: "Light"))
+        guard let item = JSONValue.parse(body), let id = item["id"]?.nonEmptyString else {
+            throw ConnectorError(.invalidResponse, "Zoom answered a user without id")
+        }
+        let role = item["role_id"]?.string
+        return User(
+            item: item, id: id, email: item["email"]?.string ?? id, status: item["status"]?.string ?? "",
+            groupIDs: (item["group_ids"]?.array ?? []).compactMap(\.string),
+            privilege: role == ZoomCatalog.ownerRole.id ? .owner : role == ZoomCatalog.adminRole.id ? .admin : .member)
+    }
+
+    static func target(group reference: String, api: any ProviderAPI) async throws -> ActionTarget {
+        do {
+            let body = try await api.send(APIRequest(path: "/groups/\(pathSegment(reference))", bucket: "Light"))
+            guard let item = JSONValue.parse(body), let id = item["id"]?.nonEmptyString else {
+                throw ConnectorError(.invalidResponse, "Zoom answered a group without id")
+            }
+            return ActionTarget(kind: "group", remoteID: id, label: item["name"]?.string ?? id)
+        } catch let error as ConnectorError where error.kind == .notFound {
+            throw ActionRefusal(.notFound, "Zoom has no group \(reference.prefix(254))")
+        }
+    }
+
+}
+
+/// An id or email as one segment of a Zoom path: a `/` or `?` in it cannot reach another path.
+func pathSegment(_ id: String) -> String { id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? id }

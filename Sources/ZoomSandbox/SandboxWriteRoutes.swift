@@ -1,0 +1,120 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// Zoom's write endpoints that Tether's actions use (`zoom-api-actions.md` Part A): their scopes,
+/// categories, status codes and error bodies. Each change goes through the sandbox's edits, so it shows in
+/// the read endpoints at once, as at Zoom.
+struct SandboxWriteRoutes: Sendable {
+    let sandbox: ZoomSandbox
+
+    func endpoint(_ category: SandboxRateCategory, _ scopes: [String]) -> SandboxEndpoint {
+        SandboxEndpoint(sandbox: sandbox, category: category, scopes: scopes, plans: nil)
+    }
+
+    func register<Context: RequestContext>(on router: Router<Context>) {
+        router.put("/v2/users/:userId/status") { request, context in
+            let body = try await Self.body(request)
+            return try await endpoint(.light, ["user:update:status:admin", "user:write:admin"]).respond(request) { caller in
+                changeStatus(context.parameters.get("userId") ?? "", body, caller)
+            }
+        }
+        router.patch("/v2/users/:userId") { request, context in
+            let body = try await Self.body(request)
+            return try await endpoint(.light, ["user:update:user:admin", "user:write:admin"]).respond(request) { caller in
+                update(context.parameters.get("userId") ?? "", body, caller)
+            }
+        }
+        router.get("/v2/groups/:groupId") { request, context in
+            try await endpoint(.light, ["group:read:group:admin", "group:read:admin"]).respond(request) { caller in
+                guard let group = group(context.parameters.get("groupId") ?? "", caller) else { return Self.noGroup }
+                return SandboxReply(.ok, ["id": group.id, "name": group.name])
+            }
+        }
+        router.post("/v2/groups/:groupId/members") { request, context in
+            let body = try await Self.body(request)
+            return try await endpoint(.medium, ["group:write:member:admin", "group:write:admin"]).respond(request) { caller in
+                addMembers(context.parameters.get("groupId") ?? "", body, caller)
+            }
+        }
+        router.delete("/v2/groups/:groupId/members/:memberId") { request, context in
+            try await endpoint(.light, ["group:delete:member:admin", "group:write:admin"]).respond(request) { caller in
+                removeMember(context.parameters.get("groupId") ?? "", context.parameters.get("memberId") ?? "", caller)
+            }
+        }
+    }
+
+    static var noGroup: SandboxReply { SandboxReply.error(.notFound, code: 4130, "Group does not exist.") }
+
+    static func body(_ request: Request) async throws -> [String: Any] {
+        let buffer = try await request.body.collect(upTo: 1 << 20)
+        return (try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))) as? [String: Any] ?? [:]
+    }
+
+    /// A user of the caller's account by id or email, as Zoom's user paths take either.
+    func user(_ reference: String, _ caller: SandboxEndpoint.Caller) -> SandboxUser? {
+        let account = caller.account
+        if let index = SandboxUser.index(fromID: reference), let found = sandbox.user(account, index: index), found.id == reference { return found }
+        guard reference.contains("@") else { return nil }
+        return (0..<sandbox.userCount(account)).lazy.compactMap { sandbox.user(account, index: $0) }.first {
+            $0.email.lowercased() == reference.lowercased()
+        }
+    }
+
+    func group(_ id: String, _ caller: SandboxEndpoint.Caller) -> SandboxGroup? { sandbox.groups(caller.account).first { $0.id == id } }
+
+    func save(_ user: SandboxUser, _ caller: SandboxEndpoint.Caller) {
+        sandbox.edits.replace(caller.account, user)
+        sandbox.dataChanged()
+    }
+
+    func changeStatus(_ reference: String, _ body: [String: Any], _ caller: SandboxEndpoint.Caller) -> SandboxReply {
+        guard var user = user(reference, caller) else { return SandboxReply.error(.notFound, code: 1001, "User does not exist: \(reference).") }
+        guard let action = body["action"] as? String, ["activate", "deactivate"].contains(action) else {
+            return SandboxReply.error(.badRequest, code: 300, "Invalid field: action.")
+        }
+        guard user.roleID != "0" else { return SandboxReply.error(.badRequest, code: 200, "The account owner can't be deactivated.") }
+        user.status = action == "deactivate" ? "inactive" : "active"
+        save(user, caller)
+        return SandboxReply(.noContent, [:])
+    }
+
+    func update(_ reference: String, _ body: [String: Any], _ caller: SandboxEndpoint.Caller) -> SandboxReply {
+        guard var user = user(reference, caller) else { return SandboxReply.error(.notFound, code: 1001, "User does not exist: \(reference).") }
+        if let type = body["type"] {
+            guard let type = type as? Int, [1, 2].contains(type) else { return SandboxReply.error(.badRequest, code: 300, "Invalid field: type.") }
+            user.type = type
+        }
+        if let title = body["job_title"] as? String { user.jobTitle = title }
+        if let department = body["dept"] as? String { user.department = department }
+        save(user, caller)
+        return SandboxReply(.noContent, [:])
+    }
+
+    func addMembers(_ groupID: String, _ body: [String: Any], _ caller: SandboxEndpoint.Caller) -> SandboxReply {
+        guard group(groupID, caller) != nil else { return Self.noGroup }
+        guard let members = body["members"] as? [[String: Any]], (1...30).contains(members.count) else {
+            return SandboxReply.error(.badRequest, code: 300, "Invalid field: members.")
+        }
+        var added: [String] = []
+        for member in members {
+            guard let reference = member["id"] as? String ?? member["email"] as? String, var user = user(reference, caller) else { continue }
+            if !user.groupIDs.contains(groupID) {
+                user.groupIDs.append(groupID)
+                save(user, caller)
+            }
+            added.append(user.id)
+        }
+        return SandboxReply(.created, ["ids": added.joined(separator: ","), "added_at": SandboxHTTP.timestamp(sandbox.clock.now)])
+    }
+
+    func removeMember(_ groupID: String, _ reference: String, _ caller: SandboxEndpoint.Caller) -> SandboxReply {
+        guard group(groupID, caller) != nil else { return Self.noGroup }
+        guard var user = user(reference, caller), user.groupIDs.contains(groupID) else {
+            return SandboxReply.error(.notFound, code: 1001, "User does not exist: \(reference).")
+        }
+        user.groupIDs.removeAll { $0 == groupID }
+        save(user, caller)
+        return SandboxReply(.noContent, [:])
+    }
+}

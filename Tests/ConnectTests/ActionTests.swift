@@ -1,0 +1,305 @@
+import Connectors
+import Credentials
+import CurlHTTP
+import Foundation
+import Logging
+import Postgres
+import Store
+import Sync
+import TestSupport
+import Testing
+import ZoomSandbox
+
+/// Actions on a connected Zoom account through the ledger (DESIGN §6.1), over HTTP against the sandbox,
+/// with a real action worker: effects at Zoom and in the synced rows, replays, dry runs, guards, scopes.
+@Suite("Actions", .serialized, .enabled(if: TestDatabase.isAvailableOrRequired))
+struct ActionTests {
+    /// A tenant with a server-to-server connection to the sandbox's Pro account, its users and groups synced.
+    struct Setup {
+        let key: String
+        let connectionID: String
+        var path: String { "/v1/tenants/acme/connections/\(connectionID)" }
+    }
+
+    func setUp(_ h: Harness) async throws -> Setup {
+        let (_, key) = try await h.makeTenant("acme")
+        let app = h.serverToServerApp(account: 0)
+        let created = try h.object(
+            try await h.api(
+                "POST", "/v1/tenants/acme/connections", key: key,
+                json: [
+                    "provider": "zoom", "mode": "server_to_server", "account_id": h.account.id, "client_id": app.clientID,
+                    "client_secret": app.clientSecret,
+                ]))
+        let connectionID = try #require(created["id"] as? String)
+        let queued = try h.object(
+            try await h.api(
+                "POST", "/v1/tenants/acme/connections/\(connectionID)/syncs", key: key, json: ["streams": ["users", "groups", "group_members"]]))
+        let runID = try #require(queued["run_id"] as? String)
+        try await h.runSyncWorker {
+            let run = try h.object(try await h.api("GET", "/v1/tenants/acme/connections/\(connectionID)/sync-runs/\(runID)", key: key))
+            return ["succeeded", "partial", "failed"].contains(run["status"] as? String ?? "")
+        }
+        return Setup(key: key, connectionID: connectionID)
+    }
+
+    /// Runs an action worker while `body` runs.
+    func withActionWorker<Result>(_ h: Harness, _ body: () async throws -> Result) async throws -> Result {
+        var configuration = SyncConfiguration()
+        configuration.pollInterval = .milliseconds(20)
+        var logger = Logger(label: "tether.tests.actions")
+        logger.logLevel = .error
+        let worker = ActionWorker(
+            dependencies: SyncDependencies(
+                pool: h.app, registry: h.connect.registry, tokens: h.tokens, http: h.outbound, configuration: configuration, logger: logger))
+        let running = Task { try await worker.run() }
+        defer { running.cancel() }
+        return try await body()
+    }
+
+    func ask(_ h: Harness, _ setup: Setup, _ body: [String: Any], wait: Int = 10) async throws -> (status: Int, json: [String: Any]) {
+        let response = try await h.api("POST", setup.path + "/actions?wait=\(wait)", key: setup.key, json: body)
+        return (response.status, (try? h.object(response)) ?? [:])
+    }
+
+    /// Requests the sandbox answered on `path` so far.
+    func writeCount(_ h: Harness, _ path: String) -> Int { h.sandbox.requestCounts[path] ?? 0 }
+
+    func member(_ h: Harness, index: Int) -> SandboxUser { h.sandbox.user(h.account, index: index)! }
+
+    /// A member of the account (not the owner, not an admin) who is active.
+    func plainMember(_ h: Harness) -> SandboxUser {
+        (3..<h.account.userCount).lazy.map { member(h, index: $0) }.first { $0.roleID == "2" && $0.status == "active" }!
+    }
+
+    @Test("user.deactivate: the user is inactive at Zoom, the synced row says so at once, action.finished is in the feed, one write was sent")
+    func deactivate() async throws {
+        try await withHarness { h in
+            let setup = try await setUp(h)
+            let target = plainMember(h)
+            let (status, action) = try await withActionWorker(h) {
+                try await ask(h, setup, ["action": "user.deactivate", "input": ["user": target.email]])
+            }
+            #expect(status == 200 && action["status"] as? String == "succeeded", "\(action)")
+            #expect(h.sandbox.user(h.account, index: target.index)?.status == "inactive")
+            #expect(writeCount(h, "/v2/users/\(target.id)/status") == 1)
+            let rows = try h.object(try await h.api("GET", "/v1/tenants/acme/users?limit=1000", key: setup.key))["data"] as? [[String: Any]] ?? []
+            #expect(rows.first { $0["remote_id"] as? String == target.id }?["status"] as? String == "inactive", "written through")
+            let events = try h.object(try await h.api("GET", "/v1/tenants/acme/events?type=action.finished", key: setup.key))
+            let event = (events["data"] as? [[String: Any]])?.first
+            #expect((event?["data"] as? [String: Any])?["action_id"] as? String == action["id"] as? String)
+            #expect(action["requested_by"] as? String == "backend")
+        }
+    }
+
+    @Test("the same idempotency key and body return the first action and send nothing again; another body under the key gets 409")
+    func idempotentReplay() async throws {
+        try await withHarness { h in
+            let setup = try await setUp(h)
+            let target = plainMember(h)
+            let body: [String: Any] = ["action": "user.update", "input": ["user": target.id, "job_title": "Engineer"], "idempotency_key": "k-1"]
+            let (first, again, conflict) = try await withActionWorker(h) {
+                (
+                    try await ask(h, setup, body), try await ask(h, setup, body),
+                    try await ask(
+                        h, setup, ["action": "user.update", "input": ["user": target.id, "job_title": "Manager"], "idempotency_key": "k-1"])
+                )
+            }
+            #expect(first.json["status"] as? String == "succeeded")
+            #expect(again.json["id"] as? String == first.json["id"] as? String, "the first action")
+            #expect(writeCount(h, "/v2/users/\(target.id)") == 3, "one PATCH and two reads (planning, the outcome), all from the first ask")
+            #expect(conflict.status == 409 && (conflict.json["error"] as? [String: Any])?["code"] as? String == "idempotency_conflict")
+            #expect(h.sandbox.user(h.account, index: target.index)?.jobTitle == "Engineer")
+        }
+    }
+
+    @Test("a dry run answers planned, with its target and the request it would send, and sends nothing that writes")
+    func dryRun() async throws {
+        try await withHarness { h in
+            let setup = try await setUp(h)
+            let target = plainMember(h)
+            let (status, action) = try await withActionWorker(h) {
+                try await ask(h, setup, ["action": "user.deactivate", "input": ["user": target.email], "dry_run": true])
+            }
+            #expect(status == 200 && action["status"] as? String == "planned")
+            let plan = try #require(action["plan"] as? [String: Any])
+            let request = try #require((plan["requests"] as? [[String: Any]])?.first)
+            #expect(request["method"] as? String == "PUT" && request["path"] as? String == "/users/\(target.id)/status")
+            #expect((request["body"] as? [String: Any])?["action"] as? String == "deactivate")
+            #expect(writeCount(h, "/v2/users/\(target.id)/status") == 0)
+            #expect(h.sandbox.user(h.account, index: target.index)?.status == "active")
+        }
+    }
+
+    @Test("the owner is never a target, an admin only with allow_admin_target: refusals are in the ledger and send nothing")
+    func protectedTargets() async throws {
+        try await withHarness { h in
+            let setup = try await setUp(h)
+            let owner = h.sandbox.world.user(of: h.account, role: .owner)
+            let admin = h.sandbox.world.user(of: h.account, role: .admin)
+            let (ownerRefused, ownerUnlicensed, adminRefused, adminAllowed) = try await withActionWorker(h) {
+                (
+                    try await ask(h, setup, ["action": "user.deactivate", "input": ["user": owner.email, "allow_admin_target": true]]),
+                    try await ask(h, setup, ["action": "user.update", "input": ["user": owner.id, "license_type": "basic"]]),
+                    try await ask(h, setup, ["action": "user.deactivate", "input": ["user": admin.email]]),
+                    try await ask(h, setup, ["action": "user.deactivate", "input": ["user": admin.email, "allow_admin_target": true]])
+                )
+            }
+            for refused in [ownerRefused, ownerUnlicensed, adminRefused] {
+                #expect(refused.json["status"] as? String == "rejected")
+                #expect((refused.json["error"] as? [String: Any])?["code"] as? String == "protected_target")
+            }
+            #expect(writeCount(h, "/v2/users/\(owner.id)/status") == 0 && writeCount(h, "/v2/users/\(admin.id)/status") == 1)
+            #expect(adminAllowed.json["status"] as? String == "succeeded")
+            // A profile change that leaves the licence alone is not guarded.
+            let retitled = try await withActionWorker(h) {
+                try await ask(h, setup, ["action": "user.update", "input": ["user": owner.email, "job_title": "Founder"]])
+            }
+            #expect(retitled.json["status"] as? String == "succeeded")
+        }
+    }
+
+    @Test("invalid input gets 400 naming the field and stores nothing; an unknown action or connection 404; another tenant's key 404")
+    func refusedRequests() async throws {
+        try await withHarness { h in
+            let setup = try await setUp(h)
+            for (input, field) in [
+                (["user": "a/b"], "user"), (["user": "x@y.z", "license_type": "gold"], "license_type"), (["user": "x@y.z"], "give at least one"),
+                (["user": "x@y.z", "job_title": "A", "nope": 1], "nope"), ([:], "user"),
+            ] as [([String: Any], String)] {
+                let answer = try await ask(h, setup, ["action": "user.update", "input": input], wait: 0)
+                #expect(answer.status == 400, "\(input)")
+                let error = answer.json["error"] as? [String: Any]
+                #expect(error?["code"] as? String == "invalid_input" && (error?["message"] as? String)?.contains(field) == true, "\(error ?? [:])")
+            }
+            #expect(try await ask(h, setup, ["action": "user.explode", "input": [:]], wait: 0).status == 404)
+            let (_, other) = try await h.makeTenant("other")
+            let foreign = try await h.api(
+                "POST", setup.path.replacingOccurrences(of: "acme", with: "other") + "/actions", key: other,
+                json: [
+                    "action": "user.deactivate", "input": ["user": "x@y.z"],
+                ])
+            #expect(foreign.status == 404, "another tenant's connection does not exist for this key")
+            let list = try h.object(try await h.api("GET", setup.path + "/actions", key: setup.key))
+            #expect((list["data"] as? [Any])?.isEmpty == true, "nothing was stored")
+        }
+    }
+
+    @Test("a connection without the write scope: rejected with missing_scope naming it, and nothing is sent")
+    func missingScope() async throws {
+        try await withHarness { h in
+            let setup = try await setUp(h)
+            try await h.owner.withConnection { sql in
+                try sql.execute("UPDATE connections SET granted_scopes = array_remove(granted_scopes, 'user:update:status:admin')")
+            }
+            let target = plainMember(h)
+            let (status, action) = try await withActionWorker(h) {
+                try await ask(h, setup, ["action": "user.deactivate", "input": ["user": target.id]])
+            }
+            #expect(status == 200 && action["status"] as? String == "rejected")
+            let error = action["error"] as? [String: Any]
+            #expect(error?["code"] as? String == "missing_scope" && (error?["message"] as? String)?.contains("user:update:status:admin") == true)
+            #expect(writeCount(h, "/v2/users/\(target.id)/status") == 0 && h.sandbox.requestCounts["/v2/users/\(target.id)"] == nil)
+        }
+    }
+
+    @Test("group.add_members and group.remove_member by Tether's ids: membership at Zoom and in group_members follows each")
+    func groupMembership() async throws {
+        try await withHarness { h in
+            let setup = try await setUp(h)
+            let target = plainMember(h)
+            let group = try #require(h.sandbox.groups(h.account).first { !target.groupIDs.contains($0.id) })
+            let (userRows, groupRows) = (
+                try h.object(try await h.api("GET", "/v1/tenants/acme/users?limit=1000", key: setup.key))["data"] as? [[String: Any]] ?? [],
+                try h.object(try await h.api("GET", "/v1/tenants/acme/groups", key: setup.key))["data"] as? [[String: Any]] ?? []
+            )
+            let userID = try #require(userRows.first { $0["remote_id"] as? String == target.id }?["id"] as? String)
+            let groupID = try #require(groupRows.first { $0["remote_id"] as? String == group.id }?["id"] as? String)
+            let members = "/v1/tenants/acme/groups/\(groupID)/members?include_deleted=true"
+            let added = try await withActionWorker(h) {
+                try await ask(h, setup, ["action": "group.add_members", "input": ["group": groupID, "user": userID]])
+            }
+            #expect(added.json["status"] as? String == "succeeded", "\(added.json)")
+            #expect(h.sandbox.user(h.account, index: target.index)?.groupIDs.contains(group.id) == true)
+            var listed = try h.object(try await h.api("GET", members, key: setup.key))["data"] as? [[String: Any]] ?? []
+            #expect(listed.first { $0["remote_user_id"] as? String == target.id }?["deleted"] as? Bool == false, "written through")
+            let removed = try await withActionWorker(h) {
+                try await ask(h, setup, ["action": "group.remove_member", "input": ["group": group.id, "user": target.email]])
+            }
+            #expect(removed.json["status"] as? String == "succeeded")
+            #expect(h.sandbox.user(h.account, index: target.index)?.groupIDs.contains(group.id) == false)
+            listed = try h.object(try await h.api("GET", members, key: setup.key))["data"] as? [[String: Any]] ?? []
+            #expect(listed.first { $0["remote_user_id"] as? String == target.id }?["deleted"] as? Bool == true)
+            let again = try await withActionWorker(h) {
+                try await ask(h, setup, ["action": "group.remove_member", "input": ["group": group.id, "user": target.email]])
+            }
+            #expect((again.json["error"] as? [String: Any])?["code"] as? String == "invalid_input", "not a member any more: nothing sent")
+            #expect(writeCount(h, "/v2/groups/\(group.id)/members/\(target.id)") == 1)
+        }
+    }
+
+    @Test("a worker taking over an action that may have been sent re-sends only when Zoom does not show its effect")
+    func takeoverChecksTheEffect() async throws {
+        try await withHarness { h in
+            let setup = try await setUp(h)
+            let done = plainMember(h)
+            let notDone = (done.index + 1..<h.account.userCount).lazy.map { member(h, index: $0) }.first {
+                $0.roleID == "2" && $0.status == "active"
+            }!
+            // Queued while no worker runs, then left as a worker that died after sending would leave them.
+            var ids: [String] = []
+            for user in [done, notDone] {
+                let queued = try await ask(h, setup, ["action": "user.deactivate", "input": ["user": user.id]], wait: 0)
+                ids.append(try #require(queued.json["id"] as? String))
+            }
+            try await h.owner.withConnection { sql in
+                try sql.execute(
+                    """
+                    UPDATE actions SET status = 'running', attempts = 1, locked_by = 'dead-worker', locked_until = now() - interval '1 second',
+                        sent_at = now() - interval '5 seconds'
+                    """)
+            }
+            // The first one reached Zoom before the crash.
+            #expect(try await h.control("PATCH", "/accounts/\(h.account.id)/users/\(done.id)", ["status": "inactive"]).status == 200)
+            let settled = try await withActionWorker(h) {
+                let deadline = ContinuousClock.now + .seconds(30)
+                while ContinuousClock.now < deadline {
+                    let states = try await ids.asyncMap { id in
+                        try h.object(try await h.api("GET", setup.path + "/actions/\(id)", key: setup.key))["status"] as? String
+                    }
+                    if states.allSatisfy({ $0 == "succeeded" || $0 == "failed" }) { break }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                return try h.object(try await h.api("GET", setup.path + "/actions/\(ids[0])", key: setup.key))
+            }
+            #expect(settled["status"] as? String == "succeeded")
+            #expect((settled["result"] as? [String: Any])?["confirmed_after_takeover"] as? Bool == true)
+            #expect(writeCount(h, "/v2/users/\(done.id)/status") == 0, "not sent twice")
+            #expect(writeCount(h, "/v2/users/\(notDone.id)/status") == 1, "sent again: its effect was absent")
+            #expect(h.sandbox.user(h.account, index: notDone.index)?.status == "inactive")
+        }
+    }
+
+    @Test("the catalogue lists each action with its input schema, scopes, category and idempotency, for any key")
+    func catalogue() async throws {
+        try await withHarness { h in
+            let (_, key) = try await h.makeTenant("acme")
+            let catalogue = try h.object(try await h.api("GET", "/v1/providers/zoom/actions", key: key))
+            let entries = try #require(catalogue["data"] as? [[String: Any]])
+            let deactivate = try #require(entries.first { $0["name"] as? String == "user.deactivate" })
+            #expect(deactivate["category"] as? String == "Light" && deactivate["idempotent"] as? Bool == true)
+            #expect(((deactivate["input_schema"] as? [String: Any])?["required"] as? [String]) == ["user"])
+            #expect((deactivate["scopes"] as? [[String]])?.contains(["user:update:status:admin", "user:write:admin"]) == true)
+            #expect(try await h.api("GET", "/v1/providers/zoom/actions", key: nil).status == 401)
+            #expect(try await h.api("GET", "/v1/providers/nope/actions", key: key).status == 404)
+        }
+    }
+}
+
+extension Array {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var mapped: [T] = []
+        for element in self { mapped.append(try await transform(element)) }
+        return mapped
+    }
+}
