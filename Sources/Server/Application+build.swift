@@ -91,7 +91,7 @@ public func buildApplication(
             auth: ConsoleAuthentication(sessions: ConsoleSessions(pool: pool), apiKeys: apiKeys, isSecure: connect.connect.configuration.isSecure),
             views: ConsoleViews(
                 overview: overview, connections: Connections(pool: pool), runs: SyncRuns(pool: pool), apiKeys: apiKeys,
-                registry: connect.connect.registry),
+                ledger: ActionLedger(pool: pool), registry: connect.connect.registry),
             connect: connect.connect, tenants: tenants, connections: Connections(pool: pool), runs: SyncRuns(pool: pool), apiKeys: apiKeys
         ).register(on: router)
     }

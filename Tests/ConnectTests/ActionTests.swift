@@ -89,6 +89,11 @@ struct ActionTests {
             let event = (events["data"] as? [[String: Any]])?.first
             #expect((event?["data"] as? [String: Any])?["action_id"] as? String == action["id"] as? String)
             #expect(action["requested_by"] as? String == "backend")
+            // The console's connection page shows it in the ledger.
+            var console = ConsoleTests.Operator(h)
+            _ = try await console.signIn(h.adminKey)
+            let page = try await console.get("/console/tenants/acme/connections/\(setup.connectionID)").bodyText
+            #expect(page.contains("<code>user.deactivate</code>") && page.contains("class=\"chip good\">succeeded") && page.contains(target.email))
         }
     }
 

@@ -97,7 +97,7 @@ start_cluster() {
     port_is_free "$port" || die "port $port is taken; set a free one (see README)"
     say "starting PostgreSQL on 127.0.0.1:$port"
     as_pg "$bindir/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 \
-        -o "-p $port -c listen_addresses=127.0.0.1 -k $dir -c max_connections=500" start >/dev/null
+        -o "-p $port -c listen_addresses=127.0.0.1 -k $dir -c max_connections=1000" start >/dev/null
 }
 
 # start_pgbouncer DIR PG_PORT PORT USER…: PgBouncer in transaction mode on 127.0.0.1:PORT in front of the

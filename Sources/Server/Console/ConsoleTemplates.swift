@@ -154,6 +154,13 @@ enum ConsoleTemplates {
         {{#runs}}<tr><td>{{started}}</td><td><span class="chip {{tone}}">{{status}}</span></td><td>{{trigger}}</td><td class="n">{{records}}</td>
         <td class="n">{{duration}}</td><td>{{error}}</td></tr>{{/runs}}
         {{#has_runs}}</tbody></table>{{/has_runs}}
+        <h2>Actions</h2>
+        {{^has_actions}}<p>No action was asked of this connection.</p>{{/has_actions}}
+        {{#has_actions}}<table><caption class="muted">The newest {{actionCount}} actions of the ledger</caption><thead><tr><th scope="col">Asked</th>
+        <th scope="col">Action</th><th scope="col">Target</th><th scope="col">Outcome</th><th scope="col">By</th><th scope="col">Error</th></tr></thead><tbody>
+        {{/has_actions}}{{#actions}}<tr><td>{{created}}</td><td><code>{{name}}</code>{{#dryRun}} <span class="muted">(dry run)</span>{{/dryRun}}</td>
+        <td>{{target}}</td><td><span class="chip {{tone}}">{{status}}</span></td><td>{{by}}</td><td>{{error}}</td></tr>{{/actions}}
+        {{#has_actions}}</tbody></table>{{/has_actions}}
         """
 
     static let reauthLink = """

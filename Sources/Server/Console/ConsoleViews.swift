@@ -11,6 +11,7 @@ struct ConsoleViews: Sendable {
     let connections: Connections
     let runs: SyncRuns
     let apiKeys: APIKeys
+    let ledger: ActionLedger
     let registry: ConnectorRegistry
 
     /// How many tenants the tenant list shows, and how many runs and events the other lists show.
@@ -91,6 +92,16 @@ struct ConsoleViews: Sendable {
                 "duration": seconds.map(ConsoleFormat.duration) ?? "—", "error": run.lastError ?? "",
             ]
         }
+        let actions: [[String: Any]] = try await ledger.list(tenantID: tenant.id, connectionID: connection.id, limit: 20, before: nil).map {
+            action in
+            let input = JSONValue.parse(Array(action.input.utf8))
+            return [
+                "created": Self.when(action.createdAt), "name": action.action, "dryRun": action.dryRun,
+                "target": [input?["user"]?.string, input?["group"]?.string].compactMap { $0 }.joined(separator: " in "),
+                "status": action.status.rawValue, "tone": Self.tone(action.status).rawValue, "by": action.requestedBy,
+                "error": action.errorCode.map { "\($0): \(action.errorMessage ?? "")" } ?? "",
+            ]
+        }
         let missing = Array(Set(connection.streams.flatMap(\.missingScopes))).sorted()
         var values = Self.describe(connection)
         values.merge([
@@ -100,7 +111,7 @@ struct ConsoleViews: Sendable {
             "canSync": connection.status == .active && connection.enabled,
             "canReauth": connection.mode.isBrowserFlow && [.needsReauth, .error].contains(connection.status),
             "streams": streams, "runs": runRows, "has_runs": !runRows.isEmpty, "runCount": runRows.count,
-            "chart": RunChart(runs: history).svg,
+            "chart": RunChart(runs: history).svg, "actions": actions, "has_actions": !actions.isEmpty, "actionCount": actions.count,
         ]) { _, new in new }
         return ConsolePage(
             title: "\(connection.provider) \(connection.externalAccountID)", template: "connection", values: values, signedIn: signedIn,
@@ -199,6 +210,15 @@ struct ConsoleViews: Sendable {
         ]
         if let reason = connection.statusReason { values["reason"] = reason }
         return values
+    }
+
+    static func tone(_ status: ActionStatus) -> ChipTone {
+        switch status {
+        case .succeeded: .good
+        case .planned: .neutral
+        case .failed, .rejected: .bad
+        case .queued, .running: .info
+        }
     }
 
     /// `2026-12-07 03:58 UTC (5 min ago)`.
