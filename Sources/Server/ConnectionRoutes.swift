@@ -1,3 +1,4 @@
+import Connectors
 import Credentials
 import Foundation
 import Hummingbird
@@ -103,16 +104,16 @@ struct ConnectionRoutes: Sendable {
                     tenantID: tenant.id, provider: body.provider, accountID: body.account_id,
                     client: ClientCredentials(clientID: body.client_id, clientSecret: Secret(body.client_secret)), name: body.name)
             }
-            return JSONResponse(created ? .created : .ok, ConnectionJSON(connection))
+            return JSONResponse(created ? .created : .ok, json(connection))
         }
         router.get("/v1/tenants/:tenant/connections") { request, context in
             let tenant = try await auth.tenant(request, try context.parameters.require("tenant"))
-            return JSONResponse(ListJSON(data: try await connections.list(tenantID: tenant.id).map(ConnectionJSON.init), next_cursor: Nullable(nil)))
+            return JSONResponse(ListJSON(data: try await connections.list(tenantID: tenant.id).map(json), next_cursor: Nullable(nil)))
         }
         router.get("/v1/tenants/:tenant/connections/:id") { request, context in
             let (tenant, id) = try await target(request, context)
             guard let connection = try await connections.find(tenantID: tenant.id, id: id) else { throw APIError.notFound("no such connection") }
-            return JSONResponse(ConnectionJSON(connection))
+            return JSONResponse(json(connection))
         }
         router.patch("/v1/tenants/:tenant/connections/:id") { request, context in
             let (tenant, id) = try await target(request, context)
@@ -125,7 +126,7 @@ struct ConnectionRoutes: Sendable {
                 throw APIError(.badRequest, code: "invalid_field", message: "sync_intervals: \(error.message)")
             }
             guard let connection = updated else { throw APIError.notFound("no such connection") }
-            return JSONResponse(ConnectionJSON(connection))
+            return JSONResponse(json(connection))
         }
         router.delete("/v1/tenants/:tenant/connections/:id") { request, context in
             let (tenant, id) = try await target(request, context)
@@ -155,6 +156,11 @@ struct ConnectionRoutes: Sendable {
         } catch let error as ConnectError {
             throw APIError(error)
         }
+    }
+
+    /// A connection's JSON, with its provider's actions and whether its grant permits each.
+    func json(_ connection: Connection) -> ConnectionJSON {
+        ConnectionJSON(connection, actions: connect.registry.connector(connection.provider)?.actions ?? [])
     }
 }
 

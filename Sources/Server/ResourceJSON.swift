@@ -1,3 +1,4 @@
+import Connectors
 import Foundation
 import Store
 
@@ -76,10 +77,18 @@ struct ConnectionJSON: Encodable, Sendable {
     let rate_limit_plan: String
     let rate_limit_plan_source: String
     let streams: [Stream]
+    /// Each action of the provider's catalogue, and whether the connection's grant permits it.
+    let actions: [ActionPermission]
     let created_at: Date
     let updated_at: Date
 
-    init(_ connection: Connection) {
+    struct ActionPermission: Encodable, Sendable {
+        let name: String
+        let permitted: Bool
+        let missing_scopes: [String]
+    }
+
+    init(_ connection: Connection, actions catalogue: [ActionDescription]) {
         id = connection.id.json
         tenant_id = connection.tenantID.json
         provider = connection.provider
@@ -101,6 +110,11 @@ struct ConnectionJSON: Encodable, Sendable {
                 name: $0.name, state: $0.state, permitted: $0.permitted, missing_scopes: $0.missingScopes,
                 last_run_at: Nullable($0.lastRunAt), next_sync_at: Nullable($0.nextSyncAt), interval_seconds: Nullable($0.intervalSeconds),
                 watermark: Nullable($0.watermark), last_error: Nullable($0.lastError))
+        }
+        let granted = Set(connection.grantedScopes)
+        actions = catalogue.map { action in
+            let missing = action.missingScopes(granted: granted)
+            return ActionPermission(name: action.name, permitted: missing.isEmpty, missing_scopes: missing)
         }
         created_at = connection.createdAt
         updated_at = connection.updatedAt

@@ -198,6 +198,10 @@ struct ActionTests {
                 try sql.execute("UPDATE connections SET granted_scopes = array_remove(granted_scopes, 'user:update:status:admin')")
             }
             let target = plainMember(h)
+            let listed = try h.object(try await h.api("GET", setup.path, key: setup.key))["actions"] as? [[String: Any]] ?? []
+            let entry = try #require(listed.first { $0["name"] as? String == "user.deactivate" })
+            #expect(entry["permitted"] as? Bool == false && entry["missing_scopes"] as? [String] == ["user:update:status:admin"])
+            #expect(listed.first { $0["name"] as? String == "user.update" }?["permitted"] as? Bool == true)
             let (status, action) = try await withActionWorker(h) {
                 try await ask(h, setup, ["action": "user.deactivate", "input": ["user": target.id]])
             }
