@@ -119,7 +119,7 @@ let package = Package(
         .executableTarget(
             name: "TetherCLI",
             dependencies: [
-                "TetherApp", "Server", "Store", "Postgres", "Vault", "TetherSettings", "Sensitive", "ZoomSandbox", "Credentials", "Sync",
+                "TetherApp", "Server", "Store", "Postgres", "Vault", "TetherSettings", "Sensitive", "ZoomSandbox", "Credentials", "Sync", "Connectors",
                 hummingbird, argumentParser, logging, lifecycle, unixSignals,
             ],
             swiftSettings: swiftSettings

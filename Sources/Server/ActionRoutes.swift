@@ -3,7 +3,6 @@ import Credentials
 import Foundation
 import Hummingbird
 import Store
-import Vault
 
 /// The actions API (DESIGN §6.1): the catalogue of each provider's actions, and asking a connection for
 /// one. An action is validated and recorded here; workers carry it out. Nothing here calls the provider.
@@ -75,7 +74,7 @@ struct ActionRoutes: Sendable {
     }
 
     private func ask<Context: RequestContext>(_ request: Request, _ context: Context) async throws -> Response {
-        let (tenant, connection) = try await target(request, context)
+        let (_, connection) = try await target(request, context)
         let wait = try Self.wait(request)
         let ask = try await JSONBody.decode(Ask.self, from: request, allowed: Ask.fields)
         guard let connector = registry.connector(connection.provider), let action = connector.action(named: ask.action) else {
@@ -84,25 +83,15 @@ struct ActionRoutes: Sendable {
         if let key = ask.idempotency_key, !(1...200).contains(key.count) || key.contains("\0") {
             throw APIError(.badRequest, code: "invalid_field", message: "idempotency_key must be 1 to 200 characters")
         }
-        let input: ActionInput
-        do {
-            input = try action.validate(ask.input ?? .object([:]))
-        } catch {
-            throw APIError(.badRequest, code: "invalid_input", message: error.message)
-        }
         let dryRun = ask.dry_run ?? false
-        let inputText = JSONValue.object(input.values).canonicalText
-        let asked = JSONValue.object(["action": .string(action.name), "input": .object(input.values), "dry_run": .bool(dryRun)])
-        let missing = action.missingScopes(granted: Set(connection.grantedScopes))
         let recorded: ActionRecord
         do {
-            recorded = try await ledger.create(
-                tenantID: tenant.id, connectionID: connection.id, action: action.name, input: inputText, dryRun: dryRun,
-                idempotencyKey: ask.idempotency_key, requestHash: Data(SHA256Digest.hash(Array(asked.canonicalText.utf8))),
-                requestedBy: try await apiKeys.name(of: try await auth.principal(request)),
-                rejection: missing.isEmpty
-                    ? nil : ActionError(code: "missing_scope", message: "the connection lacks: \(missing.joined(separator: ", "))")
+            recorded = try await ledger.ask(
+                action, input: ask.input ?? .object([:]), of: connection, dryRun: dryRun, idempotencyKey: ask.idempotency_key,
+                requestedBy: try await apiKeys.name(of: try await auth.principal(request))
             ).action
+        } catch let error as ActionInputError {
+            throw APIError(.badRequest, code: "invalid_input", message: error.message)
         } catch let error as StoreError where error.kind == .conflict {
             throw APIError(.conflict, code: "idempotency_conflict", message: error.message)
         }

@@ -1,5 +1,7 @@
+public import Connectors
 public import Foundation
 public import Postgres
+import Vault
 
 /// Where an action stands (DESIGN §6.1 "Action JSON").
 public enum ActionStatus: String, StoredVocabulary {
@@ -75,6 +77,23 @@ public struct ActionLedger: Sendable {
 
     static let columns =
         "tenant_id, id, connection_id, action, input::text, dry_run, idempotency_key, status, attempts, error_code, error_message, result::text, plan::text, requested_by, created_at, started_at, finished_at"
+
+    /// Asks `connection` for `action` with `input`, as the API and the CLI do: the input is checked against
+    /// the action's fields (nothing is recorded when it fails), and an action the connection's grant does
+    /// not cover is recorded `rejected` with `missing_scope`, to be sent never.
+    /// - Throws: ``ActionInputError``; ``StoreError`` `conflict` for an idempotency key used with another request.
+    public func ask(
+        _ action: ActionDescription, input: JSONValue, of connection: Connection, dryRun: Bool, idempotencyKey: String?, requestedBy: String
+    ) async throws -> (action: ActionRecord, created: Bool) {
+        let checked = try action.validate(input)
+        let request = JSONValue.object(["action": .string(action.name), "input": .object(checked.values), "dry_run": .bool(dryRun)])
+        let missing = action.missingScopes(granted: Set(connection.grantedScopes))
+        return try await create(
+            tenantID: connection.tenantID, connectionID: connection.id, action: action.name, input: JSONValue.object(checked.values).canonicalText,
+            dryRun: dryRun, idempotencyKey: idempotencyKey, requestHash: Data(SHA256Digest.hash(Array(request.canonicalText.utf8))),
+            requestedBy: requestedBy,
+            rejection: missing.isEmpty ? nil : ActionError(code: "missing_scope", message: "the connection lacks: \(missing.joined(separator: ", "))"))
+    }
 
     /// Records an action: queued, or at once `rejected` with `rejection` (nothing will be sent).
     /// - Returns: the action and whether it was created now (false: the idempotency key's first action).

@@ -15,7 +15,7 @@ struct Tether: AsyncParsableCommand {
         abstract: "Tether: a multi-tenant SaaS connector service (Zoom first).",
         subcommands: [
             Serve.self, WorkerCommand.self, SyncCommand.self, Migrate.self, TenantsCommand.self, ConnectionsCommand.self, RunsCommand.self,
-            APIKeysCommand.self, VaultCommand.self, SQLAccessCommand.self, SandboxCommand.self, OpenAPICommand.self,
+            APIKeysCommand.self, ActionsCommand.self, VaultCommand.self, SQLAccessCommand.self, SandboxCommand.self, OpenAPICommand.self,
         ])
 
     static func main() async {

@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 import Store
+import Sync
 import TestSupport
 import Testing
 import ZoomSandbox
@@ -77,6 +78,47 @@ struct OperatorCommandsTests {
                 #expect(left == 0, "\(table) still has \(left) rows of the tenant")
             }
             #expect(try await h.count("SELECT count(*) FROM tenants WHERE slug = 'acme'") == 0)
+        }
+    }
+}
+
+/// `tether actions run|list` (DESIGN §6.1), as processes, with a real action worker in between.
+@Suite("Actions from the CLI", .enabled(if: TestDatabase.isAvailableOrRequired))
+struct ActionsCommandTests {
+    @Test("actions run records an action as the API does (bad input refused, nothing stored); a worker carries it out; actions list shows it")
+    func runAndList() async throws {
+        try await withSyncHarness(sandbox: { $0.users = 40 }) { h in
+            let connection = h.connectionID.uuidString.lowercased()
+            let member = try #require(
+                (3..<40).lazy.compactMap { h.sandbox.user(h.account, index: $0) }.first { $0.roleID == "2" && $0.status == "active" })
+            let refused = try await OperatorCommandsTests.tether(
+                h, ["actions", "run", "--tenant", "acme", "--connection", connection, "user.update", "--input", #"{"user": "x@y.z"}"#])
+            #expect(refused.status != 0 && refused.err.contains("give at least one of"), "\(refused)")
+            #expect(try await h.count("SELECT count(*) FROM actions") == 0, "nothing stored")
+
+            let arguments = [
+                "actions", "run", "--tenant", "acme", "--connection", connection, "user.deactivate", "--input", #"{"user": "\#(member.email)"}"#,
+                "--idempotency-key", "cli-1",
+            ]
+            let queued = try await OperatorCommandsTests.tether(h, arguments)
+            #expect(queued.status == 0 && queued.out.contains(#""status":"queued""#), "\(queued)")
+            let worker = Task { try await ActionWorker(dependencies: h.dependencies).run() }
+            defer { worker.cancel() }
+            let waited = try await OperatorCommandsTests.tether(h, arguments + ["--wait"])
+            #expect(waited.status == 0 && waited.out.contains(#""status":"succeeded""#), "the same key: the first action, waited for; \(waited)")
+            #expect(h.sandbox.user(h.account, index: member.index)?.status == "inactive")
+            #expect(h.sandbox.requestCounts["/v2/users/\(member.id)/status"] == 1)
+
+            let listed = try await OperatorCommandsTests.tether(h, ["actions", "list", "--tenant", "acme"])
+            #expect(listed.status == 0 && listed.out.contains("user.deactivate\tsucceeded") && listed.out.contains("tether actions run"), "\(listed)")
+            let owner = h.sandbox.world.user(of: h.account, role: .owner)
+            let protected = try await OperatorCommandsTests.tether(
+                h,
+                [
+                    "actions", "run", "--tenant", "acme", "--connection", connection, "user.deactivate", "--input", #"{"user": "\#(owner.id)"}"#,
+                    "--wait",
+                ])
+            #expect(protected.status == 1 && protected.out.contains("protected_target"), "\(protected)")
         }
     }
 }
