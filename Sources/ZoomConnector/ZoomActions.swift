@@ -8,10 +8,14 @@ enum ZoomActions {
     static let userReference = ActionField(
         "user", .reference(.users), required: true, "The user: Tether's id, Zoom's id or the email address.")
     static let groupReference = ActionField("group", .reference(.groups), required: true, "The group: Tether's id or Zoom's id.")
+    static let roleReference = ActionField("role", .reference(.roles), required: true, "The role: Tether's id or Zoom's id.")
+    /// Zoom's built-in Member role: where a user whose role is taken goes.
+    static let memberRoleID = "2"
 
-    /// Every action reads its user first, and a group action its group.
+    /// Every action reads its user first, a group action its group, a role action its role.
     static let readUser = ScopeRequirement(anyOf: ["user:read:user:admin", "user:read:admin"])
     static let readGroup = ScopeRequirement(anyOf: ["group:read:group:admin", "group:read:admin"])
+    static let readRole = ScopeRequirement(anyOf: ["role:read:role:admin", "role:read:admin"])
 
     static let catalogue: [ActionDescription] = [
         ActionDescription(
@@ -42,6 +46,18 @@ enum ZoomActions {
             requirements: [readUser, readGroup, ScopeRequirement(anyOf: ["group:delete:member:admin", "group:write:admin"])], category: "Light",
             idempotent: true,
             protectsPrivilegedUsers: false),
+        ActionDescription(
+            "role.assign", "Gives a user a role (a Zoom user holds one role: it replaces the one they had).", fields: [roleReference, userReference],
+            requirements: [readUser, readRole, ScopeRequirement(anyOf: ["role:write:member:admin", "role:write:admin"])], category: "Medium",
+            idempotent: true, protectsPrivilegedUsers: true),
+        ActionDescription(
+            "role.unassign", "Takes a role from a user, who goes back to Zoom's Member role.", fields: [roleReference, userReference],
+            requirements: [readUser, readRole, ScopeRequirement(anyOf: ["role:delete:member:admin", "role:write:admin"])], category: "Light",
+            idempotent: true, protectsPrivilegedUsers: true),
+        ActionDescription(
+            "user.sign_out", "Signs a user out of their current Zoom sessions (revokes their SSO token).", fields: [userReference],
+            requirements: [readUser, ScopeRequirement(anyOf: ["user:delete:token:admin", "user:write:admin"])], category: "Light",
+            idempotent: true, protectsPrivilegedUsers: true),
     ]
 
     // MARK: - Planning
@@ -66,6 +82,25 @@ enum ZoomActions {
                 if let value = input.text(field) { body[zoomField] = .string(value) }
             }
             return ActionPlan(targets: [userTarget], requests: [APIRequest("PATCH", path: path, bucket: action.category, body: .object(body))])
+        case "user.sign_out":
+            return ActionPlan(targets: [userTarget], requests: [APIRequest("DELETE", path: path + "/token", bucket: action.category)])
+        case "role.assign", "role.unassign":
+            let role = try await target(role: input.text("role") ?? "", api: api)
+            guard ![ZoomCatalog.ownerRole.id, memberRoleID].contains(role.remoteID) else {
+                throw ActionRefusal(.invalidInput, "members of Zoom's \(role.label) role are not added or removed by hand")
+            }
+            let rolePath = "/roles/\(pathSegment(role.remoteID))/members"
+            // The role the user holds now: the membership the action ends.
+            let before = ActionTarget(kind: "role_before", remoteID: user.roleID, label: user.roleID)
+            if action.name == "role.assign" {
+                let body = JSONValue.object(["members": .array([.object(["id": .string(user.id)])])])
+                return ActionPlan(
+                    targets: [userTarget, role, before], requests: [APIRequest("POST", path: rolePath, bucket: action.category, body: body)])
+            }
+            guard user.roleID == role.remoteID else { throw ActionRefusal(.invalidInput, "\(user.email) does not hold the role \(role.label)") }
+            return ActionPlan(
+                targets: [userTarget, role, before],
+                requests: [APIRequest("DELETE", path: rolePath + "/\(pathSegment(user.id))", bucket: action.category)])
         case "group.add_members", "group.remove_member":
             let group = try await target(group: input.text("group") ?? "", api: api)
             let groupPath = "/groups/\(pathSegment(group.remoteID))/members"
@@ -114,6 +149,10 @@ enum ZoomActions {
         case "group.add_members", "group.remove_member":
             let groupID = plan.targets.first { $0.kind == "group" }?.remoteID ?? ""
             return user.groupIDs.contains(groupID) == (action.name == "group.add_members")
+        case "role.assign", "role.unassign":
+            let roleID = plan.targets.first { $0.kind == "role" }?.remoteID ?? ""
+            return (user.roleID == roleID) == (action.name == "role.assign")
+        // A sign-out leaves nothing to read back; sending it again is harmless. An update is sent again as it is.
         default: return false
         }
     }
@@ -122,8 +161,18 @@ enum ZoomActions {
         guard let userID = plan.targets.first(where: { $0.kind == "user" })?.remoteID else { return ActionOutcome(result: .object([:])) }
         let user = try await readUser(userID, api: api)
         var outcome = ActionOutcome(
-            result: .object(["user_id": .string(user.id), "status": .string(user.status), "group_ids": .array(user.groupIDs.map(JSONValue.string))]),
+            result: .object([
+                "user_id": .string(user.id), "status": .string(user.status), "role_id": .string(user.roleID),
+                "group_ids": .array(user.groupIDs.map(JSONValue.string)),
+            ]),
             upserts: [(.users, try ZoomRecords.user(user.item))])
+        if plan.targets.contains(where: { $0.kind == "role" }) {
+            // A user holds one role: the membership the action ended, and the one it began.
+            if let before = plan.targets.first(where: { $0.kind == "role_before" })?.remoteID, before != user.roleID {
+                outcome.deletions.append((.roleMembers, "\(before)/\(user.id)"))
+            }
+            outcome.upserts.append((.roleMembers, try ZoomRecords.member(user.item, of: user.roleID)))
+        }
         if let group = plan.targets.first(where: { $0.kind == "group" }) {
             if action.name == "group.add_members" {
                 outcome.upserts.append((.groupMembers, try ZoomRecords.member(user.item, of: group.remoteID)))
@@ -142,6 +191,7 @@ enum ZoomActions {
         let email: String
         let status: String
         let groupIDs: [String]
+        let roleID: String
         let privilege: ActionTarget.Privilege
     }
 
@@ -162,8 +212,21 @@ enum ZoomActions {
         let role = item["role_id"]?.string
         return User(
             item: item, id: id, email: item["email"]?.string ?? id, status: item["status"]?.string ?? "",
-            groupIDs: (item["group_ids"]?.array ?? []).compactMap(\.string),
+            groupIDs: (item["group_ids"]?.array ?? []).compactMap(\.string), roleID: role ?? "",
             privilege: role == ZoomCatalog.ownerRole.id ? .owner : role == ZoomCatalog.adminRole.id ? .admin : .member)
+    }
+
+    /// A role by Zoom's id; Zoom answers an unknown one 400 with code 1034.
+    static func target(role reference: String, api: any ProviderAPI) async throws -> ActionTarget {
+        do {
+            let body = try await api.send(APIRequest(path: "/roles/\(pathSegment(reference))", bucket: "Light"))
+            guard let item = JSONValue.parse(body), let id = item["id"]?.nonEmptyString else {
+                throw ConnectorError(.invalidResponse, "Zoom answered a role without id")
+            }
+            return ActionTarget(kind: "role", remoteID: id, label: item["name"]?.string ?? id)
+        } catch let error as ConnectorError where error.kind == .notFound || (error.kind == .rejected && error.reason.contains("1034")) {
+            throw ActionRefusal(.notFound, "Zoom has no role \(reference.prefix(254))")
+        }
     }
 
     static func target(group reference: String, api: any ProviderAPI) async throws -> ActionTarget {

@@ -81,8 +81,8 @@ public struct SandboxWorld: Sendable {
     /// The granular scopes of the writes Tether's actions make (`zoom-api-actions.md` Part A) and the reads
     /// that plan them: the granular apps carry them; the classic app does not (for missing-scope paths).
     public static let actionScopes = [
-        "user:update:status:admin", "user:update:user:admin", "group:read:group:admin", "group:write:member:admin",
-        "group:delete:member:admin",
+        "user:update:status:admin", "user:update:user:admin", "user:delete:token:admin", "group:read:group:admin", "group:write:member:admin",
+        "group:delete:member:admin", "role:read:role:admin", "role:write:member:admin", "role:delete:member:admin",
     ]
 
     /// Classic scopes, as apps created before granular scopes carry them.

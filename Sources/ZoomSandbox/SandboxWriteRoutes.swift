@@ -8,8 +8,8 @@ import Hummingbird
 struct SandboxWriteRoutes: Sendable {
     let sandbox: ZoomSandbox
 
-    func endpoint(_ category: SandboxRateCategory, _ scopes: [String]) -> SandboxEndpoint {
-        SandboxEndpoint(sandbox: sandbox, category: category, scopes: scopes, plans: nil)
+    func endpoint(_ category: SandboxRateCategory, _ scopes: [String], plans: Set<SandboxPlan>? = nil) -> SandboxEndpoint {
+        SandboxEndpoint(sandbox: sandbox, category: category, scopes: scopes, plans: plans)
     }
 
     func register<Context: RequestContext>(on router: Router<Context>) {
@@ -23,6 +23,31 @@ struct SandboxWriteRoutes: Sendable {
             let body = try await Self.body(request)
             return try await endpoint(.light, ["user:update:user:admin", "user:write:admin"]).respond(request) { caller in
                 update(context.parameters.get("userId") ?? "", body, caller)
+            }
+        }
+        router.delete("/v2/users/:userId/token") { request, context in
+            try await endpoint(.light, ["user:delete:token:admin", "user:write:admin"]).respond(request) { caller in
+                let reference = context.parameters.get("userId") ?? ""
+                guard user(reference, caller) != nil else { return SandboxReply.error(.notFound, code: 1001, "User does not exist: \(reference).") }
+                return SandboxReply(.noContent, [:])
+            }
+        }
+        router.get("/v2/roles/:roleId") { request, context in
+            try await endpoint(.light, ["role:read:role:admin", "role:read:admin"], plans: [.pro, .business]).respond(request) { caller in
+                guard let role = role(context.parameters.get("roleId") ?? "", caller) else { return Self.noRole }
+                return SandboxReply(.ok, ["id": role.id, "name": role.name, "description": role.description, "type": "common"])
+            }
+        }
+        router.post("/v2/roles/:roleId/members") { request, context in
+            let body = try await Self.body(request)
+            return try await endpoint(.medium, ["role:write:member:admin", "role:write:admin"], plans: [.pro, .business]).respond(request) {
+                caller in
+                assignRole(context.parameters.get("roleId") ?? "", body, caller)
+            }
+        }
+        router.delete("/v2/roles/:roleId/members/:memberId") { request, context in
+            try await endpoint(.light, ["role:delete:member:admin", "role:write:admin"], plans: [.pro, .business]).respond(request) { caller in
+                unassignRole(context.parameters.get("roleId") ?? "", context.parameters.get("memberId") ?? "", caller)
             }
         }
         router.get("/v2/groups/:groupId") { request, context in
@@ -45,6 +70,7 @@ struct SandboxWriteRoutes: Sendable {
     }
 
     static var noGroup: SandboxReply { SandboxReply.error(.notFound, code: 4130, "Group does not exist.") }
+    static var noRole: SandboxReply { SandboxReply.error(.badRequest, code: 1034, "Provided `role_id` does not exist.") }
 
     static func body(_ request: Request) async throws -> [String: Any] {
         let buffer = try await request.body.collect(upTo: 1 << 20)
@@ -62,6 +88,10 @@ struct SandboxWriteRoutes: Sendable {
     }
 
     func group(_ id: String, _ caller: SandboxEndpoint.Caller) -> SandboxGroup? { sandbox.groups(caller.account).first { $0.id == id } }
+
+    func role(_ id: String, _ caller: SandboxEndpoint.Caller) -> SandboxRoleInfo? {
+        SandboxDirectory.roles(seed: sandbox.world.seed, account: caller.account).first { $0.id == id }
+    }
 
     func save(_ user: SandboxUser, _ caller: SandboxEndpoint.Caller) {
         sandbox.edits.replace(caller.account, user)
@@ -114,6 +144,41 @@ struct SandboxWriteRoutes: Sendable {
             return SandboxReply.error(.notFound, code: 1001, "User does not exist: \(reference).")
         }
         user.groupIDs.removeAll { $0 == groupID }
+        save(user, caller)
+        return SandboxReply(.noContent, [:])
+    }
+
+    /// The owner's and the Member role's members change only by other means (Zoom code 300).
+    static let fixedRoles = ["0", "2"]
+
+    func assignRole(_ roleID: String, _ body: [String: Any], _ caller: SandboxEndpoint.Caller) -> SandboxReply {
+        guard role(roleID, caller) != nil else { return Self.noRole }
+        guard !Self.fixedRoles.contains(roleID) else {
+            return SandboxReply.error(.badRequest, code: 300, "Can't delete or add members for Normal/Owner roles.")
+        }
+        guard let members = body["members"] as? [[String: Any]], (1...30).contains(members.count) else {
+            return SandboxReply.error(.badRequest, code: 300, "Invalid field: members.")
+        }
+        var added: [String] = []
+        for member in members {
+            guard let reference = member["id"] as? String ?? member["email"] as? String, var user = user(reference, caller), user.roleID != "0"
+            else { continue }
+            user.roleID = roleID
+            save(user, caller)
+            added.append(user.id)
+        }
+        return SandboxReply(.created, ["ids": added.joined(separator: ","), "add_at": SandboxHTTP.timestamp(sandbox.clock.now)])
+    }
+
+    func unassignRole(_ roleID: String, _ reference: String, _ caller: SandboxEndpoint.Caller) -> SandboxReply {
+        guard role(roleID, caller) != nil else { return Self.noRole }
+        guard !Self.fixedRoles.contains(roleID) else {
+            return SandboxReply.error(.badRequest, code: 300, "Can't delete or add members for Normal/Owner roles.")
+        }
+        guard var user = user(reference, caller), user.roleID == roleID else {
+            return SandboxReply.error(.notFound, code: 1001, "Role or Member not found")
+        }
+        user.roleID = "2"
         save(user, caller)
         return SandboxReply(.noContent, [:])
     }

@@ -34,7 +34,8 @@ struct ActionTests {
         let connectionID = try #require(created["id"] as? String)
         let queued = try h.object(
             try await h.api(
-                "POST", "/v1/tenants/acme/connections/\(connectionID)/syncs", key: key, json: ["streams": ["users", "groups", "group_members"]]))
+                "POST", "/v1/tenants/acme/connections/\(connectionID)/syncs", key: key,
+                json: ["streams": ["users", "groups", "group_members", "roles", "role_members"]]))
         let runID = try #require(queued["run_id"] as? String)
         try await h.runSyncWorker {
             let run = try h.object(try await h.api("GET", "/v1/tenants/acme/connections/\(connectionID)/sync-runs/\(runID)", key: key))
@@ -286,6 +287,63 @@ struct ActionTests {
             #expect(writeCount(h, "/v2/users/\(done.id)/status") == 0, "not sent twice")
             #expect(writeCount(h, "/v2/users/\(notDone.id)/status") == 1, "sent again: its effect was absent")
             #expect(h.sandbox.user(h.account, index: notDone.index)?.status == "inactive")
+        }
+    }
+
+    @Test(
+        "role.assign and role.unassign by Tether's role id: the user's role at Zoom and the role memberships follow; owner and Member roles are refused"
+    )
+    func roles() async throws {
+        try await withHarness { h in
+            let setup = try await setUp(h)
+            let target = plainMember(h)
+            let roles = try h.object(try await h.api("GET", "/v1/tenants/acme/roles", key: setup.key))["data"] as? [[String: Any]] ?? []
+            let custom = try #require(roles.first { $0["name"] as? String == "Billing Admin" })
+            let (roleID, roleRemoteID) = (try #require(custom["id"] as? String), try #require(custom["remote_id"] as? String))
+            let members = "/v1/tenants/acme/roles/\(roleID)/members?include_deleted=true"
+            let listingsBefore = writeCount(h, "/v2/roles/\(roleRemoteID)/members")  // the sync listed the members there
+            let (assigned, toOwnerRole, onAdmin) = try await withActionWorker(h) {
+                (
+                    try await ask(h, setup, ["action": "role.assign", "input": ["role": roleID, "user": target.email]]),
+                    try await ask(h, setup, ["action": "role.assign", "input": ["role": "0", "user": target.email]]),
+                    try await ask(
+                        h, setup, ["action": "role.assign", "input": ["role": roleID, "user": h.sandbox.world.user(of: h.account, role: .admin).id]])
+                )
+            }
+            #expect(assigned.json["status"] as? String == "succeeded", "\(assigned.json)")
+            #expect(h.sandbox.user(h.account, index: target.index)?.roleID == roleRemoteID)
+            var listed = try h.object(try await h.api("GET", members, key: setup.key))["data"] as? [[String: Any]] ?? []
+            #expect(listed.first { $0["remote_user_id"] as? String == target.id }?["deleted"] as? Bool == false, "written through")
+            #expect((toOwnerRole.json["error"] as? [String: Any])?["code"] as? String == "invalid_input")
+            #expect((onAdmin.json["error"] as? [String: Any])?["code"] as? String == "protected_target")
+            let unassigned = try await withActionWorker(h) {
+                try await ask(h, setup, ["action": "role.unassign", "input": ["role": roleRemoteID, "user": target.id]])
+            }
+            #expect(unassigned.json["status"] as? String == "succeeded")
+            #expect(h.sandbox.user(h.account, index: target.index)?.roleID == "2", "back to Member")
+            listed = try h.object(try await h.api("GET", members, key: setup.key))["data"] as? [[String: Any]] ?? []
+            #expect(listed.first { $0["remote_user_id"] as? String == target.id }?["deleted"] as? Bool == true)
+            #expect(writeCount(h, "/v2/roles/\(roleRemoteID)/members") == listingsBefore + 1, "one POST")
+            #expect(writeCount(h, "/v2/roles/\(roleRemoteID)/members/\(target.id)") == 1, "one DELETE")
+        }
+    }
+
+    @Test("user.sign_out revokes the user's session once; the owner is never signed out")
+    func signOut() async throws {
+        try await withHarness { h in
+            let setup = try await setUp(h)
+            let target = plainMember(h)
+            let owner = h.sandbox.world.user(of: h.account, role: .owner)
+            let (signedOut, ownerRefused) = try await withActionWorker(h) {
+                (
+                    try await ask(h, setup, ["action": "user.sign_out", "input": ["user": target.email]]),
+                    try await ask(h, setup, ["action": "user.sign_out", "input": ["user": owner.email, "allow_admin_target": true]])
+                )
+            }
+            #expect(signedOut.json["status"] as? String == "succeeded")
+            #expect(writeCount(h, "/v2/users/\(target.id)/token") == 1)
+            #expect((ownerRefused.json["error"] as? [String: Any])?["code"] as? String == "protected_target")
+            #expect(writeCount(h, "/v2/users/\(owner.id)/token") == 0)
         }
     }
 
