@@ -79,7 +79,7 @@ public final class ConnectService: Sendable {
     /// - Throws: ``ConnectError`` (400) for an unknown provider, a mode that is not available, or a return
     ///   URL outside the allowed origins.
     public func createSession(
-        tenantID: UUID, provider: String, mode: String, returnURL: String?, requireOwner: Bool
+        tenantID: UUID, provider: String, mode: String, returnURL: String?, requireOwner: Bool, actions: Bool = false
     ) async throws -> (session: ConnectSession, url: String) {
         guard registry.connector(provider) != nil else {
             throw ConnectError.invalid("provider must be one of: \(registry.providers.joined(separator: ", "))")
@@ -92,7 +92,7 @@ public final class ConnectService: Sendable {
         }
         let checkedReturnURL = try returnURL.map(validateReturnURL)
         let (session, token) = try await flows.createSession(
-            tenantID: tenantID, provider: provider, mode: parsedMode, returnURL: checkedReturnURL, requireOwner: requireOwner,
+            tenantID: tenantID, provider: provider, mode: parsedMode, returnURL: checkedReturnURL, requireOwner: requireOwner, actions: actions,
             lifetime: configuration.sessionLifetime)
         return (session, "\(configuration.publicURL)/connect/\(token.unsafeValue)")
     }

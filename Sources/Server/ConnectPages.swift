@@ -65,6 +65,18 @@ struct ConnectPages: Sendable {
                 <form method="post" action="/connect/\(escape(token))">\(formToken)<button type="submit">Continue to \(escape(provider))</button></form>
                 """
         }
+        let changes = page.session.actions ? Self.writeScopes(of: page.connector) : []
+        let changesTable =
+            changes.isEmpty
+            ? ""
+            : """
+            <h2>What Tether will be able to change</h2>
+            <p>\(escape(page.tenant.name)) also asks to act on your account. Each change is recorded, checked first (the account owner is
+            never a target), and made only when \(escape(page.tenant.name)) asks for it.</p>
+            <table><thead><tr><th>Scope</th><th>What it lets Tether do</th></tr></thead><tbody>
+            \(changes.map { "<tr><td><code>\(escape($0))</code></td><td>\(escape(page.connector.scopeCatalog.describe($0)?.unlocks ?? ""))</td></tr>" }.joined(separator: "\n"))
+            </tbody></table>
+            """
         let owner =
             page.session.requireOwner
             ? "<p><strong>The \(escape(provider)) account owner must approve this connection.</strong></p>" : ""
@@ -72,13 +84,14 @@ struct ConnectPages: Sendable {
             title: "Connect \(provider)",
             body: """
                 <h1>Connect \(escape(provider)) to \(escape(page.tenant.name))</h1>
-                <p>\(escape(page.tenant.name)) asks for read-only access to your \(escape(provider)) account. You will sign in at
+                <p>\(escape(page.tenant.name)) asks \(changes.isEmpty ? "for read-only access to" : "to read and to change") your \(escape(provider)) account. You will sign in at
                 \(escape(provider)) and approve there; \(escape(provider)) then sends you back here.</p>
                 \(owner)
                 <h2>What is requested</h2>
                 <table><thead><tr><th>Scope</th><th>What it lets Tether read</th></tr></thead><tbody>
                 \(scopes)
                 </tbody></table>
+                \(changesTable)
                 \(form)
                 <p class="muted">This link works once and expires at \(escape(ISO8601DateFormatter().string(from: page.session.expiresAt))).</p>
                 """)
@@ -92,6 +105,20 @@ struct ConnectPages: Sendable {
                 name: connect.configuration.formCookieName, value: formKey, maxAge: Int(connect.configuration.sessionLifetime), path: "/",
                 secure: connect.configuration.isSecure, httpOnly: true, sameSite: .strict))
         return response
+    }
+
+    /// The scopes the connector's actions need beyond its reads (each requirement's preferred one), in the
+    /// catalogue's order.
+    static func writeScopes(of connector: any Connector) -> [String] {
+        let reads = Set(connector.requestedScopes)
+        var scopes: [String] = []
+        for action in connector.actions {
+            for requirement in action.requirements where !requirement.anyOf.contains(where: reads.contains) && !scopes.contains(requirement.anyOf[0])
+            {
+                scopes.append(requirement.anyOf[0])
+            }
+        }
+        return scopes
     }
 
     /// The CSP sources of `url`'s origin and, for a host name, its subdomains (a provider's sign-in may

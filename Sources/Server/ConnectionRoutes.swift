@@ -18,6 +18,7 @@ struct ConnectionRoutes: Sendable {
         let mode: String
         let return_url: String?
         let require_owner: Bool?
+        let actions: Bool?
     }
 
     struct CreatedSession: Encodable, Sendable {
@@ -82,11 +83,12 @@ struct ConnectionRoutes: Sendable {
     func register<Context: RequestContext>(on router: Router<Context>) {
         router.post("/v1/tenants/:tenant/connect-sessions") { request, context in
             let tenant = try await auth.tenant(request, try context.parameters.require("tenant"))
-            let body = try await JSONBody.decode(NewSession.self, from: request, allowed: ["provider", "mode", "return_url", "require_owner"])
+            let body = try await JSONBody.decode(
+                NewSession.self, from: request, allowed: ["provider", "mode", "return_url", "require_owner", "actions"])
             let (session, url) = try await Self.mapped {
                 try await connect.createSession(
                     tenantID: tenant.id, provider: body.provider, mode: body.mode, returnURL: body.return_url,
-                    requireOwner: body.require_owner ?? false)
+                    requireOwner: body.require_owner ?? false, actions: body.actions ?? false)
             }
             return JSONResponse(.created, CreatedSession(id: session.id.json, url: url, expires_at: session.expiresAt))
         }

@@ -11,6 +11,8 @@ public struct ConnectSession: Sendable, Hashable {
     public let mode: ConnectionMode
     public let returnURL: String?
     public let requireOwner: Bool
+    /// The link asks for the connector's actions as well as its reads.
+    public let actions: Bool
     public let expiresAt: Date
     public let usedAt: Date?
 }
@@ -95,15 +97,17 @@ public struct ConnectFlows: Sendable {
 
     /// Creates a connect session; returns it with its token, which only the link carries.
     public func createSession(
-        tenantID: UUID, provider: String, mode: ConnectionMode, returnURL: String?, requireOwner: Bool, lifetime: TimeInterval
+        tenantID: UUID, provider: String, mode: ConnectionMode, returnURL: String?, requireOwner: Bool, actions: Bool = false,
+        lifetime: TimeInterval
     ) async throws -> (session: ConnectSession, token: Secret) {
         let token = try SecureRandom.token(byteCount: 32)
         let hash = secretHash(token)
         let session = try await pool.withTenant(tenantID) { connection in
             try connection.query(
                 """
-                INSERT INTO connect_sessions (tenant_id, token_hash, provider, mode, return_url, require_owner, expires_at)
-                VALUES (\(tenantID), \(hash), \(provider), \(mode), \(returnURL), \(requireOwner), now() + make_interval(secs => \(lifetime)))
+                INSERT INTO connect_sessions (tenant_id, token_hash, provider, mode, return_url, require_owner, actions, expires_at)
+                VALUES (\(tenantID), \(hash), \(provider), \(mode), \(returnURL), \(requireOwner), \(actions),
+                    now() + make_interval(secs => \(lifetime)))
                 RETURNING \(unescaped: Self.sessionColumns)
                 """)[0].decodeSession()
         }
@@ -208,7 +212,7 @@ public struct ConnectFlows: Sendable {
         }
     }
 
-    static let sessionColumns = "tenant_id, id, provider, mode, return_url, require_owner, expires_at, used_at"
+    static let sessionColumns = "tenant_id, id, provider, mode, return_url, require_owner, actions, expires_at, used_at"
 }
 
 extension PGRow {
@@ -216,6 +220,6 @@ extension PGRow {
         ConnectSession(
             tenantID: try decode(column: "tenant_id"), id: try decode(column: "id"), provider: try decode(column: "provider"),
             mode: try decode(column: "mode"), returnURL: try decode(column: "return_url"), requireOwner: try decode(column: "require_owner"),
-            expiresAt: try decode(column: "expires_at"), usedAt: try decode(column: "used_at"))
+            actions: try decode(column: "actions"), expiresAt: try decode(column: "expires_at"), usedAt: try decode(column: "used_at"))
     }
 }

@@ -916,5 +916,11 @@ CREATE TRIGGER actions_finished_event AFTER INSERT OR UPDATE OF status ON action
     FOR EACH ROW EXECUTE FUNCTION actions_finished_event();
 
 """##),
+        Migration(version: 16, name: "connect_sessions_actions", sql: ##"""
+-- A connect link may ask for actions as well as reads (DESIGN §6.1: connect-sessions {"actions": true}):
+-- its page then lists the write scopes and what each lets Tether change.
+ALTER TABLE connect_sessions ADD COLUMN actions boolean NOT NULL DEFAULT false;
+
+"""##),
     ]
 }

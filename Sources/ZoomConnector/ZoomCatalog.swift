@@ -124,6 +124,16 @@ public enum ZoomCatalog {
         granular("zoom_rooms:read:list_rooms:admin", "Zoom Rooms"),
         granular("zoom_rooms:read:list_devices:admin", "the devices in each Zoom Room"),
         granular("zoom_rooms:read:list_locations:admin", "Zoom Rooms locations"),
+        // The actions' scopes: what each lets Tether change (or read to act).
+        granular("user:update:status:admin", "deactivate and reactivate users"),
+        granular("user:update:user:admin", "change a user's licence type, job title and department"),
+        granular("user:delete:token:admin", "sign a user out of their current sessions"),
+        granular("group:read:group:admin", "read one group by its id, to act on it"),
+        granular("group:write:member:admin", "add users to groups"),
+        granular("group:delete:member:admin", "remove users from groups"),
+        granular("role:read:role:admin", "read one role by its id, to act on it"),
+        granular("role:write:member:admin", "give users a role (it replaces the one they held)"),
+        granular("role:delete:member:admin", "take a role from users (they go back to Member)"),
         classic("user:read:admin", "every user and their settings"),
         classic("role:read:admin", "roles and their members"),
         classic("group:read:admin", "groups and their members"),
@@ -135,6 +145,9 @@ public enum ZoomCatalog {
         classic("phone:read:admin", "Zoom Phone users, calling plans and call logs"),
         classic("phone_call_log:read:admin", "Zoom Phone call logs"),
         classic("room:read:admin", "Zoom Rooms, their devices and locations"),
+        classic("user:write:admin", "change users: their status, licence, profile and sessions"),
+        classic("group:write:admin", "change groups and who belongs to them"),
+        classic("role:write:admin", "change roles and who holds them"),
     ])
 
     /// The stream called `name`.

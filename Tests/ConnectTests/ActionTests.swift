@@ -347,6 +347,35 @@ struct ActionTests {
         }
     }
 
+    @Test("a connect link with actions: true shows each scope the actions add and what it lets Tether do; without, the page stays read-only")
+    func connectLinksAskingForActions() async throws {
+        try await withHarness { h in
+            let (_, key) = try await h.makeTenant("acme")
+            func page(_ body: [String: Any]) async throws -> String {
+                let created = try h.object(try await h.api("POST", "/v1/tenants/acme/connect-sessions", key: key, json: body))
+                let url = try #require(created["url"] as? String)
+                return try await h.http.execute(HTTPClientRequest(url: Browser(h).local(url))).bodyText
+            }
+            let acting = try await page(["provider": "zoom", "mode": "platform", "actions": true])
+            #expect(acting.contains("What Tether will be able to change") && acting.contains("to read and to change"))
+            for scope in ["user:update:status:admin", "group:write:member:admin", "role:delete:member:admin", "user:delete:token:admin"] {
+                #expect(acting.contains("<code>\(scope)</code>"), "\(scope)")
+            }
+            #expect(acting.contains("deactivate and reactivate users"))
+            let reading = try await page(["provider": "zoom", "mode": "platform"])
+            #expect(!reading.contains("What Tether will be able to change") && reading.contains("read-only access"))
+            #expect(!reading.contains("user:update:status:admin"))
+            let refused = try await h.api(
+                "POST", "/v1/tenants/acme/connect-sessions", key: key, json: ["provider": "zoom", "mode": "platform", "actions": "yes"])
+            #expect(refused.status == 400)
+            // Every scope an action needs is explained in words.
+            let zoom = try #require(h.connect.registry.connector("zoom"))
+            for action in zoom.actions {
+                for requirement in action.requirements { #expect(zoom.scopeCatalog.describe(requirement.anyOf[0]) != nil, "\(requirement.anyOf[0])") }
+            }
+        }
+    }
+
     @Test("the catalogue lists each action with its input schema, scopes, category and idempotency, for any key")
     func catalogue() async throws {
         try await withHarness { h in
