@@ -76,7 +76,8 @@ public struct TetherComponents: Sendable {
             logger: logger, onServerRunning: onServerRunning)
     }
 
-    /// The scheduler, one sync worker and the event deliverer: the background work of a process.
+    /// The scheduler, one sync worker, the action worker, the event deliverer and the retention sweep: the
+    /// background work of a process.
     public func backgroundServices(_ sync: SyncConfiguration) -> [any Service] {
         let dependencies = syncDependencies(sync)
         return [

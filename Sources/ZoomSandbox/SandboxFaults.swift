@@ -21,6 +21,9 @@ public struct SandboxFaultPlan: Sendable, Codable, Equatable {
     /// Delay, in milliseconds, between the token endpoint granting (a refresh token already rotated) and its
     /// reply: the window in which a client that dies has lost its new tokens (SECURITY.md W7).
     public var tokenDelayMilliseconds: Int = 0
+    /// Delay, in milliseconds, between a write taking effect and its reply: the window in which a worker that
+    /// dies has changed the account without recording it (DESIGN §6.1's crash safety).
+    public var writeDelayMilliseconds: Int = 0
     /// Listings answer a page token with that same token as `next_page_token`, as a broken provider that
     /// would page forever does.
     public var repeatPageTokens = false
@@ -38,6 +41,7 @@ public struct SandboxFaultPlan: Sendable, Codable, Equatable {
         case malformedRate = "malformed_rate", truncatedRate = "truncated_rate", dropRate = "drop_rate"
         case rateLimitStorm = "rate_limit_storm", tokenDelayMilliseconds = "token_delay_ms"
         case repeatPageTokens = "repeat_page_tokens", endlessPages = "endless_pages", accountIDs = "account_ids"
+        case writeDelayMilliseconds = "write_delay_ms"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -53,13 +57,15 @@ public struct SandboxFaultPlan: Sendable, Codable, Equatable {
         repeatPageTokens = try container.decodeIfPresent(Bool.self, forKey: .repeatPageTokens) ?? false
         endlessPages = try container.decodeIfPresent(Bool.self, forKey: .endlessPages) ?? false
         accountIDs = try container.decodeIfPresent([String].self, forKey: .accountIDs) ?? []
+        writeDelayMilliseconds = try container.decodeIfPresent(Int.self, forKey: .writeDelayMilliseconds) ?? 0
         let rates = [errorRate, malformedRate, truncatedRate, dropRate]
         guard rates.allSatisfy({ (0...1).contains($0) }), (400...599).contains(errorStatus), latencyMilliseconds >= 0,
-            latencyMilliseconds <= 60_000, rateLimitStorm >= 0, (0...60_000).contains(tokenDelayMilliseconds)
+            latencyMilliseconds <= 60_000, rateLimitStorm >= 0, (0...60_000).contains(tokenDelayMilliseconds),
+            (0...60_000).contains(writeDelayMilliseconds)
         else {
             throw DecodingError.dataCorrupted(
                 .init(
-                    codingPath: [], debugDescription: "rates must be within 0…1, error_status 4xx or 5xx, latency_ms and token_delay_ms 0…60000"))
+                    codingPath: [], debugDescription: "rates must be within 0…1, error_status 4xx or 5xx, latency_ms, token_delay_ms and write_delay_ms 0…60000"))
         }
     }
 }

@@ -12,21 +12,32 @@ struct SandboxWriteRoutes: Sendable {
         SandboxEndpoint(sandbox: sandbox, category: category, scopes: scopes, plans: plans)
     }
 
+    /// Answers a write: its effect is in place when `handler` returns; a successful answer is then held back
+    /// by the fault plan's `write_delay_ms`.
+    func write(
+        _ request: Request, _ endpoint: SandboxEndpoint, _ handler: (SandboxEndpoint.Caller) throws -> SandboxReply
+    ) async throws -> Response {
+        let response = try await endpoint.respond(request, handler)
+        let delay = sandbox.faultPlan.writeDelayMilliseconds
+        if delay > 0, (200..<300).contains(response.status.code) { try await Task.sleep(for: .milliseconds(delay)) }
+        return response
+    }
+
     func register<Context: RequestContext>(on router: Router<Context>) {
         router.put("/v2/users/:userId/status") { request, context in
             let body = try await Self.body(request)
-            return try await endpoint(.light, ["user:update:status:admin", "user:write:admin"]).respond(request) { caller in
+            return try await write(request, endpoint(.light, ["user:update:status:admin", "user:write:admin"])) { caller in
                 changeStatus(context.parameters.get("userId") ?? "", body, caller)
             }
         }
         router.patch("/v2/users/:userId") { request, context in
             let body = try await Self.body(request)
-            return try await endpoint(.light, ["user:update:user:admin", "user:write:admin"]).respond(request) { caller in
+            return try await write(request, endpoint(.light, ["user:update:user:admin", "user:write:admin"])) { caller in
                 update(context.parameters.get("userId") ?? "", body, caller)
             }
         }
         router.delete("/v2/users/:userId/token") { request, context in
-            try await endpoint(.light, ["user:delete:token:admin", "user:write:admin"]).respond(request) { caller in
+            try await write(request, endpoint(.light, ["user:delete:token:admin", "user:write:admin"])) { caller in
                 let reference = context.parameters.get("userId") ?? ""
                 guard user(reference, caller) != nil else { return SandboxReply.error(.notFound, code: 1001, "User does not exist: \(reference).") }
                 return SandboxReply(.noContent, [:])
@@ -40,13 +51,13 @@ struct SandboxWriteRoutes: Sendable {
         }
         router.post("/v2/roles/:roleId/members") { request, context in
             let body = try await Self.body(request)
-            return try await endpoint(.medium, ["role:write:member:admin", "role:write:admin"], plans: [.pro, .business]).respond(request) {
+            return try await write(request, endpoint(.medium, ["role:write:member:admin", "role:write:admin"], plans: [.pro, .business])) {
                 caller in
                 assignRole(context.parameters.get("roleId") ?? "", body, caller)
             }
         }
         router.delete("/v2/roles/:roleId/members/:memberId") { request, context in
-            try await endpoint(.light, ["role:delete:member:admin", "role:write:admin"], plans: [.pro, .business]).respond(request) { caller in
+            try await write(request, endpoint(.light, ["role:delete:member:admin", "role:write:admin"], plans: [.pro, .business])) { caller in
                 unassignRole(context.parameters.get("roleId") ?? "", context.parameters.get("memberId") ?? "", caller)
             }
         }
@@ -58,12 +69,12 @@ struct SandboxWriteRoutes: Sendable {
         }
         router.post("/v2/groups/:groupId/members") { request, context in
             let body = try await Self.body(request)
-            return try await endpoint(.medium, ["group:write:member:admin", "group:write:admin"]).respond(request) { caller in
+            return try await write(request, endpoint(.medium, ["group:write:member:admin", "group:write:admin"])) { caller in
                 addMembers(context.parameters.get("groupId") ?? "", body, caller)
             }
         }
         router.delete("/v2/groups/:groupId/members/:memberId") { request, context in
-            try await endpoint(.light, ["group:delete:member:admin", "group:write:admin"]).respond(request) { caller in
+            try await write(request, endpoint(.light, ["group:delete:member:admin", "group:write:admin"])) { caller in
                 removeMember(context.parameters.get("groupId") ?? "", context.parameters.get("memberId") ?? "", caller)
             }
         }
