@@ -376,6 +376,35 @@ struct ActionTests {
         }
     }
 
+    @Test("a 429 storm and a 5xx burst delay an action, which then succeeds with one effect at Zoom; a 4xx refusal ends it failed")
+    func stormsDuringActions() async throws {
+        try await withHarness { h in
+            let setup = try await setUp(h)
+            let users = (3..<h.account.userCount).lazy.map { member(h, index: $0) }.filter { $0.roleID == "2" && $0.status == "active" }
+            let (stormed, burst) = (users.first!, users.dropFirst().first!)
+            #expect(try await h.control("POST", "/faults", ["rate_limit_storm": 6]).status == 200)
+            let afterStorm = try await withActionWorker(h) {
+                try await ask(h, setup, ["action": "user.deactivate", "input": ["user": stormed.id]], wait: 30)
+            }
+            #expect(afterStorm.json["status"] as? String == "succeeded", "\(afterStorm.json)")
+            #expect(writeCount(h, "/v2/users/\(stormed.id)/status") >= 1 && h.sandbox.user(h.account, index: stormed.index)?.status == "inactive")
+            #expect(try await h.control("POST", "/faults", ["error_rate": 0.5, "error_status": 502]).status == 200)
+            let afterBurst = try await withActionWorker(h) {
+                try await ask(h, setup, ["action": "user.deactivate", "input": ["user": burst.id]], wait: 30)
+            }
+            #expect(afterBurst.json["status"] as? String == "succeeded", "\(afterBurst.json)")
+            #expect(h.sandbox.user(h.account, index: burst.index)?.status == "inactive")
+            // A refusal no retry changes: failed at once, one attempt.
+            #expect(try await h.control("POST", "/faults", ["error_rate": 1.0, "error_status": 403]).status == 200)
+            let refused = try await withActionWorker(h) {
+                try await ask(h, setup, ["action": "user.activate", "input": ["user": burst.id]], wait: 30)
+            }
+            #expect(refused.json["status"] as? String == "failed" && refused.json["attempts"] as? Int == 1, "\(refused.json)")
+            #expect((refused.json["error"] as? [String: Any])?["code"] as? String == "provider_error")
+            _ = try await h.control("DELETE", "/faults", [:])
+        }
+    }
+
     @Test("the catalogue lists each action with its input schema, scopes, category and idempotency, for any key")
     func catalogue() async throws {
         try await withHarness { h in
