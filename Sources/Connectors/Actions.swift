@@ -243,17 +243,28 @@ public struct ActionRefusal: Error, Sendable, Hashable, CustomStringConvertible 
     public var description: String { "\(code.rawValue): \(message)" }
 }
 
+/// Synced records an action removed, marked deleted at once: those of `table` whose `column` is `value`
+/// (a record by its `remote_id`, or every membership of a removed user or group).
+public struct RecordDeletion: Sendable, Hashable {
+    public let table: RecordTable
+    public let column: String
+    public let value: String
+
+    public init(_ table: RecordTable, where column: String = "remote_id", is value: String) {
+        self.table = table
+        self.column = column
+        self.value = value
+    }
+}
+
 /// What a finished action leaves behind: its result for the ledger, and the synced records it changed,
 /// re-read from the provider so they are stored exactly as a sync would store them.
 public struct ActionOutcome: Sendable {
     public var result: JSONValue
     public var upserts: [(table: RecordTable, record: SyncedRecord)]
-    /// Records the action removed (a membership ended): marked deleted at once.
-    public var deletions: [(table: RecordTable, remoteID: String)]
+    public var deletions: [RecordDeletion]
 
-    public init(
-        result: JSONValue, upserts: [(table: RecordTable, record: SyncedRecord)] = [], deletions: [(table: RecordTable, remoteID: String)] = []
-    ) {
+    public init(result: JSONValue, upserts: [(table: RecordTable, record: SyncedRecord)] = [], deletions: [RecordDeletion] = []) {
         self.result = result
         self.upserts = upserts
         self.deletions = deletions

@@ -166,9 +166,10 @@ public protocol Connector: Sendable {
     /// an action whose request may have been sent re-sends it only when it is not.
     func isActionEffective(_ action: ActionDescription, plan: ActionPlan, api: any ProviderAPI) async throws -> Bool
 
-    /// After `plan`'s requests succeeded: the result to record, and the synced records the action changed,
-    /// re-read through `api`.
-    func actionOutcome(_ action: ActionDescription, plan: ActionPlan, api: any ProviderAPI) async throws -> ActionOutcome
+    /// After `plan`'s requests succeeded (`responses` are their bodies, in order; empty when a taker-over
+    /// found the effect in place): the result to record, and the synced records the action changed, re-read
+    /// through `api`.
+    func actionOutcome(_ action: ActionDescription, plan: ActionPlan, responses: [[UInt8]], api: any ProviderAPI) async throws -> ActionOutcome
 }
 
 /// A call to a provider's API failed. The reason is safe to log and show.

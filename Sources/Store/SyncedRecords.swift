@@ -132,7 +132,7 @@ extension SyncedRecords {
     /// nothing to change); `deletions` are marked deleted at once.
     public static func writeThrough(
         _ connection: PGConnection, tenantID: UUID, connectionID: UUID, upserts: [(table: RecordTable, record: SyncedRecord)],
-        deletions: [(table: RecordTable, remoteID: String)]
+        deletions: [RecordDeletion]
     ) throws {
         for table in Set(upserts.map(\.table.name)).sorted() {
             let records = upserts.filter { $0.table.name == table }
@@ -143,12 +143,15 @@ extension SyncedRecords {
         guard !deletions.isEmpty else { return }
         try connection.orderChanges(of: tenantID)
         for deletion in deletions {
+            guard deletion.column == "remote_id" || deletion.table.columns.contains(where: { $0.name == deletion.column }) else {
+                throw StoreError(.invalid, "\(deletion.table.name) has no column \(deletion.column)")
+            }
             try connection.execute(
                 PGQuery(
                     unsafeSQL: """
                         UPDATE \(PGQuery.quoteIdentifier(deletion.table.name)) SET deleted_at = statement_timestamp(), updated_at = statement_timestamp()
-                        WHERE tenant_id = $1 AND connection_id = $2 AND remote_id = $3 AND deleted_at IS NULL
-                        """, binding: [tenantID, connectionID, deletion.remoteID]))
+                        WHERE tenant_id = $1 AND connection_id = $2 AND \(PGQuery.quoteIdentifier(deletion.column)) = $3 AND deleted_at IS NULL
+                        """, binding: [tenantID, connectionID, deletion.value]))
         }
     }
 

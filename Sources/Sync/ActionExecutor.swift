@@ -50,11 +50,12 @@ struct ActionExecutor {
             if action.dryRun { return try await ledger.finish(action, status: .planned, plan: planText, result: nil, error: nil) }
             var alreadyInEffect = false
             if action.sentAt != nil { alreadyInEffect = try await connector.isActionEffective(description, plan: plan, api: client) }
+            var responses: [[UInt8]] = []
             if !alreadyInEffect {
                 try await ledger.markSending(action, lease: configuration.lease)
-                for request in plan.requests { _ = try await client.send(request) }
+                for request in plan.requests { responses.append(try await client.send(request)) }
             }
-            let outcome = try await connector.actionOutcome(description, plan: plan, api: client)
+            let outcome = try await connector.actionOutcome(description, plan: plan, responses: responses, api: client)
             var result = outcome.result
             if alreadyInEffect, case .object(var members) = result {
                 members["confirmed_after_takeover"] = .bool(true)

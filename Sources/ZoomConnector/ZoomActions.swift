@@ -58,11 +58,74 @@ enum ZoomActions {
             "user.sign_out", "Signs a user out of their current Zoom sessions (revokes their SSO token).", fields: [userReference],
             requirements: [readUser, ScopeRequirement(anyOf: ["user:delete:token:admin", "user:write:admin"])], category: "Light",
             idempotent: true, protectsPrivilegedUsers: true),
+        ActionDescription(
+            "user.invite", "Invites a person to the account: Zoom emails them, and they stay pending until they accept.",
+            fields: [
+                ActionField("email", .email, required: true, "Their email address."),
+                ActionField("license_type", .choice(["basic", "licensed"]), "basic (the default) or licensed."),
+                ActionField("first_name", .text(maxLength: 64), "Their first name."),
+                ActionField("last_name", .text(maxLength: 64), "Their last name."),
+            ],
+            requirements: [readUser, ScopeRequirement(anyOf: ["user:write:user:admin", "user:write:admin"])], category: "Light",
+            idempotent: false, protectsPrivilegedUsers: false),
+        ActionDescription(
+            "user.remove",
+            "Removes a user: disassociates them (they keep a free Zoom account) or deletes them, with their meetings, webinars, recordings and whiteboards transferred to another user first.",
+            fields: [
+                userReference,
+                ActionField("mode", .choice(["disassociate", "delete"]), "disassociate (the default) or delete."),
+                ActionField("transfer_email", .email, "Who receives their data (a user of the account)."),
+                ActionField("transfer_meetings", .boolean, "Transfer their meetings."),
+                ActionField("transfer_webinars", .boolean, "Transfer their webinars."),
+                ActionField("transfer_recordings", .boolean, "Transfer their cloud recordings."),
+                ActionField("transfer_whiteboards", .boolean, "Transfer their whiteboards."),
+            ],
+            requirements: [readUser, ScopeRequirement(anyOf: ["user:delete:user:admin", "user:write:admin"])], category: "Light",
+            idempotent: false, protectsPrivilegedUsers: true),
+        ActionDescription(
+            "group.create", "Creates a group.", fields: [ActionField("name", .text(maxLength: 128), required: true, "The group's name.")],
+            requirements: [
+                ScopeRequirement(anyOf: ["group:read:list_groups:admin", "group:read:admin"]),
+                ScopeRequirement(anyOf: ["group:write:group:admin", "group:write:admin"]),
+            ], category: "Light", idempotent: false, protectsPrivilegedUsers: false),
+        ActionDescription(
+            "group.delete", "Deletes a group; its members keep their other groups.", fields: [groupReference],
+            requirements: [readGroup, ScopeRequirement(anyOf: ["group:delete:group:admin", "group:write:admin"])], category: "Light",
+            idempotent: true, protectsPrivilegedUsers: false),
     ]
 
     // MARK: - Planning
 
     static func plan(_ action: ActionDescription, input: ActionInput, api: any ProviderAPI) async throws -> ActionPlan {
+        switch action.name {
+        case "group.create":
+            let name = input.text("name") ?? ""
+            guard try await group(named: name, api: api) == nil else { throw ActionRefusal(.invalidInput, "the account already has a group \(name)") }
+            return ActionPlan(
+                targets: [ActionTarget(kind: "group", remoteID: "", label: name)],
+                requests: [APIRequest("POST", path: "/groups", bucket: action.category, body: .object(["name": .string(name)]))])
+        case "group.delete":
+            let group = try await target(group: input.text("group") ?? "", api: api)
+            return ActionPlan(
+                targets: [group], requests: [APIRequest("DELETE", path: "/groups/\(pathSegment(group.remoteID))", bucket: action.category)])
+        case "user.invite":
+            let email = input.text("email") ?? ""
+            if (try? await readUser(email, api: api)) != nil { throw ActionRefusal(.invalidInput, "\(email) already has a user in this account") }
+            var info: [String: JSONValue] = ["email": .string(email), "type": .integer(input.text("license_type") == "licensed" ? 2 : 1)]
+            for field in ["first_name", "last_name"] { if let value = input.text(field) { info[field] = .string(value) } }
+            return ActionPlan(
+                targets: [ActionTarget(kind: "user", remoteID: email, label: email)],
+                requests: [
+                    APIRequest(
+                        "POST", path: "/users", bucket: action.category, body: .object(["action": .string("create"), "user_info": .object(info)]))
+                ])
+        default:
+            return try await planForUser(action, input: input, api: api)
+        }
+    }
+
+    /// The actions on one existing user (and a group or role of theirs).
+    static func planForUser(_ action: ActionDescription, input: ActionInput, api: any ProviderAPI) async throws -> ActionPlan {
         let user = try await target(user: input.text("user") ?? "", api: api)
         let userTarget = ActionTarget(kind: "user", remoteID: user.id, label: user.email, privilege: user.privilege)
         if action.protectsPrivilegedUsers, guards(action, input: input) {
@@ -84,6 +147,21 @@ enum ZoomActions {
             return ActionPlan(targets: [userTarget], requests: [APIRequest("PATCH", path: path, bucket: action.category, body: .object(body))])
         case "user.sign_out":
             return ActionPlan(targets: [userTarget], requests: [APIRequest("DELETE", path: path + "/token", bucket: action.category)])
+        case "user.remove":
+            var query = [APIRequest.Query("action", input.text("mode") ?? "disassociate")]
+            if let heir = input.text("transfer_email") {
+                let receiver = try await target(user: heir, api: api)
+                guard receiver.id != user.id else { throw ActionRefusal(.invalidInput, "transfer_email must be another user of the account") }
+                query.append(APIRequest.Query("transfer_email", receiver.email))
+                for (field, zoomField) in [
+                    ("transfer_meetings", "transfer_meeting"), ("transfer_webinars", "transfer_webinar"),
+                    ("transfer_recordings", "transfer_recording"),
+                    ("transfer_whiteboards", "transfer_whiteboard"),
+                ] where input.flag(field) {
+                    query.append(APIRequest.Query(zoomField, "true"))
+                }
+            }
+            return ActionPlan(targets: [userTarget], requests: [APIRequest("DELETE", path: path, query: query, bucket: action.category)])
         case "role.assign", "role.unassign":
             let role = try await target(role: input.text("role") ?? "", api: api)
             guard ![ZoomCatalog.ownerRole.id, memberRoleID].contains(role.remoteID) else {
@@ -141,6 +219,15 @@ enum ZoomActions {
     // MARK: - Effects
 
     static func isEffective(_ action: ActionDescription, plan: ActionPlan, api: any ProviderAPI) async throws -> Bool {
+        switch action.name {
+        case "group.create": return try await group(named: plan.targets.first?.label ?? "", api: api) != nil
+        case "group.delete":
+            return !(try await exists(APIRequest(path: "/groups/\(pathSegment(plan.targets.first?.remoteID ?? ""))", bucket: "Light"), api: api))
+        case "user.invite", "user.remove":
+            let present = try await exists(APIRequest(path: "/users/\(pathSegment(plan.targets.first?.remoteID ?? ""))", bucket: "Light"), api: api)
+            return present == (action.name == "user.invite")
+        default: break
+        }
         guard let userID = plan.targets.first(where: { $0.kind == "user" })?.remoteID else { return false }
         let user = try await readUser(userID, api: api)
         switch action.name {
@@ -157,7 +244,31 @@ enum ZoomActions {
         }
     }
 
-    static func outcome(_ action: ActionDescription, plan: ActionPlan, api: any ProviderAPI) async throws -> ActionOutcome {
+    static func outcome(_ action: ActionDescription, plan: ActionPlan, responses: [[UInt8]], api: any ProviderAPI) async throws -> ActionOutcome {
+        switch action.name {
+        case "group.create":
+            let name = plan.targets.first?.label ?? ""
+            let created = responses.first.flatMap { JSONValue.parse($0) }
+            guard let item = created?["id"] != nil ? created : try await group(named: name, api: api) else {
+                throw ConnectorError(.invalidResponse, "Zoom does not list the group \(name) it created")
+            }
+            let record = try ZoomRecords.group(item)
+            return ActionOutcome(result: .object(["group_id": .string(record.remoteID), "name": .string(name)]), upserts: [(.groups, record)])
+        case "group.delete":
+            let id = plan.targets.first?.remoteID ?? ""
+            return ActionOutcome(
+                result: .object(["group_id": .string(id), "deleted": .bool(true)]),
+                deletions: [RecordDeletion(.groups, is: id), RecordDeletion(.groupMembers, where: "group_remote_id", is: id)])
+        case "user.remove":
+            let id = plan.targets.first?.remoteID ?? ""
+            return ActionOutcome(
+                result: .object(["user_id": .string(id), "removed": .bool(true)]),
+                deletions: [
+                    RecordDeletion(.users, is: id), RecordDeletion(.groupMembers, where: "user_remote_id", is: id),
+                    RecordDeletion(.roleMembers, where: "user_remote_id", is: id),
+                ])
+        default: break
+        }
         guard let userID = plan.targets.first(where: { $0.kind == "user" })?.remoteID else { return ActionOutcome(result: .object([:])) }
         let user = try await readUser(userID, api: api)
         var outcome = ActionOutcome(
@@ -169,7 +280,7 @@ enum ZoomActions {
         if plan.targets.contains(where: { $0.kind == "role" }) {
             // A user holds one role: the membership the action ended, and the one it began.
             if let before = plan.targets.first(where: { $0.kind == "role_before" })?.remoteID, before != user.roleID {
-                outcome.deletions.append((.roleMembers, "\(before)/\(user.id)"))
+                outcome.deletions.append(RecordDeletion(.roleMembers, is: "\(before)/\(user.id)"))
             }
             outcome.upserts.append((.roleMembers, try ZoomRecords.member(user.item, of: user.roleID)))
         }
@@ -177,7 +288,7 @@ enum ZoomActions {
             if action.name == "group.add_members" {
                 outcome.upserts.append((.groupMembers, try ZoomRecords.member(user.item, of: group.remoteID)))
             } else {
-                outcome.deletions.append((.groupMembers, "\(group.remoteID)/\(user.id)"))
+                outcome.deletions.append(RecordDeletion(.groupMembers, is: "\(group.remoteID)/\(user.id)"))
             }
         }
         return outcome
@@ -214,6 +325,22 @@ enum ZoomActions {
             item: item, id: id, email: item["email"]?.string ?? id, status: item["status"]?.string ?? "",
             groupIDs: (item["group_ids"]?.array ?? []).compactMap(\.string), roleID: role ?? "",
             privilege: role == ZoomCatalog.ownerRole.id ? .owner : role == ZoomCatalog.adminRole.id ? .admin : .member)
+    }
+
+    /// Whether `request` finds something (2xx) rather than nothing (404).
+    static func exists(_ request: APIRequest, api: any ProviderAPI) async throws -> Bool {
+        do {
+            _ = try await api.send(request)
+            return true
+        } catch let error as ConnectorError where error.kind == .notFound {
+            return false
+        }
+    }
+
+    /// The group of the account called `name` (Zoom's list), or nil.
+    static func group(named name: String, api: any ProviderAPI) async throws -> JSONValue? {
+        let body = try await api.send(APIRequest(path: "/groups", bucket: "Medium"))
+        return JSONValue.parse(body)?["groups"]?.array?.first { $0["name"]?.string == name }
     }
 
     /// A role by Zoom's id; Zoom answers an unknown one 400 with code 1034.

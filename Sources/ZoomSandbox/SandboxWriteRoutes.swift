@@ -36,6 +36,41 @@ struct SandboxWriteRoutes: Sendable {
                 update(context.parameters.get("userId") ?? "", body, caller)
             }
         }
+        router.post("/v2/users") { request, _ in
+            let body = try await Self.body(request)
+            return try await write(request, endpoint(.light, ["user:write:user:admin", "user:write:admin"])) { caller in invite(body, caller) }
+        }
+        router.delete("/v2/users/:userId") { request, context in
+            try await write(request, endpoint(.light, ["user:delete:user:admin", "user:write:admin"])) { caller in
+                let query = request.uri.queryParameters
+                return remove(
+                    context.parameters.get("userId") ?? "", mode: query.get("action").map { String($0) },
+                    transferEmail: query.get("transfer_email").map { String($0) },
+                    caller)
+            }
+        }
+        router.post("/v2/groups") { request, _ in
+            let body = try await Self.body(request)
+            return try await write(request, endpoint(.light, ["group:write:group:admin", "group:write:admin"])) { caller in
+                guard let name = body["name"] as? String, (1...128).contains(name.count) else {
+                    return SandboxReply.error(.badRequest, code: 300, "Invalid field: name.")
+                }
+                guard !sandbox.groups(caller.account).contains(where: { $0.name == name }) else {
+                    return SandboxReply.error(.conflict, code: 4132, "Group name \(name) is already in use.")
+                }
+                let group = sandbox.edits.addGroup(caller.account, name: name, world: sandbox.world)
+                sandbox.dataChanged()
+                return SandboxReply(.created, ["id": group.id, "name": group.name, "total_members": 0])
+            }
+        }
+        router.delete("/v2/groups/:groupId") { request, context in
+            try await write(request, endpoint(.light, ["group:delete:group:admin", "group:write:admin"])) { caller in
+                guard let group = group(context.parameters.get("groupId") ?? "", caller) else { return Self.noGroup }
+                sandbox.edits.removeGroup(caller.account, id: group.id)
+                sandbox.dataChanged()
+                return SandboxReply(.noContent, [:])
+            }
+        }
         router.delete("/v2/users/:userId/token") { request, context in
             try await write(request, endpoint(.light, ["user:delete:token:admin", "user:write:admin"])) { caller in
                 let reference = context.parameters.get("userId") ?? ""
@@ -191,6 +226,46 @@ struct SandboxWriteRoutes: Sendable {
         }
         user.roleID = "2"
         save(user, caller)
+        return SandboxReply(.noContent, [:])
+    }
+
+    /// `POST /users` with `action: create`: a pending user, as Zoom's email invitation leaves one.
+    func invite(_ body: [String: Any], _ caller: SandboxEndpoint.Caller) -> SandboxReply {
+        guard body["action"] as? String == "create", let info = body["user_info"] as? [String: Any], let email = info["email"] as? String,
+            email.contains("@"), let type = info["type"] as? Int, [1, 2].contains(type)
+        else { return SandboxReply.error(.badRequest, code: 300, "Invalid field: user_info.") }
+        guard user(email, caller) == nil else { return SandboxReply.error(.conflict, code: 1005, "Email \"\(email)\" has already been used.") }
+        let invited = sandbox.edits.add(caller.account, world: sandbox.world) { user in
+            user.email = email
+            user.type = type
+            user.status = "pending"
+            user.roleID = "2"
+            user.groupIDs = []
+            user.lastLoginAt = nil
+            if let first = info["first_name"] as? String { user.firstName = first }
+            if let last = info["last_name"] as? String { user.lastName = last }
+        }
+        sandbox.dataChanged()
+        return SandboxReply(
+            .created,
+            ["id": invited.id, "email": invited.email, "first_name": invited.firstName, "last_name": invited.lastName, "type": invited.type])
+    }
+
+    /// `DELETE /users/{id}`: disassociate (default) or delete, after transferring to `transfer_email`.
+    func remove(_ reference: String, mode: String?, transferEmail: String?, _ caller: SandboxEndpoint.Caller) -> SandboxReply {
+        guard let user = user(reference, caller) else { return SandboxReply.error(.notFound, code: 1001, "User does not exist: \(reference).") }
+        guard ["disassociate", "delete"].contains(mode ?? "disassociate") else {
+            return SandboxReply.error(.badRequest, code: 300, "Invalid field: action.")
+        }
+        guard user.roleID != "0" else { return SandboxReply.error(.badRequest, code: 200, "The account owner can't be removed.") }
+        guard user.roleID != "1" else { return SandboxReply.error(.badRequest, code: 1117, "You can't disassociate an Admin.") }
+        if let heir = transferEmail {
+            guard let receiver = self.user(heir, caller), receiver.id != user.id else {
+                return SandboxReply.error(.badRequest, code: 300, "The transfer target is not valid.")
+            }
+        }
+        sandbox.edits.remove(caller.account, index: user.index)
+        sandbox.dataChanged()
         return SandboxReply(.noContent, [:])
     }
 }

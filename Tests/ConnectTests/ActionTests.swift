@@ -405,6 +405,101 @@ struct ActionTests {
         }
     }
 
+    @Test("user.invite leaves a pending user at Zoom and in users; inviting the same email again is refused before anything is sent")
+    func invite() async throws {
+        try await withHarness { h in
+            let setup = try await setUp(h)
+            let listings = writeCount(h, "/v2/users")  // the sync listed users there
+            let invitation: [String: Any] = [
+                "action": "user.invite", "input": ["email": "new.hire@acme.example", "first_name": "New", "license_type": "licensed"],
+            ]
+            let (invited, again) = try await withActionWorker(h) { (try await ask(h, setup, invitation), try await ask(h, setup, invitation)) }
+            #expect(invited.json["status"] as? String == "succeeded", "\(invited.json)")
+            let users = try h.object(try await h.api("GET", "/v1/tenants/acme/users?limit=1000", key: setup.key))["data"] as? [[String: Any]] ?? []
+            let row = try #require(users.first { $0["email"] as? String == "new.hire@acme.example" })
+            #expect(row["status"] as? String == "pending" && row["license_type"] as? String == "licensed", "\(row)")
+            #expect((again.json["error"] as? [String: Any])?["code"] as? String == "invalid_input")
+            #expect(writeCount(h, "/v2/users") == listings + 1, "one POST")
+        }
+    }
+
+    @Test(
+        "user.remove transfers to another user and removes: gone at Zoom, deleted with its memberships in Tether; owner, admin and self-transfer refused"
+    )
+    func remove() async throws {
+        try await withHarness { h in
+            let setup = try await setUp(h)
+            let users = (3..<h.account.userCount).lazy.map { member(h, index: $0) }.filter {
+                $0.roleID == "2" && $0.status == "active" && !$0.groupIDs.isEmpty
+            }
+            let (leaving, heir) = (users.first!, users.dropFirst().first!)
+            let owner = h.sandbox.world.user(of: h.account, role: .owner)
+            let admin = h.sandbox.world.user(of: h.account, role: .admin)
+            let (removed, ownerRefused, adminRefused, selfTransfer) = try await withActionWorker(h) {
+                (
+                    try await ask(
+                        h, setup,
+                        [
+                            "action": "user.remove",
+                            "input": ["user": leaving.email, "mode": "delete", "transfer_email": heir.email, "transfer_recordings": true],
+                        ]),
+                    try await ask(h, setup, ["action": "user.remove", "input": ["user": owner.id, "allow_admin_target": true]]),
+                    try await ask(h, setup, ["action": "user.remove", "input": ["user": admin.id, "allow_admin_target": true]]),
+                    try await ask(h, setup, ["action": "user.remove", "input": ["user": heir.id, "transfer_email": heir.email]])
+                )
+            }
+            #expect(removed.json["status"] as? String == "succeeded", "\(removed.json)")
+            let request = try #require(((removed.json["plan"] as? [String: Any])?["requests"] as? [[String: Any]])?.first)
+            #expect((request["query"] as? [String: Any])?["transfer_recording"] as? String == "true")
+            #expect(h.sandbox.user(h.account, index: leaving.index) == nil, "gone at Zoom")
+            let rows =
+                try h.object(try await h.api("GET", "/v1/tenants/acme/users?limit=1000&include_deleted=true", key: setup.key))["data"]
+                as? [[String: Any]] ?? []
+            #expect(rows.first { $0["remote_id"] as? String == leaving.id }?["deleted"] as? Bool == true)
+            let memberships = try await h.owner.withConnection { sql in
+                try sql.query("SELECT count(*) FILTER (WHERE deleted_at IS NULL)::bigint FROM group_members WHERE user_remote_id = \(leaving.id)")[0]
+                    .decode(Int.self, at: 0)
+            }
+            #expect(memberships == 0, "its group memberships are deleted too")
+            #expect((ownerRefused.json["error"] as? [String: Any])?["code"] as? String == "protected_target")
+            #expect(
+                adminRefused.json["status"] as? String == "failed"
+                    && (adminRefused.json["error"] as? [String: Any])?["code"] as? String == "provider_error", "Zoom refuses an admin (1117)")
+            #expect((selfTransfer.json["error"] as? [String: Any])?["code"] as? String == "invalid_input")
+            #expect(writeCount(h, "/v2/users/\(owner.id)") == 1, "the owner was only read")
+        }
+    }
+
+    @Test("group.create and group.delete: the group appears at Zoom and in groups, a taken name is refused, and deleting it deletes its memberships")
+    func groupLifecycle() async throws {
+        try await withHarness { h in
+            let setup = try await setUp(h)
+            let (created, taken) = try await withActionWorker(h) {
+                (
+                    try await ask(h, setup, ["action": "group.create", "input": ["name": "Contractors"]]),
+                    try await ask(h, setup, ["action": "group.create", "input": ["name": "Contractors"]])
+                )
+            }
+            #expect(created.json["status"] as? String == "succeeded", "\(created.json)")
+            let groupID = try #require((created.json["result"] as? [String: Any])?["group_id"] as? String)
+            #expect(h.sandbox.groups(h.account).contains { $0.id == groupID && $0.name == "Contractors" })
+            #expect((taken.json["error"] as? [String: Any])?["code"] as? String == "invalid_input")
+            let existing = try #require(h.sandbox.groups(h.account).first { $0.id != groupID })
+            let deleted = try await withActionWorker(h) { try await ask(h, setup, ["action": "group.delete", "input": ["group": existing.id]]) }
+            #expect(deleted.json["status"] as? String == "succeeded")
+            #expect(!h.sandbox.groups(h.account).contains { $0.id == existing.id })
+            let rows = try await h.owner.withConnection { sql in
+                try sql.query(
+                    """
+                    SELECT (SELECT count(*) FROM groups WHERE remote_id = \(existing.id) AND deleted_at IS NULL)::bigint,
+                           (SELECT count(*) FROM group_members WHERE group_remote_id = \(existing.id) AND deleted_at IS NULL)::bigint,
+                           (SELECT count(*) FROM groups WHERE remote_id = \(groupID) AND deleted_at IS NULL)::bigint
+                    """)[0].decode((Int, Int, Int).self)
+            }
+            #expect(rows.0 == 0 && rows.1 == 0 && rows.2 == 1, "\(rows)")
+        }
+    }
+
     @Test("the catalogue lists each action with its input schema, scopes, category and idempotency, for any key")
     func catalogue() async throws {
         try await withHarness { h in
