@@ -190,6 +190,13 @@ class Flows:
     def press(self, label):
         self.driver.find_element(By.XPATH, f"//button[normalize-space()='{label}']").click()
 
+    def wait_for_text(self, text, what):
+        """A click returns before the next page has loaded: waits until the page says `text`."""
+        try:
+            WebDriverWait(self.driver, 20).until(lambda driver: text in driver.page_source)
+        except Exception:
+            raise Failure(f"console: {what} (the page never said {text!r})")
+
     def console(self):
         self.console_sources = {}
         slug, key = "e2e-platform", self.keys["e2e-platform"]
@@ -204,7 +211,7 @@ class Flows:
         self.shot("console-1-sign-in")
         self.driver.find_element(By.ID, "key").send_keys(key)
         self.press("Sign in")
-        check("tenant API key cannot sign in" in self.driver.page_source, "console: a tenant key was not refused")
+        self.wait_for_text("tenant API key cannot sign in", "a tenant key was not refused")
         self.shot("console-1b-tenant-key-refused")
         self.driver.find_element(By.ID, "key").send_keys(self.options.admin_key)
         self.press("Sign in")
@@ -226,7 +233,7 @@ class Flows:
         # Sync now: one more run, manual, through the API.
         before = len(self.runs(slug, cid))
         self.press("Sync now")
-        check("A sync of every stream was queued" in self.driver.page_source, "console: Sync now said nothing")
+        self.wait_for_text("A sync of every stream was queued", "Sync now said nothing")
         runs = self.runs(slug, cid)
         check(len(runs) == before + 1 and runs[0]["trigger"] == "manual", f"console: Sync now queued {len(runs) - before} runs")
         self.wait_until("the manual sync", lambda: self.runs(slug, cid)[0]["status"] in ("succeeded", "partial", "failed"))
@@ -241,6 +248,7 @@ class Flows:
         urllib.request.urlopen(request, timeout=10).read()
         self.driver.get(self.options.api + path)
         self.press("Sync now")
+        self.wait_for_text("A sync of every stream was queued", "Sync now said nothing after the revocation")
         self.wait_until("needs re-auth after the grant was revoked", lambda: self.driver.get(self.options.api + path)
                         or "needs re-auth" in self.driver.page_source)
         self.shot("console-5-needs-reauth")
@@ -248,6 +256,7 @@ class Flows:
 
         # The re-auth link, followed by the account's admin: the same connection is active again.
         self.press("Create a re-auth link")
+        self.wait_for_text("Re-auth link for", "no re-auth link was shown")
         self.shot("console-6-reauth-link")
         link = self.driver.find_element(By.ID, "link").get_attribute("value")
         check(link.startswith(self.options.api + "/connect/"), f"console: the re-auth link is {link!r}")
@@ -266,7 +275,7 @@ class Flows:
         self.keys[slug] = key
         self.console_page(f"/console/tenants/{slug}", "console-9-tenant-keys")
         self.driver.find_element(By.CSS_SELECTOR, "button[aria-label='Revoke API key console-revoke']").click()
-        check("was revoked" in self.driver.page_source, "console: revoking said nothing")
+        self.wait_for_text("was revoked", "revoking said nothing")
         self.shot("console-9b-key-revoked")
         check(self.call("GET", f"/v1/tenants/{slug}/connections", spare)[0] == 401, "console: the revoked key still works")
         check(self.call("GET", f"/v1/tenants/{slug}/connections", key)[0] == 200, "console: another key was revoked")
