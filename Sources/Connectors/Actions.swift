@@ -9,6 +9,8 @@ public struct ActionField: Sendable, Hashable {
         /// A user, group or role of `table`: Tether's id of a synced record, or the provider's id (a user
         /// also by email). The engine turns Tether's ids into the provider's before planning.
         case reference(RecordTable)
+        /// A secret (a password): sealed by the vault while the action waits, never stored or shown.
+        case secret(maxLength: Int)
     }
 
     public let name: String
@@ -61,6 +63,11 @@ public struct ActionDescription: Sendable, Hashable {
         self.atLeastOneOf = atLeastOneOf
     }
 
+    /// The fields whose values are secrets.
+    public var secretFields: [String] {
+        fields.compactMap { field in if case .secret = field.kind { field.name } else { nil } }
+    }
+
     /// The scopes the connection lacks for this action: for each unmet requirement, its preferred scope.
     public func missingScopes(granted: Set<String>) -> [String] {
         requirements.filter { !$0.isMet(by: granted) }.map { $0.anyOf[0] }
@@ -90,6 +97,10 @@ public struct ActionDescription: Sendable, Hashable {
             case .reference:
                 schema["type"] = .string("string")
                 schema["maxLength"] = .integer(ActionInput.maximumEmailLength)
+            case .secret(let maxLength):
+                schema["type"] = .string("string")
+                schema["maxLength"] = .integer(maxLength)
+                schema["writeOnly"] = .bool(true)
             }
             properties[field.name] = .object(schema)
         }
@@ -124,7 +135,7 @@ public struct ActionDescription: Sendable, Hashable {
     private static func check(_ value: JSONValue, against field: ActionField) throws(ActionInputError) {
         let name = field.name
         switch field.kind {
-        case .text(let maxLength):
+        case .text(let maxLength), .secret(let maxLength):
             guard case .string(let text) = value else { throw ActionInputError(field: name, "\(name) must be a string") }
             guard !text.isEmpty, text.count <= maxLength, !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
             else { throw ActionInputError(field: name, "\(name) must be 1 to \(maxLength) characters, without control characters") }
@@ -172,6 +183,21 @@ public struct ActionInput: Sendable, Hashable {
     public var values: [String: JSONValue]
 
     public init(values: [String: JSONValue]) { self.values = values }
+
+    /// What stands in for a secret wherever the input is stored or shown.
+    public static let sealedMarker = "<sealed>"
+
+    /// The input with each of `secretFields` given replaced by ``sealedMarker``, and those values apart.
+    public func separating(_ secretFields: [String]) -> (shown: ActionInput, secrets: [String: String]) {
+        var shown = self
+        var secrets: [String: String] = [:]
+        for name in secretFields {
+            guard let value = values[name]?.string else { continue }
+            secrets[name] = value
+            shown.values[name] = .string(Self.sealedMarker)
+        }
+        return (shown, secrets)
+    }
 
     static let maximumEmailLength = 254
 

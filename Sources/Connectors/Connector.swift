@@ -163,8 +163,9 @@ public protocol Connector: Sendable {
     func planAction(_ action: ActionDescription, input: ActionInput, api: any ProviderAPI) async throws -> ActionPlan
 
     /// Whether `plan`'s effect is already in place at the provider, read through `api`: a worker taking over
-    /// an action whose request may have been sent re-sends it only when it is not.
-    func isActionEffective(_ action: ActionDescription, plan: ActionPlan, api: any ProviderAPI) async throws -> Bool
+    /// an action whose request may have been sent re-sends it only when it is not. `nil` when the effect
+    /// cannot be read back (a password): the request is then sent again only if the action is idempotent.
+    func isActionEffective(_ action: ActionDescription, plan: ActionPlan, api: any ProviderAPI) async throws -> Bool?
 
     /// After `plan`'s requests succeeded (`responses` are their bodies, in order; empty when a taker-over
     /// found the effect in place): the result to record, and the synced records the action changed, re-read

@@ -72,6 +72,20 @@ public struct CredentialVault: Sendable {
         }
     }
 
+    /// Seals an action's secret inputs (a JSON object), bound to the action.
+    public func sealActionSecrets(_ json: String, tenantID: UUID, actionID: UUID) throws -> (sealed: Data, keyID: String) {
+        (Data(try sealer.seal(json, for: Self.actionContext(tenantID, actionID))), primaryKeyID)
+    }
+
+    /// Opens what ``sealActionSecrets(_:tenantID:actionID:)`` sealed.
+    public func openActionSecrets(_ sealed: Data, tenantID: UUID, actionID: UUID) throws -> String {
+        try sealer.openString(Array(sealed), for: Self.actionContext(tenantID, actionID))
+    }
+
+    static func actionContext(_ tenantID: UUID, _ actionID: UUID) -> SealContext {
+        SealContext(table: "actions", column: "sealed_input", tenantID: tenantID, connectionID: actionID)
+    }
+
     /// Seals a tenant's webhook signing secret, bound to the tenant.
     public func sealWebhookSecret(_ secret: Secret, tenantID: UUID) throws -> (sealed: Data, keyID: String) {
         (Data(try sealer.seal(secret.unsafeValue, for: Self.webhookContext(tenantID))), primaryKeyID)

@@ -40,7 +40,7 @@ public struct TokenError: Error, Sendable, Hashable, CustomStringConvertible {
 /// `invalid_grant` marks the connection `needs_reauth` (no retry loop), and transient failures back off.
 public final class TokenProvider: Sendable {
     let connections: Connections
-    let vault: CredentialVault
+    public let vault: CredentialVault
     let registry: ConnectorRegistry
     let http: any HTTPTransport
     let logger: Logger

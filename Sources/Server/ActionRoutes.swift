@@ -12,6 +12,8 @@ struct ActionRoutes: Sendable {
     let connections: Connections
     let ledger: ActionLedger
     let apiKeys: APIKeys
+    /// Seals secret inputs (a password) until a worker sends them.
+    let vault: CredentialVault
 
     struct CatalogueEntry: Encodable, Sendable {
         let name: String
@@ -89,7 +91,7 @@ struct ActionRoutes: Sendable {
             recorded = try await ledger.ask(
                 action, input: ask.input ?? .object([:]), of: connection, dryRun: dryRun, idempotencyKey: ask.idempotency_key,
                 requestedBy: try await apiKeys.name(of: try await auth.principal(request))
-            ).action
+            ) { id, secrets in try vault.sealActionSecrets(secrets, tenantID: connection.tenantID, actionID: id) }.action
         } catch let error as ActionInputError {
             throw APIError(.badRequest, code: "invalid_input", message: error.message)
         } catch let error as StoreError where error.kind == .conflict {

@@ -82,7 +82,8 @@ public func buildApplication(
             allowsPrivateAddresses: connect.webhooksMayReachPrivateAddresses
         ).register(on: router)
         ActionRoutes(
-            auth: auth, registry: connect.connect.registry, connections: Connections(pool: pool), ledger: ActionLedger(pool: pool), apiKeys: apiKeys
+            auth: auth, registry: connect.connect.registry, connections: Connections(pool: pool), ledger: ActionLedger(pool: pool), apiKeys: apiKeys,
+            vault: connect.connect.vault
         ).register(on: router)
         ConnectPages(connect: connect.connect).register(on: router)
         WebhookRoutes(connect: connect.connect, secrets: connect.webhookSecrets).register(on: router)

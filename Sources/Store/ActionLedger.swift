@@ -54,6 +54,8 @@ public struct ClaimedAction: Sendable, Hashable {
     public let maxAttempts: Int
     /// Set when an earlier attempt may have sent the request that changes the account.
     public let sentAt: Date?
+    /// The sealed secret inputs, and the key that sealed them.
+    public let sealedSecrets: Data?
     public let workerID: String
 }
 
@@ -82,15 +84,20 @@ public struct ActionLedger: Sendable {
     /// the action's fields (nothing is recorded when it fails), and an action the connection's grant does
     /// not cover is recorded `rejected` with `missing_scope`, to be sent never.
     /// - Throws: ``ActionInputError``; ``StoreError`` `conflict` for an idempotency key used with another request.
+    /// Secret inputs are sealed by `seal` (the action's id and the secrets as a JSON object in, the sealed
+    /// value and its key id out) and never stored in the clear; the request's hash leaves them out too.
     public func ask(
-        _ action: ActionDescription, input: JSONValue, of connection: Connection, dryRun: Bool, idempotencyKey: String?, requestedBy: String
+        _ action: ActionDescription, input: JSONValue, of connection: Connection, dryRun: Bool, idempotencyKey: String?, requestedBy: String,
+        seal: (_ actionID: UUID, _ secrets: String) throws -> (sealed: Data, keyID: String)
     ) async throws -> (action: ActionRecord, created: Bool) {
-        let checked = try action.validate(input)
-        let request = JSONValue.object(["action": .string(action.name), "input": .object(checked.values), "dry_run": .bool(dryRun)])
+        let (shown, secrets) = try action.validate(input).separating(action.secretFields)
+        let request = JSONValue.object(["action": .string(action.name), "input": .object(shown.values), "dry_run": .bool(dryRun)])
         let missing = action.missingScopes(granted: Set(connection.grantedScopes))
+        let id = UUID()
+        let sealed = secrets.isEmpty || !missing.isEmpty ? nil : try seal(id, JSONValue.object(secrets.mapValues(JSONValue.string)).canonicalText)
         return try await create(
-            tenantID: connection.tenantID, connectionID: connection.id, action: action.name, input: JSONValue.object(checked.values).canonicalText,
-            dryRun: dryRun, idempotencyKey: idempotencyKey, requestHash: Data(SHA256Digest.hash(Array(request.canonicalText.utf8))),
+            id: id, tenantID: connection.tenantID, connectionID: connection.id, action: action.name, input: JSONValue.object(shown.values).canonicalText,
+            sealed: sealed, dryRun: dryRun, idempotencyKey: idempotencyKey, requestHash: Data(SHA256Digest.hash(Array(request.canonicalText.utf8))),
             requestedBy: requestedBy,
             rejection: missing.isEmpty ? nil : ActionError(code: "missing_scope", message: "the connection lacks: \(missing.joined(separator: ", "))"))
     }
@@ -99,8 +106,8 @@ public struct ActionLedger: Sendable {
     /// - Returns: the action and whether it was created now (false: the idempotency key's first action).
     /// - Throws: ``StoreError`` `conflict` when the key was used for a different request.
     public func create(
-        tenantID: UUID, connectionID: UUID, action: String, input: String, dryRun: Bool, idempotencyKey: String?, requestHash: Data,
-        requestedBy: String, rejection: ActionError? = nil
+        id: UUID = UUID(), tenantID: UUID, connectionID: UUID, action: String, input: String, sealed: (sealed: Data, keyID: String)? = nil,
+        dryRun: Bool, idempotencyKey: String?, requestHash: Data, requestedBy: String, rejection: ActionError? = nil
     ) async throws -> (action: ActionRecord, created: Bool) {
         try await pool.withTenant(tenantID) { connection in
             if let idempotencyKey, let first = try Self.fetch(connection, tenantID: tenantID, connectionID: connectionID, key: idempotencyKey) {
@@ -112,10 +119,11 @@ public struct ActionLedger: Sendable {
             let status: ActionStatus = rejection == nil ? .queued : .rejected
             let id = try connection.query(
                 """
-                INSERT INTO actions (tenant_id, connection_id, action, input, dry_run, idempotency_key, request_hash, status, error_code,
-                    error_message, requested_by, finished_at)
-                VALUES (\(tenantID), \(connectionID), \(action), \(PGJSON(text: input)), \(dryRun), \(idempotencyKey), \(requestHash), \(status),
-                    \(rejection?.code), \(rejection?.message), \(requestedBy), CASE WHEN \(status) = 'rejected' THEN now() END)
+                INSERT INTO actions (tenant_id, id, connection_id, action, input, sealed_input, key_id, dry_run, idempotency_key, request_hash,
+                    status, error_code, error_message, requested_by, finished_at)
+                VALUES (\(tenantID), \(id), \(connectionID), \(action), \(PGJSON(text: input)), \(sealed?.sealed), \(sealed?.keyID), \(dryRun),
+                    \(idempotencyKey), \(requestHash), \(status), \(rejection?.code), \(rejection?.message), \(requestedBy),
+                    CASE WHEN \(status) = 'rejected' THEN now() END)
                 ON CONFLICT DO NOTHING RETURNING id
                 """
             ).first?.decode(UUID.self, at: 0)
@@ -161,13 +169,14 @@ public struct ActionLedger: Sendable {
                     SELECT tenant_id, id FROM actions
                     WHERE (status = 'queued' AND run_at <= now()) OR (status = 'running' AND locked_until < now())
                     ORDER BY run_at LIMIT \(limit) FOR UPDATE SKIP LOCKED)
-                RETURNING a.tenant_id, a.id, a.connection_id, a.action, a.input::text, a.dry_run, a.attempts, a.max_attempts, a.sent_at
+                RETURNING a.tenant_id, a.id, a.connection_id, a.action, a.input::text, a.dry_run, a.attempts, a.max_attempts, a.sent_at,
+                    a.sealed_input
                 """
             ).map { row in
-                let v = try row.decode((UUID, UUID, UUID, String, String, Bool, Int, Int, Date?).self)
+                let v = try row.decode((UUID, UUID, UUID, String, String, Bool, Int, Int, Date?, Data?).self)
                 return ClaimedAction(
                     tenantID: v.0, id: v.1, connectionID: v.2, action: v.3, input: v.4, dryRun: v.5, attempt: v.6, maxAttempts: v.7, sentAt: v.8,
-                    workerID: workerID)
+                    sealedSecrets: v.9, workerID: workerID)
             }
         }
     }
@@ -199,7 +208,7 @@ public struct ActionLedger: Sendable {
             try writeThrough(connection)
             try connection.execute(
                 """
-                UPDATE actions SET status = \(status), locked_by = NULL, locked_until = NULL, finished_at = now(),
+                UPDATE actions SET status = \(status), locked_by = NULL, locked_until = NULL, finished_at = now(), sealed_input = NULL, key_id = NULL,
                     plan = \(plan.map(PGJSON.init(text:))), result = \(result.map(PGJSON.init(text:))), error_code = \(error?.code),
                     error_message = \(error?.message)
                 WHERE tenant_id = \(action.tenantID) AND id = \(action.id)

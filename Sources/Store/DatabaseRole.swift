@@ -10,7 +10,7 @@ public struct DatabaseRole: Sendable {
 
     /// The tables holding tokens, sealed secrets or key hashes: a role that only serves the data API must
     /// not be able to read any of them (SECURITY.md T8).
-    public static let secretTables = ["connection_credentials", "oauth_flows", "tenant_webhooks", "api_keys", "admin_api_keys", "console_sessions"]
+    public static let secretTables = ["connection_credentials", "oauth_flows", "tenant_webhooks", "api_keys", "admin_api_keys", "console_sessions", "actions"]
 
     /// Which of ``secretTables`` the pool's role may read (any column).
     public static func readableSecretTables(_ pool: PGPool) async throws -> [String] {

@@ -32,6 +32,8 @@ public struct VaultRows: Sendable {
                     SELECT key_id FROM oauth_flows WHERE tenant_id = \(tenantID) AND code_verifier IS NOT NULL
                     UNION ALL
                     SELECT key_id FROM tenant_webhooks WHERE tenant_id = \(tenantID)
+                    UNION ALL
+                    SELECT key_id FROM actions WHERE tenant_id = \(tenantID) AND sealed_input IS NOT NULL
                 ) sealed GROUP BY key_id
                 """)
             {
@@ -88,6 +90,16 @@ public struct VaultRows: Sendable {
                 let (key, secret) = try row.decode((String, Data).self)
                 return SealedRow(table: "tenant_webhooks", tenantID: tenantID, ownerID: tenantID, keyID: key, values: ["secret": secret], version: 0)
             }
+            rows += try connection.query(
+                """
+                SELECT id, key_id, sealed_input FROM actions
+                WHERE tenant_id = \(tenantID) AND sealed_input IS NOT NULL AND key_id IS DISTINCT FROM \(keyID) AND NOT (id = ANY(\(skipped)))
+                ORDER BY id LIMIT \(limit)
+                """
+            ).map { row in
+                let (id, key, sealed) = try row.decode((UUID, String, Data).self)
+                return SealedRow(table: "actions", tenantID: tenantID, ownerID: id, keyID: key, values: ["sealed_input": sealed], version: 0)
+            }
             return rows
         }
     }
@@ -104,6 +116,12 @@ public struct VaultRows: Sendable {
                         client_secret = \(resealed["client_secret"]), webhook_secret = \(resealed["webhook_secret"]), key_id = \(keyID),
                         version = version + 1, updated_at = now()
                     WHERE tenant_id = \(row.tenantID) AND connection_id = \(row.ownerID) AND version = \(row.version)
+                    """) == 1
+            case "actions":
+                return try connection.execute(
+                    """
+                    UPDATE actions SET sealed_input = \(resealed["sealed_input"]), key_id = \(keyID)
+                    WHERE tenant_id = \(row.tenantID) AND id = \(row.ownerID) AND sealed_input = \(row.values["sealed_input"])
                     """) == 1
             case "tenant_webhooks":
                 return try connection.execute(

@@ -44,12 +44,25 @@ struct ActionExecutor {
             quotas: ProviderQuotas(pool: dependencies.pool), configuration: configuration)
         var planText: String?
         do {
-            let input = try await resolve(try description.validate(JSONValue.parse(Array(action.input.utf8)) ?? .null), description)
+            let secrets = try openSecrets()
+            let input = try await resolve(try description.validate(Self.restoring(action.input, secrets: secrets)), description)
             let plan = try await connector.planAction(description, input: input, api: client)
-            planText = Self.json(plan).canonicalText
+            planText = Self.redacting(Self.json(plan), secrets: Set(secrets.values)).canonicalText
             if action.dryRun { return try await ledger.finish(action, status: .planned, plan: planText, result: nil, error: nil) }
             var alreadyInEffect = false
-            if action.sentAt != nil { alreadyInEffect = try await connector.isActionEffective(description, plan: plan, api: client) }
+            if action.sentAt != nil {
+                switch try await connector.isActionEffective(description, plan: plan, api: client) {
+                case true?: alreadyInEffect = true
+                case nil where !description.isIdempotent:
+                    return try await end(
+                        .failed,
+                        ActionError(
+                            code: "provider_error",
+                            message: "a worker stopped after the request may have reached \(connector.displayName), whose effect cannot be read back: it was not sent again"),
+                        plan: planText)
+                default: break
+                }
+            }
             var responses: [[UInt8]] = []
             if !alreadyInEffect {
                 try await ledger.markSending(action, lease: configuration.lease)
@@ -98,6 +111,32 @@ struct ActionExecutor {
 
     private func end(_ status: ActionStatus, _ error: ActionError, plan: String? = nil) async throws {
         try await ledger.finish(action, status: status, plan: plan, result: nil, error: error)
+    }
+
+    /// The action's secret inputs, opened with the vault (none for most actions).
+    private func openSecrets() throws -> [String: String] {
+        guard let sealed = action.sealedSecrets else { return [:] }
+        let text = try dependencies.tokens.vault.openActionSecrets(sealed, tenantID: action.tenantID, actionID: action.id)
+        return (JSONValue.parse(Array(text.utf8))?.object ?? [:]).compactMapValues(\.string)
+    }
+
+    /// The stored input with its secrets put back in place of their markers.
+    static func restoring(_ stored: String, secrets: [String: String]) -> JSONValue {
+        guard case .object(var values) = JSONValue.parse(Array(stored.utf8)) ?? .null else { return .null }
+        for (name, value) in secrets { values[name] = .string(value) }
+        return .object(values)
+    }
+
+    /// `value` with every string that is one of `secrets` replaced by the marker: a plan shows the request
+    /// it sends, never the password in its body.
+    static func redacting(_ value: JSONValue, secrets: Set<String>) -> JSONValue {
+        guard !secrets.isEmpty else { return value }
+        switch value {
+        case .string(let text) where secrets.contains(text): return .string(ActionInput.sealedMarker)
+        case .array(let items): return .array(items.map { redacting($0, secrets: secrets) })
+        case .object(let members): return .object(members.mapValues { redacting($0, secrets: secrets) })
+        default: return value
+        }
     }
 
     private func retryTime() -> Date { Date().addingTimeInterval(configuration.runBackoff(action.attempt).seconds) }

@@ -101,7 +101,7 @@ struct ActionsCommand: AsyncParsableCommand {
                 do {
                     record = try await ledger.ask(
                         description, input: input, of: connection, dryRun: dryRun, idempotencyKey: idempotencyKey, requestedBy: "tether actions run"
-                    ).action
+                    ) { id, secrets in try components.connect.vault.sealActionSecrets(secrets, tenantID: tenant.id, actionID: id) }.action
                 } catch let error as ActionInputError {
                     throw ValidationError("invalid input: \(error.message)")
                 } catch let error as StoreError {

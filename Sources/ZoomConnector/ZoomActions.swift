@@ -59,6 +59,11 @@ enum ZoomActions {
             requirements: [readUser, ScopeRequirement(anyOf: ["user:delete:token:admin", "user:write:admin"])], category: "Light",
             idempotent: true, protectsPrivilegedUsers: true),
         ActionDescription(
+            "user.set_password", "Sets a user's password (Zoom emails them); the password is sealed until it is sent and never stored.",
+            fields: [userReference, ActionField("password", .secret(maxLength: 31), required: true, "The new password, 8 to 31 characters.")],
+            requirements: [readUser, ScopeRequirement(anyOf: ["user:update:password:admin", "user:write:admin"])], category: "Medium",
+            idempotent: false, protectsPrivilegedUsers: true),
+        ActionDescription(
             "user.invite", "Invites a person to the account: Zoom emails them, and they stay pending until they accept.",
             fields: [
                 ActionField("email", .email, required: true, "Their email address."),
@@ -147,6 +152,12 @@ enum ZoomActions {
             return ActionPlan(targets: [userTarget], requests: [APIRequest("PATCH", path: path, bucket: action.category, body: .object(body))])
         case "user.sign_out":
             return ActionPlan(targets: [userTarget], requests: [APIRequest("DELETE", path: path + "/token", bucket: action.category)])
+        case "user.set_password":
+            let password = input.text("password") ?? ""
+            guard password.count >= 8 else { throw ActionRefusal(.invalidInput, "password must be 8 to 31 characters") }
+            return ActionPlan(
+                targets: [userTarget],
+                requests: [APIRequest("PUT", path: path + "/password", bucket: action.category, body: .object(["password": .string(password)]))])
         case "user.remove":
             var query = [APIRequest.Query("action", input.text("mode") ?? "disassociate")]
             if let heir = input.text("transfer_email") {
@@ -218,7 +229,7 @@ enum ZoomActions {
 
     // MARK: - Effects
 
-    static func isEffective(_ action: ActionDescription, plan: ActionPlan, api: any ProviderAPI) async throws -> Bool {
+    static func isEffective(_ action: ActionDescription, plan: ActionPlan, api: any ProviderAPI) async throws -> Bool? {
         switch action.name {
         case "group.create": return try await group(named: plan.targets.first?.label ?? "", api: api) != nil
         case "group.delete":
@@ -239,8 +250,8 @@ enum ZoomActions {
         case "role.assign", "role.unassign":
             let roleID = plan.targets.first { $0.kind == "role" }?.remoteID ?? ""
             return (user.roleID == roleID) == (action.name == "role.assign")
-        // A sign-out leaves nothing to read back; sending it again is harmless. An update is sent again as it is.
-        default: return false
+        // A sign-out or a password leaves nothing to read back; an update is simply sent again.
+        default: return nil
         }
     }
 

@@ -135,6 +135,7 @@ public enum ZoomCatalog {
         granular("role:write:member:admin", "give users a role (it replaces the one they held)"),
         granular("role:delete:member:admin", "take a role from users (they go back to Member)"),
         granular("user:write:user:admin", "invite people to the account"),
+        granular("user:update:password:admin", "set a user's password (Zoom emails them)"),
         granular("user:delete:user:admin", "remove users from the account, their data transferred to another user first"),
         granular("group:write:group:admin", "create groups"),
         granular("group:delete:group:admin", "delete groups"),

@@ -132,7 +132,7 @@ public struct ZoomConnector: Connector {
         try await ZoomActions.plan(action, input: input, api: api)
     }
 
-    public func isActionEffective(_ action: ActionDescription, plan: ActionPlan, api: any ProviderAPI) async throws -> Bool {
+    public func isActionEffective(_ action: ActionDescription, plan: ActionPlan, api: any ProviderAPI) async throws -> Bool? {
         try await ZoomActions.isEffective(action, plan: plan, api: api)
     }
 

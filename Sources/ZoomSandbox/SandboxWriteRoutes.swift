@@ -71,6 +71,20 @@ struct SandboxWriteRoutes: Sendable {
                 return SandboxReply(.noContent, [:])
             }
         }
+        router.put("/v2/users/:userId/password") { request, context in
+            let body = try await Self.body(request)
+            return try await write(request, endpoint(.medium, ["user:update:password:admin", "user:write:admin"])) { caller in
+                let reference = context.parameters.get("userId") ?? ""
+                guard let user = user(reference, caller) else { return SandboxReply.error(.notFound, code: 1001, "User does not exist: \(reference).") }
+                guard let password = body["password"] as? String, (8..<32).contains(password.count) else {
+                    return SandboxReply.error(.badRequest, code: 300, "Invalid field: password.")
+                }
+                guard user.roleID != "1", user.roleID != "0" else {
+                    return SandboxReply.error(.badRequest, code: 1117, "You can't change an admin's password.")
+                }
+                return SandboxReply(.noContent, [:])
+            }
+        }
         router.delete("/v2/users/:userId/token") { request, context in
             try await write(request, endpoint(.light, ["user:delete:token:admin", "user:write:admin"])) { caller in
                 let reference = context.parameters.get("userId") ?? ""

@@ -48,8 +48,9 @@ struct ActionTests {
     func withActionWorker<Result>(_ h: Harness, _ body: () async throws -> Result) async throws -> Result {
         var configuration = SyncConfiguration()
         configuration.pollInterval = .milliseconds(20)
-        var logger = Logger(label: "tether.tests.actions")
-        logger.logLevel = .error
+        // The worker logs into the harness's capture, which sentinel scans read.
+        var logger = Logger(label: "tether.tests.actions") { _ in CapturingLogHandler(capture: h.logs) }
+        logger.logLevel = .trace
         let worker = ActionWorker(
             dependencies: SyncDependencies(
                 pool: h.app, registry: h.connect.registry, tokens: h.tokens, http: h.outbound, configuration: configuration, logger: logger))
@@ -497,6 +498,99 @@ struct ActionTests {
                     """)[0].decode((Int, Int, Int).self)
             }
             #expect(rows.0 == 0 && rows.1 == 0 && rows.2 == 1, "\(rows)")
+        }
+    }
+
+    @Test(
+        "user.set_password: the password is sealed while the action waits, then is in no table, answer, plan, event or log"
+    )
+    func setPassword() async throws {
+        try await withHarness { h in
+            let setup = try await setUp(h)
+            let target = plainMember(h)
+            let sentinel = "Sentinel-7Qx!pw"
+            let queued = try await ask(h, setup, ["action": "user.set_password", "input": ["user": target.id, "password": sentinel]], wait: 0)
+            #expect(queued.status == 202 && (queued.json["input"] as? [String: Any])?["password"] as? String == "<sealed>")
+            let id = try #require(queued.json["id"] as? String)
+            // While it waits: sealed apart from the input, and among the rows `tether vault rotate` re-seals.
+            let sealed = try await h.owner.withConnection { sql in
+                try sql.query("SELECT sealed_input IS NOT NULL AND position(convert_to(\(sentinel), 'UTF8') in sealed_input) = 0 FROM actions")[0]
+                    .decode(Bool.self, at: 0)
+            }
+            #expect(sealed)
+            let tenant = try #require(
+                UUID(uuidString: try h.object(try await h.api("GET", "/v1/tenants/acme", key: h.adminKey))["id"] as? String ?? ""))
+            let rows = try await VaultRows(pool: h.app).all(tenantID: tenant)
+            #expect(rows.contains { $0.table == "actions" && h.vault.opens($0) })
+
+            try await withActionWorker(h) {
+                let deadline = ContinuousClock.now + .seconds(30)
+                while ContinuousClock.now < deadline,
+                    try h.object(try await h.api("GET", setup.path + "/actions/\(id)", key: setup.key))["status"] as? String != "succeeded"
+                {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+            }
+            let finished = try await h.api("GET", setup.path + "/actions/\(id)", key: setup.key)
+            #expect(try h.object(finished)["status"] as? String == "succeeded", "\(finished.bodyText)")
+            #expect(writeCount(h, "/v2/users/\(target.id)/password") >= 1)
+            // Nowhere afterwards: every table, every answer, the event feed, the logs.
+            let leaks = try await h.owner.withConnection { sql in
+                let tables = try sql.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").map { try $0.decode(String.self, at: 0) }
+                return try tables.reduce(0) { total, table in
+                    total
+                        + (try sql.query(
+                            PGQuery(
+                                unsafeSQL: "SELECT count(*)::bigint FROM \(PGQuery.quoteIdentifier(table)) t WHERE t::text LIKE $1",
+                                binding: ["%\(sentinel)%"])
+                        )[0].decode(Int.self, at: 0))
+                }
+            }
+            #expect(leaks == 0, "the password is in no row of any table")
+            #expect(
+                try await h.owner.withConnection {
+                    try $0.query("SELECT count(*)::bigint FROM actions WHERE sealed_input IS NOT NULL")[0].decode(Int.self, at: 0)
+                } == 0, "a finished action keeps no secret")
+            let answers = [
+                finished.bodyText, try await h.api("GET", setup.path + "/actions", key: setup.key).bodyText,
+                try await h.api("GET", "/v1/tenants/acme/events", key: setup.key).bodyText,
+            ]
+            #expect(answers.allSatisfy { !$0.contains(sentinel) } && finished.bodyText.contains("<sealed>"))
+            #expect(!h.logs.all.contains { $0.contains(sentinel) })
+        }
+    }
+
+    @Test("a taker-over of a password change that may have reached Zoom does not send it again: it cannot read the effect back")
+    func passwordTakeover() async throws {
+        try await withHarness { h in
+            let setup = try await setUp(h)
+            let target = plainMember(h)
+            let queued = try await ask(h, setup, ["action": "user.set_password", "input": ["user": target.id, "password": "Another-9pw!"]], wait: 0)
+            let id = try #require(queued.json["id"] as? String)
+            try await h.owner.withConnection { sql in
+                try sql.execute(
+                    """
+                    UPDATE actions SET status = 'running', attempts = 1, locked_by = 'dead-worker', locked_until = now() - interval '1 second',
+                        sent_at = now() - interval '5 seconds'
+                    """)
+            }
+            let ended = try await withActionWorker(h) {
+                let deadline = ContinuousClock.now + .seconds(30)
+                var action: [String: Any] = [:]
+                while ContinuousClock.now < deadline {
+                    action = try h.object(try await h.api("GET", setup.path + "/actions/\(id)", key: setup.key))
+                    if ["succeeded", "failed"].contains(action["status"] as? String ?? "") { break }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                return action
+            }
+            #expect(ended["status"] as? String == "failed", "\(ended)")
+            #expect(((ended["error"] as? [String: Any])?["message"] as? String)?.contains("not sent again") == true)
+            #expect(writeCount(h, "/v2/users/\(target.id)/password") == 0)
+            #expect(
+                try await h.owner.withConnection {
+                    try $0.query("SELECT count(*)::bigint FROM actions WHERE sealed_input IS NOT NULL")[0].decode(Int.self, at: 0)
+                } == 0, "a finished action keeps no secret")
         }
     }
 

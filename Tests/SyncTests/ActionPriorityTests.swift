@@ -26,7 +26,7 @@ struct ActionPriorityTests {
             let ledger = ActionLedger(pool: h.pool)
             var action = try await ledger.ask(
                 deactivate, input: .object(["user": .string(member.id)]), of: connection, dryRun: false, idempotencyKey: nil, requestedBy: "test"
-            ).action
+            ) { _, _ in throw CancellationError() }.action
             let deadline = ContinuousClock.now + TestScale.bound(.seconds(30))
             while !action.status.isTerminal, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(20))
