@@ -150,16 +150,13 @@ struct VaultStorageTests {
     }
 
     static func pgDump(bindir: String, url: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: bindir).appendingPathComponent("pg_dump")
-        process.arguments = ["--no-owner", "--data-only", "--inserts", url]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw HarnessError("pg_dump exited \(process.terminationStatus)") }
-        return String(decoding: data, as: UTF8.self)
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("pg_dump-\(UUID().uuidString).sql")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let process = try ChildProcess(
+            URL(fileURLWithPath: bindir).appendingPathComponent("pg_dump").path, ["--no-owner", "--data-only", "--inserts", url],
+            environment: ProcessInfo.processInfo.environment, standardOutput: output.path)
+        while process.isRunning { usleep(10_000) }
+        guard process.terminationStatus == 0 else { throw HarnessError("pg_dump exited \(process.terminationStatus ?? -1)") }
+        return try String(contentsOf: output, encoding: .utf8)
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import Synchronization
+import TestSupport
 import Testing
 
 @Suite("libcurl HTTP client over loopback")
@@ -168,22 +169,14 @@ struct CurlTLSTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let openssl = { (arguments: [String]) throws -> Process in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-            process.arguments = arguments
-            process.currentDirectoryURL = directory
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            return process
+        let openssl = { (arguments: [String]) throws -> ChildProcess in
+            try ChildProcess("/usr/bin/openssl", arguments, environment: ProcessInfo.processInfo.environment, directory: directory.path)
         }
         let keygen = try openssl([
             "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "cert.pem", "-days", "1",
             "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
         ])
-        keygen.waitUntilExit()
-        #expect(keygen.terminationStatus == 0)
+        #expect(await keygen.exitStatus(within: .seconds(60)) == 0)
         let port = Int.random(in: 40_000...50_000)
         let server = try openssl(["s_server", "-accept", "127.0.0.1:\(port)", "-cert", "cert.pem", "-key", "key.pem", "-www", "-quiet"])
         defer { server.terminate() }

@@ -27,7 +27,7 @@ struct ServeProcessTests {
                 ])
             defer { serve.killHard() }
             var port: String?
-            for _ in 0..<600 where port == nil && serve.process.isRunning {
+            for _ in 0..<600 where port == nil && serve.isRunning {
                 let logs = serve.standardOutput + serve.standardError
                 port = logs.firstMatch(of: /address=127\.0\.0\.1:(\d+) \[TetherCLI\] listening/).map { String($0.1) }
                 if port == nil { try await Task.sleep(for: .milliseconds(50)) }

@@ -86,7 +86,7 @@ struct WorkerProcessTests {
             let survivor = try #require(workers.first { $0 !== victim })
             let (next, _) = try await h.runs.enqueue(tenantID: h.tenantID, connectionID: h.connectionID, streams: ["users"], trigger: .manual)
             _ = try await h.waitFor(next) { $0.status == .running }
-            survivor.process.terminate()  // SIGTERM
+            survivor.terminate()  // SIGTERM
             #expect(await survivor.exitStatus(within: .seconds(60)) == 0, "\(survivor.standardError)")
             #expect(try await h.count("SELECT count(*) FROM sync_runs WHERE status = 'running'") == 0)
         }

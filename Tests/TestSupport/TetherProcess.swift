@@ -6,10 +6,11 @@ import Glibc
 
 /// The built `tether` binary run as a child process, as an operator runs it: its own environment, a
 /// scratch working directory (so no `.env` is read), stdout and stderr captured to files.
-public final class TetherProcess: @unchecked Sendable {
-    public let process = Process()
+public final class TetherProcess: Sendable {
+    public let child: ChildProcess
     public let directory: URL
-    public var pid: Int32 { process.processIdentifier }
+    public var pid: Int32 { child.pid }
+    public var isRunning: Bool { child.isRunning }
 
     /// The `tether` built next to this test binary (`swift build --build-tests` builds both).
     public static func binary() throws -> URL {
@@ -24,34 +25,27 @@ public final class TetherProcess: @unchecked Sendable {
     public init(_ arguments: [String], environment: [String: String]) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("tether-process-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        _ = FileManager.default.createFile(atPath: directory.appendingPathComponent("stdout").path, contents: nil)
-        _ = FileManager.default.createFile(atPath: directory.appendingPathComponent("stderr").path, contents: nil)
-        process.executableURL = try Self.binary()
-        process.arguments = arguments
-        process.environment = environment.merging(["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]) { own, _ in own }
-        process.currentDirectoryURL = directory
-        process.standardOutput = try FileHandle(forWritingTo: directory.appendingPathComponent("stdout"))
-        process.standardError = try FileHandle(forWritingTo: directory.appendingPathComponent("stderr"))
-        try process.run()
+        child = try ChildProcess(
+            try Self.binary().path, arguments,
+            environment: environment.merging(["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]) { own, _ in own },
+            directory: directory.path, standardOutput: directory.appendingPathComponent("stdout").path,
+            standardError: directory.appendingPathComponent("stderr").path)
     }
 
     public var standardOutput: String { (try? String(contentsOf: directory.appendingPathComponent("stdout"), encoding: .utf8)) ?? "" }
     public var standardError: String { (try? String(contentsOf: directory.appendingPathComponent("stderr"), encoding: .utf8)) ?? "" }
 
+    /// SIGTERM: a graceful stop.
+    public func terminate() { child.terminate() }
+
     /// `kill -9`: no handler runs, nothing is flushed or handed back.
-    public func killHard() {
-        if process.isRunning { kill(pid, SIGKILL) }
-    }
+    public func killHard() { child.killHard() }
 
     /// Waits for the process to exit, at most `timeout`; returns its exit status, or nil if it still runs.
-    public func exitStatus(within timeout: Duration) async -> Int32? {
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
-        return process.isRunning ? nil : process.terminationStatus
-    }
+    public func exitStatus(within timeout: Duration) async -> Int32? { await child.exitStatus(within: timeout) }
 
     deinit {
-        killHard()
+        child.killHard()
         try? FileManager.default.removeItem(at: directory)
     }
 }
