@@ -24,6 +24,9 @@ public struct SandboxConfiguration: Sendable {
     /// How soon an endpoint must answer Zoom's URL validation: 3 s, as Zoom requires. Tests that check the
     /// answer's content rather than its speed raise it, so a loaded machine cannot fail them.
     public var urlValidationDeadline: Duration = .seconds(3)
+    /// How long the control API waits for an endpoint to take a webhook it sends. Tests on a loaded machine
+    /// raise it; an endpoint that never answers still ends in a 502 naming the failure.
+    public var webhookDeliveryTimeout: Duration = .seconds(10)
 
     /// The defaults above.
     public init() {}

@@ -206,8 +206,13 @@ struct SandboxControlRoutes: Sendable {
             sandbox.revokeAll(clientID: clientID, accountID: account.id)
         }
         let body = SandboxHTTP.jsonData(["event": event, "event_ts": Int(now.timeIntervalSince1970 * 1000), "payload": payload])
-        let status = try await post(body, to: hook.url, secret: hook.secretToken, timestamp: Int(now.timeIntervalSince1970)).status
-        return SandboxHTTP.json(.ok, ["status": status, "event": event])
+        let response: HTTPClientResponse
+        do {
+            response = try await post(body, to: hook.url, secret: hook.secretToken, timestamp: Int(now.timeIntervalSince1970))
+        } catch {
+            return failure(.badGateway, "the event could not be delivered: \(error)")
+        }
+        return SandboxHTTP.json(.ok, ["status": response.status, "event": event])
     }
 
     /// Sends `endpoint.url_validation` and checks the reply carries the right `encryptedToken`.
@@ -218,7 +223,12 @@ struct SandboxControlRoutes: Sendable {
             "event": "endpoint.url_validation", "event_ts": Int(now.timeIntervalSince1970 * 1000), "payload": ["plainToken": plainToken],
         ])
         let started = ContinuousClock.now
-        let response = try await post(body, to: hook.url, secret: hook.secretToken, timestamp: Int(now.timeIntervalSince1970))
+        let response: HTTPClientResponse
+        do {
+            response = try await post(body, to: hook.url, secret: hook.secretToken, timestamp: Int(now.timeIntervalSince1970))
+        } catch {
+            return SandboxHTTP.json(.ok, ["valid": false, "error": "the endpoint could not be reached: \(error)"])
+        }
         let elapsed = ContinuousClock.now - started
         let reply = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
         let expected = Hex.encode(HMACSHA256.authenticationCode(key: Array(hook.secretToken.utf8), message: Array(plainToken.utf8)))
@@ -238,7 +248,7 @@ struct SandboxControlRoutes: Sendable {
                     HTTPHeader("Content-Type", "application/json"), HTTPHeader("x-zm-request-timestamp", String(timestamp)),
                     HTTPHeader("x-zm-signature", signature), HTTPHeader("User-Agent", "Zoom Marketplace/1.0a"),
                 ],
-                body: Array(body), timeout: .seconds(10)))
+                body: Array(body), timeout: sandbox.configuration.webhookDeliveryTimeout))
     }
 
     private func failure(_ status: HTTPResponse.Status, _ message: String) -> Response {

@@ -15,6 +15,7 @@ struct SandboxControlTests {
     ) async throws -> Result {
         try await withSandbox({
             $0.controlAPI = true; $0.rateLimits = false; $0.users = 40; $0.urlValidationDeadline = .seconds(60)
+            $0.webhookDeliveryTimeout = .seconds(60)
         }) { sandbox, zoom in
             let token = try await zoom.connect(app: zoom.platformApp)["access_token"] as! String
             return try await body(sandbox, zoom, token)
@@ -216,6 +217,13 @@ struct SandboxControlTests {
                 let bad = try zoom.json(
                     try await zoom.control("POST", "/webhooks/validate", ["url": hookBase + "/hook", "secret_token": "wrong-secret"]))
                 #expect(bad["valid"] as? Bool == false)
+                // Nothing listens on port 1: validation fails and says why; an event gets 502.
+                let unreachable = try zoom.json(
+                    try await zoom.control("POST", "/webhooks/validate", ["url": "http://127.0.0.1:1/hook", "secret_token": "right-secret"]))
+                #expect(unreachable["valid"] as? Bool == false)
+                #expect((unreachable["error"] as? String)?.contains("could not be reached") == true)
+                let undelivered = try await zoom.control("POST", "/webhooks", ["url": "http://127.0.0.1:1/hook", "secret_token": "s"])
+                #expect(undelivered.status == 502)
             }
             // A right answer after the deadline (Zoom's is 3 s; shortened here) fails validation too.
             try await withSandbox({
