@@ -11,6 +11,9 @@ public struct ActionField: Sendable, Hashable {
         case reference(RecordTable)
         /// A secret (a password): sealed by the vault while the action waits, never stored or shown.
         case secret(maxLength: Int)
+        /// An object of named sections, each an object of settings (a user's settings): only the sections
+        /// named here, at least one, and at most ``ActionInput/maximumSectionsBytes`` of JSON.
+        case sections([String])
     }
 
     public let name: String
@@ -101,6 +104,11 @@ public struct ActionDescription: Sendable, Hashable {
                 schema["type"] = .string("string")
                 schema["maxLength"] = .integer(maxLength)
                 schema["writeOnly"] = .bool(true)
+            case .sections(let names):
+                schema["type"] = .string("object")
+                schema["minProperties"] = .integer(1)
+                schema["propertyNames"] = .object(["enum": .array(names.map(JSONValue.string))])
+                schema["additionalProperties"] = .object(["type": .string("object"), "minProperties": .integer(1)])
             }
             properties[field.name] = .object(schema)
         }
@@ -159,6 +167,22 @@ public struct ActionDescription: Sendable, Hashable {
                     $0.properties.isWhitespace || $0.properties.generalCategory == .control || $0 == "/" || $0 == "?" || $0 == "#" || $0 == "%"
                 })
             else { throw ActionInputError(field: name, "\(name) must be an id or an email address") }
+        case .sections(let names):
+            guard case .object(let sections) = value, !sections.isEmpty else {
+                throw ActionInputError(field: name, "\(name) must be an object of sections, at least one")
+            }
+            for (section, settings) in sections.sorted(by: { $0.key < $1.key }) {
+                guard names.contains(section) else {
+                    throw ActionInputError(
+                        field: name, "\(name) has no section \(section.prefix(64).debugDescription); its sections are \(names.joined(separator: ", "))")
+                }
+                guard case .object(let members) = settings, !members.isEmpty else {
+                    throw ActionInputError(field: name, "\(name).\(section) must be an object of settings, at least one")
+                }
+            }
+            guard value.canonicalText.utf8.count <= ActionInput.maximumSectionsBytes else {
+                throw ActionInputError(field: name, "\(name) must be at most \(ActionInput.maximumSectionsBytes) bytes of JSON")
+            }
         }
     }
 }
@@ -200,6 +224,8 @@ public struct ActionInput: Sendable, Hashable {
     }
 
     static let maximumEmailLength = 254
+    /// Settings are a few dozen flags: 16 KB is ample, and bounds what a ledger row holds.
+    public static let maximumSectionsBytes = 16_384
 
     static func isEmail(_ text: String) -> Bool {
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)

@@ -12,6 +12,7 @@ public enum ColumnType: Sendable, Hashable {
     case textArray
     /// A JSON document.
     case json
+    case boolean
 }
 
 /// One value of a normalized column. The connector builds these from the provider's JSON; the store turns
@@ -28,6 +29,7 @@ public enum RecordValue: Sendable, Hashable {
     case textArray([String])
     /// JSON text.
     case json(String)
+    case boolean(Bool)
 }
 
 /// A normalized table: its name and its columns beyond the frame every synced table shares (`tenant_id`,
@@ -68,7 +70,8 @@ extension RecordTable {
     /// Every normalized table, by name.
     public static let all: [RecordTable] = [
         users, roles, roleMembers, groups, groupMembers, subAccounts, planUsage, plans, invoices, dailyUsage, activeHosts, signIns,
-        operationLogs, billingReports, telephone, phoneUsers, callingPlans, callHistory, rooms, roomDevices, roomLocations,
+        operationLogs, billingReports, telephone, phoneUsers, callingPlans, callHistory, rooms, roomDevices, roomLocations, userSettings,
+        accountSettings,
     ]
 
     /// The states a normalized user is in; each connector maps its provider's onto them.
@@ -181,4 +184,21 @@ extension RecordTable {
             ("hostname", .text),
         ])
     public static let roomLocations = RecordTable("room_locations", [("name", .text), ("type", .text), ("parent_location_remote_id", .text)])
+
+    /// A user's settings: the columns an SMP filters on (what the user's licence lets them do, how they
+    /// record), the whole settings object in `raw`.
+    public static let userSettings = RecordTable(
+        "user_settings",
+        [
+            ("user_remote_id", .text), ("meeting_capacity", .integer), ("large_meeting", .boolean), ("webinar", .boolean),
+            ("zoom_phone", .boolean), ("cloud_recording", .boolean), ("auto_recording", .text), ("waiting_room", .boolean),
+        ])
+    /// The account's settings: its security and recording policy, the whole settings object in `raw`.
+    public static let accountSettings = RecordTable(
+        "account_settings",
+        [
+            ("waiting_room", .boolean), ("e2e_encryption", .boolean), ("require_meeting_password", .boolean),
+            ("password_minimum_length", .integer), ("cloud_recording", .boolean), ("auto_recording", .text),
+            ("recording_retention_days", .integer),
+        ])
 }

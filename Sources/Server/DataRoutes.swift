@@ -63,6 +63,24 @@ struct DataRoutes: Sendable {
         Listing(path: "rooms", table: .rooms),
         Listing(path: "rooms/devices", table: .roomDevices),
         Listing(path: "rooms/locations", table: .roomLocations),
+        Listing(path: "account/settings", table: .accountSettings),
+    ]
+
+    /// The records of one synced parent: `{parent}/{id}/{path}` lists the rows of `table` whose
+    /// `parentColumn` holds the remote id of the parent (Tether's id in the path), in its connection.
+    struct ChildListing: Sendable {
+        let parent: String
+        let parentTable: RecordTable
+        let path: String
+        let table: RecordTable
+        let parentColumn: String
+        var filters: [Filter] = []
+
+        var listing: Listing { Listing(path: "\(parent)/{id}/\(path)", table: table, filters: filters) }
+    }
+
+    static let childListings: [ChildListing] = [
+        ChildListing(parent: "users", parentTable: .users, path: "settings", table: .userSettings, parentColumn: "user_remote_id")
     ]
 
     static let commonParameters: Set<String> = ["limit", "cursor", "updated_since", "include_deleted", "connection_id", "include"]
@@ -87,6 +105,17 @@ struct DataRoutes: Sendable {
                 let tenant = try await auth.tenant(request, try context.parameters.require("tenant"))
                 let query = try Self.query(for: listing, request.uri.queryParameters)
                 let (rows, next) = try await data.list(tenantID: tenant.id, query)
+                return Self.page(rows, next: next?.text)
+            }
+        }
+        for child in Self.childListings {
+            router.get("/v1/tenants/:tenant/\(child.parent)/:id/\(child.path)") { request, context in
+                let tenant = try await auth.tenant(request, try context.parameters.require("tenant"))
+                let query = try Self.query(for: child.listing, request.uri.queryParameters)
+                guard let id = UUID(uuidString: try context.parameters.require("id")),
+                    let (rows, next) = try await data.children(
+                        tenantID: tenant.id, parentTable: child.parentTable.name, parent: id, parentColumn: child.parentColumn, query)
+                else { throw APIError.notFound("no such \(child.parent.dropLast())") }
                 return Self.page(rows, next: next?.text)
             }
         }
@@ -191,7 +220,7 @@ extension ListedColumn {
     init(_ column: RecordTable.Column) {
         let form: Form =
             switch column.type {
-            case .text, .integer, .json: .plain
+            case .text, .integer, .json, .boolean: .plain
             case .decimal: .decimal
             case .timestamp: .timestamp
             case .date: .date

@@ -27,6 +27,10 @@ public enum OpenAPIDocument {
             paths["/v1/tenants/{tenant}/\(listing.path)"] = listPath(listing)
             schemas[schemaName(listing.table)] = recordSchema(listing.table)
         }
+        for child in DataRoutes.childListings {
+            paths["/v1/tenants/{tenant}/\(child.listing.path)"] = childPath(child)
+            schemas[schemaName(child.table)] = recordSchema(child.table)
+        }
         for membership in DataRoutes.memberships {
             paths["/v1/tenants/{tenant}/\(membership.path)/{id}/members"] = memberPath(membership)
         }
@@ -69,6 +73,7 @@ public enum OpenAPIDocument {
         case .date: ["type": ["string", "null"], "format": "date"]
         case .textArray: ["type": ["array", "null"], "items": ["type": "string"]]
         case .json: ["description": "JSON as Zoom sent it"]
+        case .boolean: ["type": ["boolean", "null"]]
         }
     }
 
@@ -80,6 +85,38 @@ public enum OpenAPIDocument {
     }
 
     static func listPath(_ listing: DataRoutes.Listing) -> [String: Any] {
+        [
+            "parameters": [tenantParameter],
+            "get": [
+                "operationId": operationID(listing.path),
+                "summary": "Synced \(listing.table.name.replacingOccurrences(of: "_", with: " ")), in (updated_at, id) order.",
+                "parameters": listParameters(listing),
+                "responses": listResponses(items: schemaName(listing.table)),
+            ] as [String: Any],
+        ]
+    }
+
+    /// `users/{id}/settings` → `listUserSettings`.
+    static func childPath(_ child: DataRoutes.ChildListing) -> [String: Any] {
+        let parent = String(child.parent.dropLast())
+        return [
+            "parameters": [
+                tenantParameter,
+                [
+                    "name": "id", "in": "path", "required": true, "description": "Tether's id of the \(parent).",
+                    "schema": ["type": "string", "format": "uuid"],
+                ],
+            ],
+            "get": [
+                "operationId": operationID("\(parent)/\(child.path)"),
+                "summary": "The \(parent)'s synced \(child.table.name.replacingOccurrences(of: "_", with: " ")), in (updated_at, id) order.",
+                "parameters": listParameters(child.listing),
+                "responses": listResponses(items: schemaName(child.table)),
+            ] as [String: Any],
+        ]
+    }
+
+    static func listParameters(_ listing: DataRoutes.Listing) -> [[String: Any]] {
         let common: [[String: Any]] = [
             limitParameter, cursorParameter,
             query("updated_since", "Only records Tether changed at or after this time (ISO 8601).", ["type": "string", "format": "date-time"]),
@@ -87,15 +124,7 @@ public enum OpenAPIDocument {
             query("connection_id", "Only records of this connection.", ["type": "string", "format": "uuid"]),
             query("include", "`raw` adds Zoom's JSON as received.", ["type": "string", "enum": ["raw"]]),
         ]
-        return [
-            "parameters": [tenantParameter],
-            "get": [
-                "operationId": operationID(listing.path),
-                "summary": "Synced \(listing.table.name.replacingOccurrences(of: "_", with: " ")), in (updated_at, id) order.",
-                "parameters": common + listing.filters.map(filterParameter),
-                "responses": listResponses(items: schemaName(listing.table)),
-            ] as [String: Any],
-        ]
+        return common + listing.filters.map(filterParameter)
     }
 
     static func memberPath(_ membership: DataRoutes.Membership) -> [String: Any] {

@@ -118,6 +118,7 @@ extension RecordValue {
         case .date(let value): PGBind(oid: PGTypeOID.date, value: .text(value))
         case .textArray(let value): value.pgBind
         case .json(let value): PGJSON(text: value).pgBind
+        case .boolean(let value): value.pgBind
         }
     }
 }

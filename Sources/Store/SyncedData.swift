@@ -100,6 +100,28 @@ public struct SyncedData: Sendable {
         return Self.page(rows, limit: query.limit)
     }
 
+    /// The records of `query.table` that belong to one row of `parentTable` (Tether's id `parent`): those
+    /// of its connection whose `parentColumn` holds its remote id. Pages like ``list(tenantID:_:)``.
+    /// - Returns: `nil` when the tenant has no such parent.
+    public func children(
+        tenantID: UUID, parentTable: String, parent: UUID, parentColumn: String, _ query: RecordListQuery
+    ) async throws -> (rows: [String], next: RecordCursor?)? {
+        // The table name is a route's constant, never input.
+        let parentQuery = PGQuery(
+            unsafeSQL: "SELECT connection_id, remote_id FROM \(PGQuery.quoteIdentifier(parentTable)) WHERE tenant_id = $1 AND id = $2",
+            binding: [tenantID, parent])
+        let rows = try await pool.withTenant(tenantID, .apiRead) { connection -> [(String, Int64, UUID)]? in
+            guard let key = try connection.query(parentQuery).first else { return nil }
+            let (connectionID, remoteID) = try key.decode((UUID, String).self)
+            var children = query
+            children.connectionID = connectionID
+            children.filters.append(.equals(column: parentColumn, value: remoteID))
+            try connection.awaitOrderedChanges(of: tenantID)
+            return try connection.query(try Self.listSQL(tenantID: tenantID, children)).map { try $0.decode((String, Int64, UUID).self) }
+        }
+        return rows.map { Self.page($0, limit: query.limit) }
+    }
+
     /// Who belongs to a group or role: `parent` is Tether's id of a row of `parentTable`, whose members
     /// are the rows of `memberTable` with its `remote_id` in `parentColumn`. Each member is
     /// `{user_id, remote_user_id, email, first_name, last_name, deleted}` (`user_id` is Tether's id of the

@@ -17,6 +17,12 @@ enum ZoomActions {
     static let readGroup = ScopeRequirement(anyOf: ["group:read:group:admin", "group:read:admin"])
     static let readRole = ScopeRequirement(anyOf: ["role:read:role:admin", "role:read:admin"])
 
+    /// The sections of Zoom's user settings (`zoom-api-actions.md` A4).
+    static let userSettingsSections = [
+        "schedule_meeting", "in_meeting", "email_notification", "recording", "telephony", "feature", "tsp", "profile", "audio_conferencing",
+        "whiteboard",
+    ]
+
     static let catalogue: [ActionDescription] = [
         ActionDescription(
             "user.deactivate", "Deactivates a user: no sign-in, and their licence is freed.", fields: [userReference],
@@ -88,6 +94,21 @@ enum ZoomActions {
             requirements: [readUser, ScopeRequirement(anyOf: ["user:delete:user:admin", "user:write:admin"])], category: "Light",
             idempotent: false, protectsPrivilegedUsers: true),
         ActionDescription(
+            "user.get_settings", "Reads a user's settings from Zoom now, and stores them in user_settings.", fields: [userReference],
+            requirements: [readUser, ScopeRequirement(anyOf: ["user:read:settings:admin", "user:read:admin"])], category: "Medium",
+            idempotent: true, protectsPrivilegedUsers: false),
+        ActionDescription(
+            "user.update_settings",
+            "Changes the settings it names (meeting defaults, recording, features) and leaves the others as they are.",
+            fields: [
+                userReference,
+                ActionField(
+                    "settings", .sections(userSettingsSections), required: true,
+                    "Sections of Zoom's user settings, each with the settings to change: {\"recording\": {\"auto_recording\": \"none\"}}."),
+            ],
+            requirements: [readUser, ScopeRequirement(anyOf: ["user:update:settings:admin", "user:write:admin"])], category: "Medium",
+            idempotent: true, protectsPrivilegedUsers: false),
+        ActionDescription(
             "group.create", "Creates a group.", fields: [ActionField("name", .text(maxLength: 128), required: true, "The group's name.")],
             requirements: [
                 ScopeRequirement(anyOf: ["group:read:list_groups:admin", "group:read:admin"]),
@@ -150,6 +171,12 @@ enum ZoomActions {
                 if let value = input.text(field) { body[zoomField] = .string(value) }
             }
             return ActionPlan(targets: [userTarget], requests: [APIRequest("PATCH", path: path, bucket: action.category, body: .object(body))])
+        case "user.get_settings":
+            return ActionPlan(targets: [userTarget], requests: [APIRequest(path: path + "/settings", bucket: action.category)])
+        case "user.update_settings":
+            return ActionPlan(
+                targets: [userTarget],
+                requests: [APIRequest("PATCH", path: path + "/settings", bucket: action.category, body: input.values["settings"] ?? .object([:]))])
         case "user.sign_out":
             return ActionPlan(targets: [userTarget], requests: [APIRequest("DELETE", path: path + "/token", bucket: action.category)])
         case "user.set_password":
@@ -240,6 +267,12 @@ enum ZoomActions {
         default: break
         }
         guard let userID = plan.targets.first(where: { $0.kind == "user" })?.remoteID else { return false }
+        if action.name == "user.update_settings" {
+            // In effect when every setting the PATCH names reads back as sent.
+            let sent = plan.requests.first?.body ?? .object([:])
+            return Self.contains(try await settings(of: userID, api: api), sent)
+        }
+        if action.name == "user.get_settings" { return nil }
         let user = try await readUser(userID, api: api)
         switch action.name {
         case "user.deactivate": return user.status == "inactive"
@@ -281,6 +314,15 @@ enum ZoomActions {
         default: break
         }
         guard let userID = plan.targets.first(where: { $0.kind == "user" })?.remoteID else { return ActionOutcome(result: .object([:])) }
+        if action.name == "user.get_settings" || action.name == "user.update_settings" {
+            // A read answers with the settings; after a change they are read again, as they now are.
+            var settings = action.name == "user.get_settings" ? responses.first.flatMap { JSONValue.parse($0) } : nil
+            if settings?.object == nil { settings = try await Self.settings(of: userID, api: api) }
+            let current = settings ?? .object([:])
+            return ActionOutcome(
+                result: .object(["user_id": .string(userID), "settings": current]),
+                upserts: [(.userSettings, ZoomRecords.userSettings(current, user: userID))])
+        }
         let user = try await readUser(userID, api: api)
         var outcome = ActionOutcome(
             result: .object([
@@ -336,6 +378,21 @@ enum ZoomActions {
             item: item, id: id, email: item["email"]?.string ?? id, status: item["status"]?.string ?? "",
             groupIDs: (item["group_ids"]?.array ?? []).compactMap(\.string), roleID: role ?? "",
             privilege: role == ZoomCatalog.ownerRole.id ? .owner : role == ZoomCatalog.adminRole.id ? .admin : .member)
+    }
+
+    /// A user's settings as Zoom answers them now.
+    static func settings(of userID: String, api: any ProviderAPI) async throws -> JSONValue {
+        let body = try await api.send(APIRequest(path: "/users/\(pathSegment(userID))/settings", bucket: "Medium"))
+        guard let settings = JSONValue.parse(body), settings.object != nil else {
+            throw ConnectorError(.invalidResponse, "Zoom answered settings that are not a JSON object")
+        }
+        return settings
+    }
+
+    /// Whether `whole` holds every member of `part`, objects compared member by member.
+    static func contains(_ whole: JSONValue, _ part: JSONValue) -> Bool {
+        guard case .object(let members) = part else { return whole == part }
+        return members.allSatisfy { key, value in whole[key].map { contains($0, value) } ?? false }
     }
 
     /// Whether `request` finds something (2xx) rather than nothing (404).

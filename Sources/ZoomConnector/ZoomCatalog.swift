@@ -74,6 +74,17 @@ public enum ZoomCatalog {
         stream("rooms", "Zoom Rooms", .rooms, .snapshot, ["zoom_rooms:read:list_rooms:admin", "room:read:admin"]),
         stream("room_devices", "Devices in each Zoom Room", .roomDevices, .snapshot, ["zoom_rooms:read:list_devices:admin", "room:read:admin"]),
         stream("room_locations", "Zoom Rooms locations", .roomLocations, .snapshot, ["zoom_rooms:read:list_locations:admin", "room:read:admin"]),
+        // One request per user: daily by default, and never more than hourly.
+        StreamDescription(
+            name: "user_settings", summary: "Each active or inactive user's settings: features their licence allows, recording, meeting defaults",
+            requirements: [
+                ScopeRequirement(anyOf: ["user:read:list_users:admin", "user:read:admin"]),
+                ScopeRequirement(anyOf: ["user:read:settings:admin", "user:read:admin"]),
+            ],
+            table: .userSettings, defaultInterval: 86_400, minimumInterval: 3_600),
+        stream(
+            "account_settings", "The account's settings: waiting room, encryption, passwords, recording policy", .accountSettings, .snapshot,
+            ["account:read:settings:admin", "account:read:admin"]),
     ]
 
     /// The scopes an app for Tether should carry: the granular admin scope of every requirement, plus the
@@ -124,6 +135,8 @@ public enum ZoomCatalog {
         granular("zoom_rooms:read:list_rooms:admin", "Zoom Rooms"),
         granular("zoom_rooms:read:list_devices:admin", "the devices in each Zoom Room"),
         granular("zoom_rooms:read:list_locations:admin", "Zoom Rooms locations"),
+        granular("user:read:settings:admin", "each user's settings: meeting capacity, webinar and large-meeting features, recording"),
+        granular("account:read:settings:admin", "the account's settings: waiting room, encryption, passwords, recording policy"),
         // The actions' scopes: what each lets Tether change (or read to act).
         granular("user:update:status:admin", "deactivate and reactivate users"),
         granular("user:update:user:admin", "change a user's licence type, job title and department"),
@@ -139,6 +152,7 @@ public enum ZoomCatalog {
         granular("user:delete:user:admin", "remove users from the account, their data transferred to another user first"),
         granular("group:write:group:admin", "create groups"),
         granular("group:delete:group:admin", "delete groups"),
+        granular("user:update:settings:admin", "change a user's settings: features, recording and meeting defaults"),
         classic("user:read:admin", "every user and their settings"),
         classic("role:read:admin", "roles and their members"),
         classic("group:read:admin", "groups and their members"),

@@ -136,7 +136,8 @@ public struct ZoomConnector: Connector {
         try await ZoomActions.isEffective(action, plan: plan, api: api)
     }
 
-    public func actionOutcome(_ action: ActionDescription, plan: ActionPlan, responses: [[UInt8]], api: any ProviderAPI) async throws -> ActionOutcome {
+    public func actionOutcome(_ action: ActionDescription, plan: ActionPlan, responses: [[UInt8]], api: any ProviderAPI) async throws -> ActionOutcome
+    {
         try await ZoomActions.outcome(action, plan: plan, responses: responses, api: api)
     }
 

@@ -233,6 +233,35 @@ enum ZoomRecords {
         try keyed(item, by: "id", "location", [text(item["name"]), text(item["type"]), text(item["parent_location_id"])])
     }
 
+    // MARK: - Settings
+
+    /// A user's settings (`GET /users/{id}/settings`), keyed by the user: one row per user.
+    static func userSettings(_ body: JSONValue, user: String) -> SyncedRecord {
+        let feature = body["feature"], recording = body["recording"]
+        return SyncedRecord(
+            remoteID: user,
+            values: [
+                .text(user), integer(feature?["meeting_capacity"]), boolean(feature?["large_meeting"]), boolean(feature?["webinar"]),
+                boolean(feature?["zoom_phone"]), boolean(recording?["cloud_recording"]), text(recording?["auto_recording"]),
+                boolean(body["in_meeting"]?["waiting_room"]),
+            ],
+            raw: body.canonicalText)
+    }
+
+    /// The account's settings (`GET /accounts/me/settings`): one row, keyed by the account.
+    static func accountSettings(_ body: JSONValue, account: String) -> SyncedRecord {
+        let meeting = body["in_meeting"], recording = body["recording"]
+        return SyncedRecord(
+            remoteID: account,
+            values: [
+                boolean(meeting?["waiting_room"]), boolean(meeting?["e2e_encryption"]),
+                boolean(body["schedule_meeting"]?["require_password_for_scheduling_new_meetings"]),
+                integer(body["security"]?["password_requirement"]?["minimum_password_length"]), boolean(recording?["cloud_recording"]),
+                text(recording?["auto_recording"]), integer(recording?["auto_delete_cmr_days"]),
+            ],
+            raw: body.canonicalText)
+    }
+
     // MARK: - Field conversions
 
     static func text(_ value: JSONValue?) -> RecordValue { value?.nonEmptyString.map(RecordValue.text) ?? .null }
@@ -244,6 +273,7 @@ enum ZoomRecords {
         return .null
     }
     static func integer(_ value: JSONValue?) -> RecordValue { value?.integer.map(RecordValue.integer) ?? .null }
+    static func boolean(_ value: JSONValue?) -> RecordValue { if case .bool(let flag)? = value { .boolean(flag) } else { .null } }
     static func decimal(_ value: JSONValue?) -> RecordValue { value?.decimalText.map(RecordValue.decimal) ?? .null }
 
     /// Zoom's times are ISO 8601 (`2026-11-02T09:15:00Z`); an unreadable one is stored as NULL.

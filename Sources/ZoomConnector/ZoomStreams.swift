@@ -90,6 +90,15 @@ struct ZoomStreams {
                 return (try items(body, "devices").map { try ZoomRecords.device($0, room: room) }, nil, nil)
             }
         case "room_locations": return try await paged("/rooms/locations", key: "locations", bucket: "Medium", cursor, map: ZoomRecords.location)
+        case "user_settings":
+            // Zoom refuses the settings of a pending user (code 1000): active and inactive users have them.
+            return try await eachUser(cursor, statuses: ["active", "inactive"]) { user in
+                let body = try await object(APIRequest(path: "/users/\(escaped(user))/settings", bucket: "Medium"))
+                return ZoomRecords.userSettings(body, user: user)
+            }
+        case "account_settings":
+            let body = try await object(APIRequest(path: "/accounts/me/settings", bucket: "Medium"))
+            return StreamPage(records: [ZoomRecords.accountSettings(body, account: "me")], next: nil)
         default:
             throw ConnectorError(.rejected, "Zoom has no stream named \(stream)")
         }
@@ -158,6 +167,39 @@ struct ZoomStreams {
         return StreamPage(
             records: records, next: next.map { ZoomCursor(token: $0).text },
             progress: total.map { ListingProgress(listing: path, reportedTotal: $0, count: records.count) })
+    }
+
+    /// One request per user of `statuses` (a fan-out): each stream page reads one page of `/users` and then
+    /// each of its users, paced like every request by the account's rate limit. A user deleted since the
+    /// listing (404) or not readable in their state (Zoom's code 1000, pending) is skipped and counted.
+    func eachUser(
+        _ cursor: ZoomCursor, statuses: [String], include: (JSONValue) -> Bool = { _ in true },
+        _ read: (String) async throws -> SyncedRecord
+    ) async throws -> StreamPage {
+        var cursor = cursor
+        guard cursor.phase < statuses.count else { return StreamPage(records: [], next: nil) }
+        let (users, next, _) = try await listing(
+            "/users", key: "users", bucket: "Medium", token: cursor.token, query: [.init("status", statuses[cursor.phase])]
+        ) { item in
+            guard let id = item["id"]?.nonEmptyString else { throw ZoomRecords.invalid("a user without id") }
+            return include(item) ? id : nil
+        }
+        var records: [SyncedRecord] = []
+        var skipped = 0
+        for user in users.compactMap({ $0 }) {
+            do {
+                records.append(try await read(user))
+            } catch let error as ConnectorError where error.kind == .notFound || (error.kind == .rejected && error.reason.contains("code 1000")) {
+                skipped += 1
+            }
+        }
+        if let next {
+            cursor.token = next
+        } else {
+            cursor.phase += 1
+            cursor.token = nil
+        }
+        return StreamPage(records: records, next: cursor.phase < statuses.count ? cursor.text : nil, skipped: skipped)
     }
 
     /// Children of every parent, gathered into pages of about ``gatherTarget`` records. A parent deleted
@@ -244,10 +286,10 @@ struct ZoomStreams {
 
     // MARK: - Requests
 
-    func listing(
+    func listing<Item>(
         _ path: String, key: String, bucket: String, token: String?, query: [APIRequest.Query] = [], pageSize: Int = 300,
-        map: (JSONValue) throws -> SyncedRecord
-    ) async throws -> (records: [SyncedRecord], next: String?, total: Int?) {
+        map: (JSONValue) throws -> Item
+    ) async throws -> (records: [Item], next: String?, total: Int?) {
         var parameters = query + [.init("page_size", String(pageSize))]
         if let token { parameters.append(.init("next_page_token", token)) }
         let body = try await object(APIRequest(path: path, query: parameters, bucket: bucket))

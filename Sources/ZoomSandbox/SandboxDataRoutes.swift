@@ -379,7 +379,7 @@ struct SandboxDataRoutes: Sendable {
     // MARK: - Phone
 
     /// Licensed users have Zoom Phone.
-    func hasPhone(_ user: SandboxUser) -> Bool { user.type == 2 && user.status == "active" }
+    func hasPhone(_ user: SandboxUser) -> Bool { user.hasPhone }
 
     func phoneUsers(_ request: Request, _ caller: SandboxEndpoint.Caller) -> SandboxReply {
         let account = caller.account

@@ -65,7 +65,8 @@ public struct SandboxFaultPlan: Sendable, Codable, Equatable {
         else {
             throw DecodingError.dataCorrupted(
                 .init(
-                    codingPath: [], debugDescription: "rates must be within 0…1, error_status 4xx or 5xx, latency_ms, token_delay_ms and write_delay_ms 0…60000"))
+                    codingPath: [],
+                    debugDescription: "rates must be within 0…1, error_status 4xx or 5xx, latency_ms, token_delay_ms and write_delay_ms 0…60000"))
         }
     }
 }

@@ -24,6 +24,11 @@ public struct SandboxUser: Sendable, Hashable {
     public let createdAt: Date
     public var lastLoginAt: Date?
     public let pmi: Int
+    /// What `PATCH /users/{id}/settings` changed, by section, on top of the generated settings.
+    public var settingChanges: [String: SandboxSettingValue] = [:]
+
+    /// Licensed active users have Zoom Phone in this sandbox.
+    var hasPhone: Bool { type == 2 && status == "active" }
 
     private static let firstNames = [
         "Ana", "Zoë", "José", "Łukasz", "Siobhán", "Ngọc", "Aarav", "Olu", "Mei", "Björn", "Fatima", "Renée", "Kenji",

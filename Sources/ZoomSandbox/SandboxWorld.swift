@@ -64,19 +64,21 @@ public struct SandboxWorld: Sendable {
 
     /// Granular admin scopes, as an admin-managed app requests them: the set Zluri documents, plus the plan
     /// information and invoice scopes Tether's billing streams use.
-    public static let granularScopes = [
-        "user:read:user:admin", "user:read:list_users:admin", "user:read:settings:admin",
-        "role:read:list_roles:admin", "role:read:list_members:admin",
-        "group:read:list_groups:admin", "group:read:list_members:admin",
-        "account:read:list_sub_accounts:master", "billing:read:plan_usage:admin", "billing:read:plan_information:admin",
-        "billing:read:list_invoices:admin",
-        "report:read:daily:admin", "report:read:list_users:admin", "report:read:user_activities:admin",
-        "report:read:operation_logs:admin", "report:read:billing:admin", "report:read:billing_invoice:admin",
-        "report:read:telephone:admin", "report:read:meeting:admin", "report:read:user:admin",
-        "report:read:list_meeting_participants:admin",
-        "phone:read:list_users:admin", "phone:read:list_calling_plans:admin", "phone:read:list_call_logs:admin",
-        "zoom_rooms:read:list_rooms:admin", "zoom_rooms:read:list_devices:admin", "zoom_rooms:read:list_locations:admin",
-    ] + actionScopes
+    public static let granularScopes =
+        [
+            "user:read:user:admin", "user:read:list_users:admin", "user:read:settings:admin",
+            "role:read:list_roles:admin", "role:read:list_members:admin",
+            "group:read:list_groups:admin", "group:read:list_members:admin",
+            "account:read:list_sub_accounts:master", "billing:read:plan_usage:admin", "billing:read:plan_information:admin",
+            "billing:read:list_invoices:admin",
+            "report:read:daily:admin", "report:read:list_users:admin", "report:read:user_activities:admin",
+            "report:read:operation_logs:admin", "report:read:billing:admin", "report:read:billing_invoice:admin",
+            "report:read:telephone:admin", "report:read:meeting:admin", "report:read:user:admin",
+            "report:read:list_meeting_participants:admin",
+            "phone:read:list_users:admin", "phone:read:list_calling_plans:admin", "phone:read:list_call_logs:admin",
+            "zoom_rooms:read:list_rooms:admin", "zoom_rooms:read:list_devices:admin", "zoom_rooms:read:list_locations:admin",
+            "account:read:settings:admin",
+        ] + actionScopes
 
     /// The granular scopes of the writes Tether's actions make (`zoom-api-actions.md` Part A) and the reads
     /// that plan them: the granular apps carry them; the classic app does not (for missing-scope paths).
@@ -84,6 +86,7 @@ public struct SandboxWorld: Sendable {
         "user:update:status:admin", "user:update:user:admin", "user:delete:token:admin", "group:read:group:admin", "group:write:member:admin",
         "group:delete:member:admin", "role:read:role:admin", "role:write:member:admin", "role:delete:member:admin",
         "user:write:user:admin", "user:delete:user:admin", "group:write:group:admin", "group:delete:group:admin", "user:update:password:admin",
+        "user:update:settings:admin",
     ]
 
     /// Classic scopes, as apps created before granular scopes carry them.

@@ -75,7 +75,9 @@ struct SandboxWriteRoutes: Sendable {
             let body = try await Self.body(request)
             return try await write(request, endpoint(.medium, ["user:update:password:admin", "user:write:admin"])) { caller in
                 let reference = context.parameters.get("userId") ?? ""
-                guard let user = user(reference, caller) else { return SandboxReply.error(.notFound, code: 1001, "User does not exist: \(reference).") }
+                guard let user = user(reference, caller) else {
+                    return SandboxReply.error(.notFound, code: 1001, "User does not exist: \(reference).")
+                }
                 guard let password = body["password"] as? String, (8..<32).contains(password.count) else {
                     return SandboxReply.error(.badRequest, code: 300, "Invalid field: password.")
                 }
@@ -138,14 +140,7 @@ struct SandboxWriteRoutes: Sendable {
     }
 
     /// A user of the caller's account by id or email, as Zoom's user paths take either.
-    func user(_ reference: String, _ caller: SandboxEndpoint.Caller) -> SandboxUser? {
-        let account = caller.account
-        if let index = SandboxUser.index(fromID: reference), let found = sandbox.user(account, index: index), found.id == reference { return found }
-        guard reference.contains("@") else { return nil }
-        return (0..<sandbox.userCount(account)).lazy.compactMap { sandbox.user(account, index: $0) }.first {
-            $0.email.lowercased() == reference.lowercased()
-        }
-    }
+    func user(_ reference: String, _ caller: SandboxEndpoint.Caller) -> SandboxUser? { sandbox.user(caller.account, reference: reference) }
 
     func group(_ id: String, _ caller: SandboxEndpoint.Caller) -> SandboxGroup? { sandbox.groups(caller.account).first { $0.id == id } }
 

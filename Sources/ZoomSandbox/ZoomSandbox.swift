@@ -76,6 +76,13 @@ public final class ZoomSandbox: Sendable {
         edits.user(account, index: index, world: world)
     }
 
+    /// A user of `account` by id or email (any case), as Zoom's user paths take either.
+    func user(_ account: SandboxAccount, reference: String) -> SandboxUser? {
+        if let index = SandboxUser.index(fromID: reference), let found = user(account, index: index), found.id == reference { return found }
+        guard reference.contains("@") else { return nil }
+        return (0..<userCount(account)).lazy.compactMap { self.user(account, index: $0) }.first { $0.email.lowercased() == reference.lowercased() }
+    }
+
     /// The groups of `account` as they are now.
     public func groups(_ account: SandboxAccount) -> [SandboxGroup] { edits.groups(account, world: world) }
 
@@ -139,6 +146,7 @@ public final class ZoomSandbox: Sendable {
         SandboxRESTRoutes(sandbox: self).register(on: router)
         SandboxWriteRoutes(sandbox: self).register(on: router)
         SandboxDataRoutes(sandbox: self).register(on: router)
+        SandboxSettingsRoutes(sandbox: self).register(on: router)
         if configuration.controlAPI { SandboxControlRoutes(sandbox: self).register(on: router) }
         return router
     }

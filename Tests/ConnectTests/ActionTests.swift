@@ -594,6 +594,83 @@ struct ActionTests {
         }
     }
 
+    @Test(
+        "user.get_settings and user.update_settings: the settings are read and changed at Zoom and written through to user_settings; bad sections store nothing; a licence-only feature fails at Zoom"
+    )
+    func settings() async throws {
+        try await withHarness { h in
+            let setup = try await setUp(h)
+            let basic = (3..<h.account.userCount).lazy.map { member(h, index: $0) }.first { $0.type == 1 && $0.status == "active" }!
+            let path = "/v2/users/\(basic.id)/settings"
+            func stored() async throws -> (waitingRoom: Bool, autoRecording: String)? {
+                try await h.owner.withConnection { sql in
+                    try sql.query("SELECT waiting_room, auto_recording FROM user_settings WHERE user_remote_id = \(basic.id) AND deleted_at IS NULL")
+                        .first?.decode((Bool, String).self)
+                }
+            }
+            for (settings, message) in [
+                (["nope": ["x": true]], "no section \"nope\""), (["recording": [:]], "settings.recording"), ([:], "at least one"),
+            ] as [([String: Any], String)] {
+                let answer = try await ask(h, setup, ["action": "user.update_settings", "input": ["user": basic.id, "settings": settings]], wait: 0)
+                let error = answer.json["error"] as? [String: Any]
+                #expect(answer.status == 400 && (error?["message"] as? String)?.contains(message) == true, "\(error ?? [:])")
+            }
+            let (read, changed, refused) = try await withActionWorker(h) {
+                (
+                    try await ask(h, setup, ["action": "user.get_settings", "input": ["user": basic.email]]),
+                    try await ask(
+                        h, setup,
+                        [
+                            "action": "user.update_settings",
+                            "input": [
+                                "user": basic.id, "settings": ["in_meeting": ["waiting_room": true], "recording": ["auto_recording": "none"]],
+                            ],
+                        ]),
+                    try await ask(
+                        h, setup, ["action": "user.update_settings", "input": ["user": basic.id, "settings": ["feature": ["webinar": true]]]])
+                )
+            }
+            #expect(read.json["status"] as? String == "succeeded", "\(read.json)")
+            let readSettings = (read.json["result"] as? [String: Any])?["settings"] as? [String: Any]
+            #expect((readSettings?["feature"] as? [String: Any])?["meeting_capacity"] as? Int == 100)
+            #expect(changed.json["status"] as? String == "succeeded", "\(changed.json)")
+            let result = (changed.json["result"] as? [String: Any])?["settings"] as? [String: Any]
+            #expect((result?["in_meeting"] as? [String: Any])?["waiting_room"] as? Bool == true)
+            let afterwards = try await stored()
+            #expect(afterwards?.waitingRoom == true && afterwards?.autoRecording == "none", "written through")
+            #expect(
+                refused.json["status"] as? String == "failed"
+                    && (refused.json["error"] as? [String: Any])?["code"] as? String == "provider_error",
+                "Zoom refuses webinars to Basic users (1122)")
+            // Read, changed (PATCH, then read again), refused (one PATCH): five requests on the path.
+            #expect(writeCount(h, path) == 5)
+
+            // A taker-over of a change Zoom already shows does not send it again.
+            let queued = try await ask(
+                h, setup, ["action": "user.update_settings", "input": ["user": basic.id, "settings": ["in_meeting": ["waiting_room": true]]]],
+                wait: 0)
+            let id = try #require(queued.json["id"] as? String)
+            try await h.owner.withConnection { sql in
+                try sql.execute(
+                    """
+                    UPDATE actions SET status = 'running', attempts = 1, locked_by = 'dead-worker', locked_until = now() - interval '1 second',
+                        sent_at = now() - interval '5 seconds' WHERE id = \(UUID(uuidString: id)!)
+                    """)
+            }
+            let settled = try await withActionWorker(h) {
+                let deadline = ContinuousClock.now + .seconds(30)
+                while ContinuousClock.now < deadline {
+                    let action = try h.object(try await h.api("GET", setup.path + "/actions/\(id)", key: setup.key))
+                    if ["succeeded", "failed"].contains(action["status"] as? String ?? "") { return action }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                return [:]
+            }
+            #expect(settled["status"] as? String == "succeeded")
+            #expect(writeCount(h, path) == 7, "the effect was read back and the outcome read again: no PATCH")
+        }
+    }
+
     @Test("the catalogue lists each action with its input schema, scopes, category and idempotency, for any key")
     func catalogue() async throws {
         try await withHarness { h in

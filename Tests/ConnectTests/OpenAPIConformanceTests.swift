@@ -139,6 +139,12 @@ struct OpenAPIConformanceTests {
                 let id = try #require(firstIDs["/v1/tenants/{tenant}/\(parent)"])
                 _ = try await call("GET", "/v1/tenants/{tenant}/\(parent)/{id}/members", "/v1/tenants/acme/\(parent)/\(id)/members", key: key)
             }
+            let active = try await call("GET", "/v1/tenants/{tenant}/users", "/v1/tenants/acme/users?status=active&limit=1", key: key)
+            let userID = try #require(active?["data"]?.array?.first?["id"]?.string)
+            let settings = try await call(
+                "GET", "/v1/tenants/{tenant}/users/{id}/settings", "/v1/tenants/acme/users/\(userID)/settings?include=raw", key: key)
+            #expect(settings?["data"]?.array?.count == 1, "an active user has settings")
+            _ = try await call("GET", "/v1/tenants/{tenant}/users/{id}/settings", "/v1/tenants/acme/users/\(UUID())/settings", key: key)
 
             // Actions: the catalogue, a refused ask, a queued one (no worker runs here), a replay and a conflict, the list and one.
             _ = try await call("GET", "/v1/providers/{provider}/actions", "/v1/providers/zoom/actions", key: key)

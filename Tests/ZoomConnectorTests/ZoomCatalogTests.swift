@@ -6,12 +6,14 @@ import ZoomSandbox
 /// The catalog must agree with what Zoom (as the sandbox models it) accepts: an app holding either scope
 /// vocabulary syncs every stream, and a token with only the identity scope syncs none.
 @Suite struct ZoomCatalogTests {
-    @Test("invoices are scheduled within Zoom's 6-a-day limit: every 4 hours by default and at the most; other streams keep a minute")
+    @Test(
+        "invoices are scheduled within Zoom's 6-a-day limit (every 4 hours); user settings, a request per user, hourly at the most; other streams keep a minute"
+    )
     func invoicesWithinTheirDailyLimit() throws {
         let invoices = try #require(ZoomCatalog.stream(named: "invoices"))
         #expect(invoices.defaultInterval == 14_400 && invoices.minimumInterval == 14_400)
         #expect(86_400 / invoices.defaultInterval <= 6)
-        #expect(ZoomCatalog.streams.filter { $0.minimumInterval > 60 }.map(\.name) == ["invoices"])
+        #expect(ZoomCatalog.streams.filter { $0.minimumInterval > 60 }.map(\.name) == ["invoices", "user_settings"])
     }
 
     @Test func stream_names_are_the_contracted_ones_and_unique() {
@@ -21,7 +23,7 @@ import ZoomSandbox
                 "users", "roles", "role_members", "groups", "group_members", "sub_accounts", "plan_usage", "plan_info",
                 "invoices", "report_daily", "report_users", "report_activities", "report_operation_logs", "report_billing",
                 "report_telephone", "phone_users", "phone_calling_plans", "phone_call_history", "rooms", "room_devices",
-                "room_locations",
+                "room_locations", "user_settings", "account_settings",
             ])
         #expect(Set(names).count == names.count)
     }

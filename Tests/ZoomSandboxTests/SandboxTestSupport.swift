@@ -95,6 +95,15 @@ struct SandboxDriver: Sendable {
         return try await sandboxClient.execute(HTTPClientRequest(url: base + path, headers: headers, timeout: timeout))
     }
 
+    /// Sends `method` to a REST path with a bearer token and a JSON body.
+    func send(_ method: String, _ path: String, token: String, _ body: [String: Any]) async throws -> HTTPClientResponse {
+        try await sandboxClient.execute(
+            HTTPClientRequest(
+                method: method, url: base + path,
+                headers: [HTTPHeader("Authorization", "Bearer \(token)"), HTTPHeader("Content-Type", "application/json")],
+                body: Array(try JSONSerialization.data(withJSONObject: body))))
+    }
+
     func json(_ response: HTTPClientResponse) throws -> [String: Any] {
         (try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]) ?? [:]
     }
