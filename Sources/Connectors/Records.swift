@@ -71,7 +71,7 @@ extension RecordTable {
     public static let all: [RecordTable] = [
         users, roles, roleMembers, groups, groupMembers, subAccounts, planUsage, plans, invoices, dailyUsage, activeHosts, signIns,
         operationLogs, billingReports, telephone, phoneUsers, callingPlans, callHistory, rooms, roomDevices, roomLocations, userSettings,
-        accountSettings,
+        accountSettings, userPresence,
     ]
 
     /// The states a normalized user is in; each connector maps its provider's onto them.
@@ -201,4 +201,7 @@ extension RecordTable {
             ("password_minimum_length", .integer), ("cloud_recording", .boolean), ("auto_recording", .text),
             ("recording_retention_days", .integer),
         ])
+    /// Each licensed active user's presence (`Available`, `In_Meeting`, `Do_Not_Disturb`, …), and when a
+    /// timed status ends.
+    public static let userPresence = RecordTable("user_presence", [("user_remote_id", .text), ("status", .text), ("until_at", .timestamp)])
 }

@@ -17,6 +17,16 @@ struct DataRoutes: Sendable {
         let path: String
         let table: RecordTable
         var filters: [Filter] = []
+        /// Fields from other tables, of the same record (a user's presence status).
+        var related: [Related] = []
+    }
+
+    /// A text field a list adds from another table's row with the same remote id.
+    struct Related: Sendable {
+        let name: String
+        let table: RecordTable
+        let column: String
+        var description = ""
     }
 
     /// A query parameter that narrows a list, with what the OpenAPI document says of it.
@@ -44,6 +54,11 @@ struct DataRoutes: Sendable {
                 Filter(name: "group_id", kind: .contains(column: "group_ids"), description: "Zoom's id of a group the user is in."),
                 Filter(name: "role_id", kind: .equals(column: "role_id", allowed: []), description: "Zoom's id of the user's role."),
                 Filter(name: "last_login_before", kind: .before(column: "last_login_at"), description: "Users who last signed in before this time."),
+            ],
+            related: [
+                Related(
+                    name: "presence_status", table: .userPresence, column: "status",
+                    description: "The presence Zoom last reported (user_presence stream; licensed active users), or null.")
             ]),
         Listing(path: "groups", table: .groups),
         Listing(path: "roles", table: .roles),
@@ -80,7 +95,8 @@ struct DataRoutes: Sendable {
     }
 
     static let childListings: [ChildListing] = [
-        ChildListing(parent: "users", parentTable: .users, path: "settings", table: .userSettings, parentColumn: "user_remote_id")
+        ChildListing(parent: "users", parentTable: .users, path: "settings", table: .userSettings, parentColumn: "user_remote_id"),
+        ChildListing(parent: "users", parentTable: .users, path: "presence", table: .userPresence, parentColumn: "user_remote_id"),
     ]
 
     static let commonParameters: Set<String> = ["limit", "cursor", "updated_since", "include_deleted", "connection_id", "include"]
@@ -166,6 +182,7 @@ struct DataRoutes: Sendable {
     /// The checked query: every refusal names the parameter and what it accepts.
     static func query(for listing: Listing, _ parameters: FlatDictionary<Substring, Substring>) throws -> RecordListQuery {
         var query = RecordListQuery(table: listing.table.name, columns: listing.table.columns.map(ListedColumn.init))
+        query.related = listing.related.map { RelatedColumn($0.name, from: $0.table.name, column: $0.column) }
         (query.limit, query.after, query.includeDeleted) = try paging(parameters, allowed: commonParameters.union(listing.filters.map(\.name)))
         if let text = parameters.get("updated_since") { query.updatedSince = try date(text, name: "updated_since") }
         if let text = parameters.get("connection_id") {

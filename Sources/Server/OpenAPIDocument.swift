@@ -25,7 +25,7 @@ public enum OpenAPIDocument {
         var schemas = components["schemas"] as? [String: Any] ?? [:]
         for listing in DataRoutes.listings {
             paths["/v1/tenants/{tenant}/\(listing.path)"] = listPath(listing)
-            schemas[schemaName(listing.table)] = recordSchema(listing.table)
+            schemas[schemaName(listing.table)] = recordSchema(listing.table, related: listing.related)
         }
         for child in DataRoutes.childListings {
             paths["/v1/tenants/{tenant}/\(child.listing.path)"] = childPath(child)
@@ -48,7 +48,7 @@ public enum OpenAPIDocument {
     }
 
     /// One synced record as the list routes serve it: the frame, the table's columns, the deletion marks.
-    static func recordSchema(_ table: RecordTable) -> [String: Any] {
+    static func recordSchema(_ table: RecordTable, related: [DataRoutes.Related] = []) -> [String: Any] {
         var properties: [String: Any] = [
             "id": ["type": "string", "format": "uuid"], "connection_id": ["type": "string", "format": "uuid"],
             "remote_id": ["type": "string"],
@@ -57,9 +57,11 @@ public enum OpenAPIDocument {
             "raw": ["description": "Zoom's JSON as received; only with `include=raw`."],
         ]
         for column in table.columns { properties[column.name] = columnSchema(column.type) }
+        for field in related { properties[field.name] = ["type": ["string", "null"], "description": field.description] }
+        let required = ["id", "connection_id", "remote_id"] + table.columns.map(\.name) + related.map(\.name)
         return [
             "type": "object", "additionalProperties": false,
-            "required": ["id", "connection_id", "remote_id"] + table.columns.map(\.name) + ["deleted", "deleted_at", "updated_at"],
+            "required": required + ["deleted", "deleted_at", "updated_at"],
             "properties": properties,
         ]
     }

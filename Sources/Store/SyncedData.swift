@@ -62,6 +62,20 @@ public struct ListedColumn: Sendable, Hashable {
     }
 }
 
+/// A field a list adds from another synced table: `column` of the row of `table` that shares the listed
+/// row's connection and remote id (a user's presence status from `user_presence`), null when there is none.
+public struct RelatedColumn: Sendable, Hashable {
+    public let name: String
+    public let table: String
+    public let column: String
+
+    public init(_ name: String, from table: String, column: String) {
+        self.name = name
+        self.table = table
+        self.column = column
+    }
+}
+
 /// One page of a synced table as the data API asks for it.
 public struct RecordListQuery: Sendable {
     /// The table and its columns beyond the frame, as the connectors declare them (never input).
@@ -74,6 +88,7 @@ public struct RecordListQuery: Sendable {
     public var connectionID: UUID?
     public var includeRaw = false
     public var filters: [RecordFilter] = []
+    public var related: [RelatedColumn] = []
 
     public init(table: String, columns: [ListedColumn]) {
         self.table = table
@@ -179,6 +194,13 @@ public struct SyncedData: Sendable {
         var fields = ["'id', id", "'connection_id', connection_id", "'remote_id', remote_id"]
         // Column names are the connectors' static declarations, never input.
         fields += query.columns.map { "'\($0.name)', \(render(PGQuery.quoteIdentifier($0.name), $0.form))" }
+        // Related tables and columns are the routes' constants too.
+        let listed = PGQuery.quoteIdentifier(query.table)
+        fields += query.related.map { related in
+            "'\(related.name)', (SELECT r.\(PGQuery.quoteIdentifier(related.column)) FROM \(PGQuery.quoteIdentifier(related.table)) r"
+                + " WHERE r.tenant_id = \(listed).tenant_id AND r.connection_id = \(listed).connection_id"
+                + " AND r.remote_id = \(listed).remote_id AND r.deleted_at IS NULL)"
+        }
         fields += [
             "'deleted', deleted_at IS NOT NULL", "'deleted_at', \(render("deleted_at", .timestamp))",
             "'updated_at', \(render("updated_at", .timestamp))",

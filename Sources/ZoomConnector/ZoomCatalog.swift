@@ -82,6 +82,14 @@ public enum ZoomCatalog {
                 ScopeRequirement(anyOf: ["user:read:settings:admin", "user:read:admin"]),
             ],
             table: .userSettings, defaultInterval: 86_400, minimumInterval: 3_600),
+        // A request per licensed active user, on its own short interval (5 minutes by default).
+        StreamDescription(
+            name: "user_presence", summary: "Each licensed active user's presence status (available, in a meeting, do not disturb, …)",
+            requirements: [
+                ScopeRequirement(anyOf: ["user:read:list_users:admin", "user:read:admin"]),
+                ScopeRequirement(anyOf: ["user:read:presence_status:admin", "user:read:admin"]),
+            ],
+            table: .userPresence, defaultInterval: 300),
         stream(
             "account_settings", "The account's settings: waiting room, encryption, passwords, recording policy", .accountSettings, .snapshot,
             ["account:read:settings:admin", "account:read:admin"]),
@@ -136,6 +144,7 @@ public enum ZoomCatalog {
         granular("zoom_rooms:read:list_devices:admin", "the devices in each Zoom Room"),
         granular("zoom_rooms:read:list_locations:admin", "Zoom Rooms locations"),
         granular("user:read:settings:admin", "each user's settings: meeting capacity, webinar and large-meeting features, recording"),
+        granular("user:read:presence_status:admin", "whether each licensed user is available, in a meeting or away"),
         granular("account:read:settings:admin", "the account's settings: waiting room, encryption, passwords, recording policy"),
         // The actions' scopes: what each lets Tether change (or read to act).
         granular("user:update:status:admin", "deactivate and reactivate users"),

@@ -248,6 +248,17 @@ enum ZoomRecords {
             raw: body.canonicalText)
     }
 
+    /// A user's presence (`GET /users/{id}/presence_status`), keyed by the user. `remaining_time` is left
+    /// out of `raw`: it counts down on every read and would rewrite an unchanged row.
+    static func presence(_ body: JSONValue, user: String) throws -> SyncedRecord {
+        guard case .object(var members) = body, let status = body["status"]?.nonEmptyString else {
+            throw invalid("a presence status without status")
+        }
+        members["remaining_time"] = nil
+        return SyncedRecord(
+            remoteID: user, values: [.text(user), .text(status), timestamp(body["end_time"])], raw: JSONValue.object(members).canonicalText)
+    }
+
     /// The account's settings (`GET /accounts/me/settings`): one row, keyed by the account.
     static func accountSettings(_ body: JSONValue, account: String) -> SyncedRecord {
         let meeting = body["in_meeting"], recording = body["recording"]

@@ -96,6 +96,11 @@ struct ZoomStreams {
                 let body = try await object(APIRequest(path: "/users/\(escaped(user))/settings", bucket: "Medium"))
                 return ZoomRecords.userSettings(body, user: user)
             }
+        case "user_presence":
+            // Presence matters for people who hold a licence and can sign in.
+            return try await eachUser(cursor, statuses: ["active"], include: { $0["type"]?.integer == 2 }) { user in
+                try ZoomRecords.presence(try await object(APIRequest(path: "/users/\(escaped(user))/presence_status", bucket: "Light")), user: user)
+            }
         case "account_settings":
             let body = try await object(APIRequest(path: "/accounts/me/settings", bucket: "Medium"))
             return StreamPage(records: [ZoomRecords.accountSettings(body, account: "me")], next: nil)

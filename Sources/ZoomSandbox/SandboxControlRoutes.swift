@@ -19,10 +19,11 @@ struct SandboxControlRoutes: Sendable {
         var dept: String?
         var roleID: String?
         var groupIDs: [String]?
+        var presence: String?
 
         enum CodingKeys: String, CodingKey {
             case email, status, type, dept
-            case firstName = "first_name", lastName = "last_name", roleID = "role_id", groupIDs = "group_ids"
+            case firstName = "first_name", lastName = "last_name", roleID = "role_id", groupIDs = "group_ids", presence = "presence_status"
         }
     }
 
@@ -165,6 +166,9 @@ struct SandboxControlRoutes: Sendable {
     private func validate(_ change: UserChange, account: SandboxAccount) -> String? {
         if let status = change.status, !["active", "inactive", "pending"].contains(status) { return "status must be active, inactive or pending" }
         if let type = change.type, ![1, 2, 99].contains(type) { return "type must be 1, 2 or 99" }
+        if let presence = change.presence, !SandboxPresence.statuses.contains(presence) {
+            return "presence_status must be one of \(SandboxPresence.statuses.joined(separator: ", "))"
+        }
         if let email = change.email, !email.contains("@") { return "email must contain @" }
         if let roleID = change.roleID, !SandboxDirectory.roles(seed: sandbox.world.seed, account: account).contains(where: { $0.id == roleID }) {
             return "role_id is not a role of this account"
@@ -183,6 +187,7 @@ struct SandboxControlRoutes: Sendable {
         if let dept = change.dept { user.department = dept }
         if let roleID = change.roleID { user.roleID = roleID }
         if let groupIDs = change.groupIDs { user.groupIDs = groupIDs }
+        if let presence = change.presence { user.presence = presence }
     }
 
     // MARK: - Webhooks

@@ -77,7 +77,7 @@ public struct SandboxWorld: Sendable {
             "report:read:list_meeting_participants:admin",
             "phone:read:list_users:admin", "phone:read:list_calling_plans:admin", "phone:read:list_call_logs:admin",
             "zoom_rooms:read:list_rooms:admin", "zoom_rooms:read:list_devices:admin", "zoom_rooms:read:list_locations:admin",
-            "account:read:settings:admin",
+            "account:read:settings:admin", "user:read:presence_status:admin",
         ] + actionScopes
 
     /// The granular scopes of the writes Tether's actions make (`zoom-api-actions.md` Part A) and the reads

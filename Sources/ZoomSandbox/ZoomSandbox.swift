@@ -147,6 +147,7 @@ public final class ZoomSandbox: Sendable {
         SandboxWriteRoutes(sandbox: self).register(on: router)
         SandboxDataRoutes(sandbox: self).register(on: router)
         SandboxSettingsRoutes(sandbox: self).register(on: router)
+        SandboxPresence(sandbox: self).register(on: router)
         if configuration.controlAPI { SandboxControlRoutes(sandbox: self).register(on: router) }
         return router
     }

@@ -5,6 +5,7 @@ import Sensitive
 import Store
 import TestSupport
 import Testing
+import ZoomConnector
 import ZoomSandbox
 
 /// The three ways to connect a Zoom account, end to end over real HTTP against the sandbox.
@@ -62,7 +63,7 @@ struct ConnectFlowTests {
             #expect(authorizedBy["role"] as? String == "Owner")
             #expect(Set(connection["granted_scopes"] as? [String] ?? []) == Set(h.platformApp.scopes))
             let streams = try #require(connection["streams"] as? [[String: Any]])
-            #expect(streams.count == 21)
+            #expect(streams.count == ZoomCatalog.streams.count)
             #expect(streams.allSatisfy { $0["permitted"] as? Bool == true })
 
             // Reconnecting the same account reuses the connection and replaces its tokens.

@@ -63,7 +63,9 @@ struct DataAPITests {
             #expect(
                 Set(first.keys) == [
                     "id", "connection_id", "remote_id", "email", "first_name", "last_name", "display_name", "status", "license_type", "role_id",
-                    "department", "job_title", "timezone", "group_ids", "last_login_at", "created_remote_at", "deleted", "deleted_at", "updated_at",
+                    "department", "job_title", "timezone", "group_ids", "last_login_at", "created_remote_at", "presence_status", "deleted",
+                    "deleted_at",
+                    "updated_at",
                 ])
             #expect(first["connection_id"] as? String == connection)
             let index = try #require(Int((first["remote_id"] as? String ?? "").dropFirst()))

@@ -145,6 +145,7 @@ struct OpenAPIConformanceTests {
                 "GET", "/v1/tenants/{tenant}/users/{id}/settings", "/v1/tenants/acme/users/\(userID)/settings?include=raw", key: key)
             #expect(settings?["data"]?.array?.count == 1, "an active user has settings")
             _ = try await call("GET", "/v1/tenants/{tenant}/users/{id}/settings", "/v1/tenants/acme/users/\(UUID())/settings", key: key)
+            _ = try await call("GET", "/v1/tenants/{tenant}/users/{id}/presence", "/v1/tenants/acme/users/\(userID)/presence", key: key)
 
             // Actions: the catalogue, a refused ask, a queued one (no worker runs here), a replay and a conflict, the list and one.
             _ = try await call("GET", "/v1/providers/{provider}/actions", "/v1/providers/zoom/actions", key: key)

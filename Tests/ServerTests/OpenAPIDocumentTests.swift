@@ -17,7 +17,7 @@ struct OpenAPIDocumentTests {
         #expect(committed == generated + Data("\n".utf8), "openapi.json is stale: run `swift run tether openapi > openapi.json`")
     }
 
-    @Test("each synced-data list is documented with a record schema made from its table's columns, frame first")
+    @Test("each synced-data list is documented with a record schema made from its table's columns (and related fields), frame first")
     func recordSchemasFollowTheTables() throws {
         let json = try #require(OpenAPIDocument.json)
         let document = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
@@ -27,7 +27,10 @@ struct OpenAPIDocumentTests {
             #expect(paths["/v1/tenants/{tenant}/\(listing.path)"] != nil, "\(listing.path) is not documented")
             let schema = try #require(schemas[OpenAPIDocument.schemaName(listing.table)] as? [String: Any], "\(listing.table.name)")
             let required = schema["required"] as? [String]
-            #expect(required == ["id", "connection_id", "remote_id"] + listing.table.columns.map(\.name) + ["deleted", "deleted_at", "updated_at"])
+            #expect(
+                required == ["id", "connection_id", "remote_id"] + listing.table.columns.map(\.name) + listing.related.map(\.name) + [
+                    "deleted", "deleted_at", "updated_at",
+                ])
         }
         #expect(OpenAPIDocument.schemaName(.dailyUsage) == "ReportDailyUsageRecord")
         #expect(OpenAPIDocument.operationID("reports/daily-usage") == "listReportsDailyUsage")

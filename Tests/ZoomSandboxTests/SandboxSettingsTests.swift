@@ -91,3 +91,28 @@ struct SandboxSettingsTests {
         }
     }
 }
+
+/// `GET /users/{id}/presence_status` (`zoom-api-actions.md` B2).
+@Suite("Zoom sandbox: presence")
+struct SandboxPresenceTests {
+    @Test("a user's presence is one of Zoom's statuses, Offline when inactive, set through the control API; an unknown user is 404 code 1001")
+    func presence() async throws {
+        try await withSandbox({
+            $0.users = 60; $0.controlAPI = true
+        }) { sandbox, zoom in
+            let token = try await zoom.connect(app: zoom.platformApp)["access_token"] as! String
+            let active = try SandboxSettingsTests.user(sandbox) { $0.status == "active" && $0.role == .member }
+            let inactive = try SandboxSettingsTests.user(sandbox) { $0.status == "inactive" }
+            let read = try zoom.json(try await zoom.get("/v2/users/\(active.id)/presence_status", token: token))
+            #expect(SandboxPresence.statuses.contains(read["status"] as? String ?? ""))
+            #expect(try zoom.json(try await zoom.get("/v2/users/\(inactive.id)/presence_status", token: token))["status"] as? String == "Offline")
+            let account = sandbox.world.accounts[0].id
+            #expect(try await zoom.control("PATCH", "/accounts/\(account)/users/\(active.id)", ["presence_status": "Do_Not_Disturb"]).status == 200)
+            let busy = try zoom.json(try await zoom.get("/v2/users/\(active.email)/presence_status", token: token))
+            #expect(busy["status"] as? String == "Do_Not_Disturb" && busy["end_time"] is String && busy["remaining_time"] is Int)
+            #expect(try await zoom.control("PATCH", "/accounts/\(account)/users/\(active.id)", ["presence_status": "Sleeping"]).status == 400)
+            let unknown = try await zoom.get("/v2/users/nobody@example.com/presence_status", token: token)
+            #expect(try unknown.status == 404 && zoom.json(unknown)["code"] as? Int == 1001)
+        }
+    }
+}
