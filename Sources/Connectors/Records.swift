@@ -71,7 +71,7 @@ extension RecordTable {
     public static let all: [RecordTable] = [
         users, roles, roleMembers, groups, groupMembers, subAccounts, planUsage, plans, invoices, dailyUsage, activeHosts, signIns,
         operationLogs, billingReports, telephone, phoneUsers, callingPlans, callHistory, rooms, roomDevices, roomLocations, userSettings,
-        accountSettings, userPresence,
+        accountSettings, userPresence, meetings, meetingParticipants, meetingQuality,
     ]
 
     /// The states a normalized user is in; each connector maps its provider's onto them.
@@ -204,4 +204,38 @@ extension RecordTable {
     /// Each licensed active user's presence (`Available`, `In_Meeting`, `Do_Not_Disturb`, …), and when a
     /// timed status ends.
     public static let userPresence = RecordTable("user_presence", [("user_remote_id", .text), ("status", .text), ("until_at", .timestamp)])
+
+    /// Past meetings from the dashboard, keyed by Zoom's meeting UUID (one row per instance).
+    public static let meetings = RecordTable(
+        "meetings",
+        [
+            ("meeting_id", .text), ("topic", .text), ("host_name", .text), ("host_email", .text), ("host_user_type", .text),
+            ("start_at", .timestamp), ("end_at", .timestamp), ("duration_seconds", .integer), ("participants", .integer),
+            ("has_video", .boolean), ("has_screen_share", .boolean), ("has_recording", .boolean), ("has_pstn", .boolean),
+            ("audio_quality", .text), ("video_quality", .text), ("screen_share_quality", .text), ("department", .text),
+        ])
+    /// Who joined each past meeting, from where and on what, one row per join.
+    public static let meetingParticipants = RecordTable(
+        "meeting_participants",
+        [
+            ("meeting_remote_id", .text), ("participant_id", .text), ("user_remote_id", .text), ("user_name", .text), ("email", .text),
+            ("device", .text), ("ip_address", .text), ("location", .text), ("network_type", .text), ("data_center", .text),
+            ("connection_type", .text), ("join_at", .timestamp), ("leave_at", .timestamp), ("leave_reason", .text),
+            ("audio_quality", .text), ("video_quality", .text), ("screen_share_quality", .text), ("version", .text),
+        ])
+    /// The directions a participant's QoS is summarized in.
+    public static let qualityDirections = ["audio_input", "audio_output", "video_input", "video_output"]
+    /// The summary columns of each direction: latency and jitter in ms and packet loss in percent (average and
+    /// worst), and the average bitrate in kbps.
+    public static let qualityMeasures = [
+        "latency_avg_ms", "latency_max_ms", "jitter_avg_ms", "jitter_max_ms", "loss_avg_pct", "loss_max_pct", "bitrate_avg_kbps",
+    ]
+    /// Each participant's call quality: one row per join, summarized per direction while the samples stream
+    /// in; the per-minute samples stay in `raw`.
+    public static let meetingQuality = RecordTable(
+        "meeting_quality",
+        [
+            ("meeting_remote_id", .text), ("participant_id", .text), ("user_remote_id", .text), ("user_name", .text), ("email", .text),
+            ("device", .text), ("join_at", .timestamp), ("leave_at", .timestamp), ("samples", .integer),
+        ] + qualityDirections.flatMap { direction in qualityMeasures.map { ("\(direction)_\($0)", ColumnType.decimal) } })
 }

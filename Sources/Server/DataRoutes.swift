@@ -42,6 +42,9 @@ struct DataRoutes: Sendable {
         case equalsIgnoringCase(column: String)
         case contains(column: String)
         case before(column: String)
+        case notBefore(column: String)
+        /// Zoom's id of a synced user, matched by that user's email.
+        case emailOfUser(column: String)
     }
 
     static let listings: [Listing] = [
@@ -79,6 +82,13 @@ struct DataRoutes: Sendable {
         Listing(path: "rooms/devices", table: .roomDevices),
         Listing(path: "rooms/locations", table: .roomLocations),
         Listing(path: "account/settings", table: .accountSettings),
+        Listing(
+            path: "meetings", table: .meetings,
+            filters: [
+                Filter(name: "host_id", kind: .emailOfUser(column: "host_email"), description: "Zoom's id of the host (a synced user)."),
+                Filter(name: "from", kind: .notBefore(column: "start_at"), description: "Meetings that started at or after this time."),
+                Filter(name: "to", kind: .before(column: "start_at"), description: "Meetings that started before this time."),
+            ]),
     ]
 
     /// The records of one synced parent: `{parent}/{id}/{path}` lists the rows of `table` whose
@@ -97,6 +107,9 @@ struct DataRoutes: Sendable {
     static let childListings: [ChildListing] = [
         ChildListing(parent: "users", parentTable: .users, path: "settings", table: .userSettings, parentColumn: "user_remote_id"),
         ChildListing(parent: "users", parentTable: .users, path: "presence", table: .userPresence, parentColumn: "user_remote_id"),
+        ChildListing(
+            parent: "meetings", parentTable: .meetings, path: "participants", table: .meetingParticipants, parentColumn: "meeting_remote_id"),
+        ChildListing(parent: "meetings", parentTable: .meetings, path: "quality", table: .meetingQuality, parentColumn: "meeting_remote_id"),
     ]
 
     static let commonParameters: Set<String> = ["limit", "cursor", "updated_since", "include_deleted", "connection_id", "include"]
@@ -205,6 +218,8 @@ struct DataRoutes: Sendable {
             case .equalsIgnoringCase(let column): query.filters.append(.equalsIgnoringCase(column: column, value: value))
             case .contains(let column): query.filters.append(.contains(column: column, value: value))
             case .before(let column): query.filters.append(.before(column: column, date: try date(value, name: name)))
+            case .notBefore(let column): query.filters.append(.notBefore(column: column, date: try date(value, name: name)))
+            case .emailOfUser(let column): query.filters.append(.emailOfUser(column: column, userRemoteID: value))
             }
         }
         return query

@@ -152,9 +152,9 @@ public enum OpenAPIDocument {
         let schema: [String: Any] =
             switch filter.kind {
             case .equals(_, let allowed) where !allowed.isEmpty: ["type": "string", "enum": allowed]
-            case .equals, .contains: ["type": "string"]
+            case .equals, .contains, .emailOfUser: ["type": "string"]
             case .equalsIgnoringCase: ["type": "string", "maxLength": 320]
-            case .before: ["type": "string", "format": "date-time"]
+            case .before, .notBefore: ["type": "string", "format": "date-time"]
             }
         return query(filter.name, filter.description, schema)
     }

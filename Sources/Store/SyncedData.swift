@@ -36,6 +36,11 @@ public enum RecordFilter: Sendable, Hashable {
     case contains(column: String, value: String)
     /// A timestamp column is set and earlier than `date`.
     case before(column: String, date: Date)
+    /// A timestamp column is at or after `date`.
+    case notBefore(column: String, date: Date)
+    /// A text column holds the email of the synced user with Zoom's id `userRemoteID`, in any case (a
+    /// meeting's host, which the dashboard names by email).
+    case emailOfUser(column: String, userRemoteID: String)
 }
 
 /// A column of a synced table, and how it reads as JSON.
@@ -239,6 +244,15 @@ public struct SyncedData: Sendable {
             case .before(let column, let date):
                 sql.appendSQL(" AND \(try Self.quoted(column, in: query)) < ")
                 sql.appendBind(date)
+            case .notBefore(let column, let date):
+                sql.appendSQL(" AND \(try Self.quoted(column, in: query)) >= ")
+                sql.appendBind(date)
+            case .emailOfUser(let column, let userRemoteID):
+                sql.appendSQL(
+                    " AND lower(\(try Self.quoted(column, in: query))) IN (SELECT lower(u.email) FROM users u WHERE u.tenant_id = \(listed).tenant_id"
+                        + " AND u.connection_id = \(listed).connection_id AND u.remote_id = ")
+                sql.appendBind(userRemoteID)
+                sql.appendSQL(")")
             }
         }
         sql.appendSQL(" ORDER BY updated_at, id LIMIT ")

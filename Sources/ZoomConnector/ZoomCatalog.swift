@@ -14,6 +14,13 @@ public enum ZoomCatalog {
     /// Zoom keeps six months of reports and answers at most a month per request (`zoom-api.md` §4.6);
     /// three trailing days catch data Zoom adds late.
     static let reportWindow = StreamKind.windowed(backfillDays: 180, trailingDays: 3)
+    /// The dashboard answers a month per request within the last six; 90 days of meetings and who joined
+    /// them answer "who used their licence lately", 30 days of QoS "whose calls are bad". The day before is
+    /// read again for meetings that ended after the last sync.
+    static let meetingWindow = StreamKind.windowed(backfillDays: 90, trailingDays: 1)
+    static let qualityWindow = StreamKind.windowed(backfillDays: 30, trailingDays: 1)
+    private static let listMeetings = ["dashboard:read:list_meetings:admin", "dashboard_meetings:read:admin"]
+
     /// `/report/daily` is asked per calendar month, and the month must be one of the last six: starting
     /// 150 days back keeps the first month's first day inside that limit.
     static let dailyWindow = StreamKind.windowed(backfillDays: 150, trailingDays: 3)
@@ -74,6 +81,15 @@ public enum ZoomCatalog {
         stream("rooms", "Zoom Rooms", .rooms, .snapshot, ["zoom_rooms:read:list_rooms:admin", "room:read:admin"]),
         stream("room_devices", "Devices in each Zoom Room", .roomDevices, .snapshot, ["zoom_rooms:read:list_devices:admin", "room:read:admin"]),
         stream("room_locations", "Zoom Rooms locations", .roomLocations, .snapshot, ["zoom_rooms:read:list_locations:admin", "room:read:admin"]),
+        stream(
+            "meetings", "Past meetings from the dashboard: host, times, participants, audio and video quality", .meetings, meetingWindow, listMeetings
+        ),
+        stream(
+            "meeting_participants", "Who joined each past meeting, when, and from which device and network", .meetingParticipants, meetingWindow,
+            listMeetings, ["dashboard:read:list_meeting_participants:admin", "dashboard_meetings:read:admin"]),
+        stream(
+            "meeting_quality", "Each participant's call quality: latency, jitter, packet loss and bitrate per direction", .meetingQuality,
+            qualityWindow, listMeetings, ["dashboard:read:list_meeting_participants_qos:admin", "dashboard_meetings:read:admin"]),
         // One request per user: daily by default, and never more than hourly.
         StreamDescription(
             name: "user_settings", summary: "Each active or inactive user's settings: features their licence allows, recording, meeting defaults",
@@ -144,6 +160,9 @@ public enum ZoomCatalog {
         granular("zoom_rooms:read:list_devices:admin", "the devices in each Zoom Room"),
         granular("zoom_rooms:read:list_locations:admin", "Zoom Rooms locations"),
         granular("user:read:settings:admin", "each user's settings: meeting capacity, webinar and large-meeting features, recording"),
+        granular("dashboard:read:list_meetings:admin", "past meetings: host, times, participant counts, audio and video quality"),
+        granular("dashboard:read:list_meeting_participants:admin", "who joined each past meeting, from which device and network"),
+        granular("dashboard:read:list_meeting_participants_qos:admin", "each participant's call quality: latency, jitter, packet loss, bitrate"),
         granular("user:read:presence_status:admin", "whether each licensed user is available, in a meeting or away"),
         granular("account:read:settings:admin", "the account's settings: waiting room, encryption, passwords, recording policy"),
         // The actions' scopes: what each lets Tether change (or read to act).
@@ -173,6 +192,7 @@ public enum ZoomCatalog {
         classic("phone:read:admin", "Zoom Phone users, calling plans and call logs"),
         classic("phone_call_log:read:admin", "Zoom Phone call logs"),
         classic("room:read:admin", "Zoom Rooms, their devices and locations"),
+        classic("dashboard_meetings:read:admin", "the dashboard's past meetings, their participants and call quality"),
         classic("user:write:admin", "change users: their status, licence, profile and sessions"),
         classic("group:write:admin", "change groups and who belongs to them"),
         classic("role:write:admin", "change roles and who holds them"),

@@ -233,6 +233,88 @@ enum ZoomRecords {
         try keyed(item, by: "id", "location", [text(item["name"]), text(item["type"]), text(item["parent_location_id"])])
     }
 
+    // MARK: - Meetings
+
+    /// A past meeting from the dashboard list, keyed by its UUID.
+    static func meeting(_ item: JSONValue) throws -> SyncedRecord {
+        try keyed(
+            item, by: "uuid", "meeting",
+            [
+                firstText(item["id"]), text(item["topic"]), text(item["host"]), text(item["email"]), text(item["user_type"]),
+                timestamp(item["start_time"]), timestamp(item["end_time"]), seconds(item["duration"]), integer(item["participants"]),
+                boolean(item["has_video"]), boolean(item["has_screen_share"]), boolean(item["has_recording"]), boolean(item["has_pstn"]),
+                text(item["audio_quality"]), text(item["video_quality"]), text(item["screen_share_quality"]), text(item["dept"]),
+            ])
+    }
+
+    /// One join of a participant: the same person leaving and joining again is another row.
+    static func participantKey(_ item: JSONValue, meeting: String) throws -> String {
+        guard let participant = item["user_id"]?.nonEmptyString ?? item["id"]?.nonEmptyString else {
+            throw invalid("a meeting participant without user_id")
+        }
+        return "\(meeting)/\(participant)/\(item["join_time"]?.string ?? "")"
+    }
+
+    static func participant(_ item: JSONValue, meeting: String) throws -> SyncedRecord {
+        SyncedRecord(
+            remoteID: try participantKey(item, meeting: meeting),
+            values: [
+                .text(meeting), firstText(item["user_id"]), text(item["id"]), text(item["user_name"]), text(item["email"]), text(item["device"]),
+                text(item["ip_address"]), text(item["location"]), text(item["network_type"]), text(item["data_center"]),
+                text(item["connection_type"]), timestamp(item["join_time"]), timestamp(item["leave_time"]), text(item["leave_reason"]),
+                text(item["audio_quality"]), text(item["video_quality"]), text(item["screen_share_quality"]), text(item["version"]),
+            ],
+            raw: item.canonicalText)
+    }
+
+    /// A participant's QoS, summarized per direction over its samples: Zoom sends each metric as text with
+    /// its unit ("36 ms", "0.4%", "27.6 kbps"); a sample without a metric does not count for it.
+    static func quality(_ item: JSONValue, meeting: String) throws -> SyncedRecord {
+        let samples = item["user_qos"]?.array ?? []
+        var values: [RecordValue] = [
+            .text(meeting), firstText(item["user_id"]), text(item["id"]), text(item["user_name"]), text(item["email"]), text(item["device"]),
+            timestamp(item["join_time"]), timestamp(item["leave_time"]), .integer(samples.count),
+        ]
+        for direction in RecordTable.qualityDirections {
+            let readings = samples.compactMap { $0[direction] }
+            func measure(_ key: String) -> [Decimal] { readings.compactMap { $0[key]?.string.flatMap(Self.leadingNumber) } }
+            let latency = measure("latency"), jitter = measure("jitter"), bitrate = measure("bitrate")
+            values += [
+                average(latency), maximum(latency), average(jitter), maximum(jitter), average(measure("avg_loss")), maximum(measure("max_loss")),
+                average(bitrate),
+            ]
+        }
+        return SyncedRecord(remoteID: try participantKey(item, meeting: meeting), values: values, raw: item.canonicalText)
+    }
+
+    /// The number a metric starts with, exactly: "36 ms" is 36, "0.4%" is 0.4.
+    static func leadingNumber(_ text: String) -> Decimal? {
+        let digits = text.prefix { $0.isNumber || $0 == "." || $0 == "-" }
+        guard !digits.isEmpty else { return nil }
+        return Decimal(string: String(digits), locale: Locale(identifier: "en_US_POSIX"))
+    }
+
+    static func average(_ values: [Decimal]) -> RecordValue {
+        values.isEmpty ? .null : hundredths(values.reduce(0, +) / Decimal(values.count))
+    }
+
+    static func maximum(_ values: [Decimal]) -> RecordValue { values.max().map(hundredths) ?? .null }
+
+    /// Two decimals, halves rounded away from zero (as PostgreSQL's `round` does).
+    static func hundredths(_ value: Decimal) -> RecordValue {
+        var exact = value, rounded = Decimal()
+        NSDecimalRound(&rounded, &exact, 2, .plain)
+        return .decimal(NSDecimalNumber(decimal: rounded).stringValue)
+    }
+
+    /// Zoom's dashboard durations: "mm:ss" or "hh:mm:ss" (minutes may pass 59), or a number of minutes.
+    static func seconds(_ value: JSONValue?) -> RecordValue {
+        if let minutes = value?.integer { return .integer(minutes * 60) }
+        guard let parts = value?.string?.split(separator: ":").map({ Int($0) }), !parts.isEmpty, parts.count <= 3, parts.allSatisfy({ $0 != nil })
+        else { return .null }
+        return .integer(parts.reduce(0) { $0 * 60 + $1! })
+    }
+
     // MARK: - Settings
 
     /// A user's settings (`GET /users/{id}/settings`), keyed by the user: one row per user.

@@ -13,6 +13,8 @@ struct ZoomCursor: Codable, Equatable {
     var token: String?
     /// Children streams: records of the current parent read so far, against the total Zoom reported.
     var received: Int?
+    /// Children streams whose parents come a page at a time (meetings): the token of the parents' next page.
+    var batch: String?
 
     static func decode(_ text: String?) throws -> ZoomCursor {
         guard let text else { return ZoomCursor() }
@@ -40,14 +42,15 @@ struct ZoomStreams {
         case "users": return try await users(cursor)
         case "roles": return try await whole("/roles", key: "roles", bucket: "Medium", map: ZoomRecords.role)
         case "role_members":
-            return try await children(cursor, parents: { try await ids(of: "/roles", key: "roles", bucket: "Medium") }) { role, token in
+            return try await children(cursor, parents: { _ in (try await ids(of: "/roles", key: "roles", bucket: "Medium"), nil) }) { role, token in
                 try await listing("/roles/\(escaped(role))/members", key: "members", bucket: "Medium", token: token) {
                     try ZoomRecords.member($0, of: role)
                 }
             }
         case "groups": return try await whole("/groups", key: "groups", bucket: "Medium", map: ZoomRecords.group)
         case "group_members":
-            return try await children(cursor, parents: { try await ids(of: "/groups", key: "groups", bucket: "Medium") }) { group, token in
+            return try await children(cursor, parents: { _ in (try await ids(of: "/groups", key: "groups", bucket: "Medium"), nil) }) {
+                group, token in
                 try await listing("/groups/\(escaped(group))/members", key: "members", bucket: "Medium", token: token) {
                     try ZoomRecords.member($0, of: group)
                 }
@@ -85,11 +88,30 @@ struct ZoomStreams {
                 map: ZoomRecords.callHistory)
         case "rooms": return try await paged("/rooms", key: "rooms", bucket: "Medium", cursor, map: ZoomRecords.room)
         case "room_devices":
-            return try await children(cursor, parents: { try await allIDs(of: "/rooms", key: "rooms", bucket: "Medium") }) { room, _ in
+            return try await children(cursor, parents: { _ in (try await allIDs(of: "/rooms", key: "rooms", bucket: "Medium"), nil) }) { room, _ in
                 let body = try await object(APIRequest(path: "/rooms/\(escaped(room))/devices", bucket: "Medium"))
                 return (try items(body, "devices").map { try ZoomRecords.device($0, room: room) }, nil, nil)
             }
         case "room_locations": return try await paged("/rooms/locations", key: "locations", bucket: "Medium", cursor, map: ZoomRecords.location)
+        case "meetings":
+            return try await paged(
+                "/metrics/meetings", key: "meetings", bucket: "Resource-intensive", cursor, query: pastMeetings(try required(window)),
+                map: ZoomRecords.meeting)
+        case "meeting_participants":
+            return try await children(cursor, parents: { try await meetings(try required(window), token: $0) }) { meeting, token in
+                try await listing(
+                    "/metrics/meetings/\(meetingSegment(meeting))/participants", key: "participants", bucket: "Heavy", token: token,
+                    query: [.init("type", "past")]
+                ) { try ZoomRecords.participant($0, meeting: meeting) }
+            }
+        case "meeting_quality":
+            // Zoom answers QoS for at most 10 participants a page.
+            return try await children(cursor, parents: { try await meetings(try required(window), token: $0) }) { meeting, token in
+                try await listing(
+                    "/metrics/meetings/\(meetingSegment(meeting))/participants/qos", key: "participants", bucket: "Heavy", token: token,
+                    query: [.init("type", "past")], pageSize: 10
+                ) { try ZoomRecords.quality($0, meeting: meeting) }
+            }
         case "user_settings":
             // Zoom refuses the settings of a pending user (code 1000): active and inactive users have them.
             return try await eachUser(cursor, statuses: ["active", "inactive"]) { user in
@@ -207,22 +229,48 @@ struct ZoomStreams {
         return StreamPage(records: records, next: cursor.phase < statuses.count ? cursor.text : nil, skipped: skipped)
     }
 
-    /// Children of every parent, gathered into pages of about ``gatherTarget`` records. A parent deleted
-    /// since the parents were listed is skipped and counted.
+    /// The UUIDs of one page of the window's past meetings, and the token of the next page.
+    func meetings(_ window: DateWindow, token: String?) async throws -> (ids: [String], next: String?) {
+        let (ids, next, _) = try await listing(
+            "/metrics/meetings", key: "meetings", bucket: "Resource-intensive", token: token, query: pastMeetings(window)
+        ) { item in
+            guard let uuid = item["uuid"]?.nonEmptyString else { throw ZoomRecords.invalid("a meeting without uuid") }
+            return uuid
+        }
+        return (ids, next)
+    }
+
+    func pastMeetings(_ window: DateWindow) -> [APIRequest.Query] { [.init("type", "past")] + windowQuery(window) }
+
+    /// A meeting UUID in a path: Zoom asks for one that starts with "/" or holds "//" to be encoded twice.
+    func meetingSegment(_ uuid: String) -> String {
+        uuid.hasPrefix("/") || uuid.contains("//") ? pathSegment(pathSegment(uuid)) : pathSegment(uuid)
+    }
+
+    /// Children of every parent, gathered into pages of about ``gatherTarget`` records. Parents come a
+    /// batch at a time (`list` gets the previous batch's token, and answers the next one's); a parent
+    /// deleted since it was listed is skipped and counted.
     func children(
-        _ cursor: ZoomCursor, parents list: () async throws -> [String],
+        _ cursor: ZoomCursor, parents list: (String?) async throws -> (ids: [String], next: String?),
         _ read: (String, String?) async throws -> (records: [SyncedRecord], next: String?, total: Int?)
     ) async throws -> StreamPage {
         var cursor = cursor
-        if cursor.parents == nil {
-            cursor.parents = try await list()
-            cursor.parent = 0
-            cursor.token = nil
-        }
-        let parents = cursor.parents ?? []
         var records: [SyncedRecord] = []
         var skipped = 0
-        while cursor.parent < parents.count, records.count < Self.gatherTarget {
+        while records.count < Self.gatherTarget {
+            if cursor.parents == nil || (cursor.parent >= (cursor.parents?.count ?? 0) && cursor.batch != nil) {
+                let previous = cursor.parents == nil ? nil : cursor.batch
+                let batch = try await list(previous)
+                if let next = batch.next, next == previous {
+                    throw ConnectorError(.providerError, "Zoom handed back the same page token while listing parents")
+                }
+                cursor.parents = batch.ids
+                cursor.batch = batch.next
+                cursor.parent = 0
+                cursor.token = nil
+            }
+            let parents = cursor.parents ?? []
+            guard cursor.parent < parents.count else { break }
             do {
                 let (page, next, total) = try await read(parents[cursor.parent], cursor.token)
                 records += page
@@ -243,7 +291,8 @@ struct ZoomStreams {
             cursor.token = nil
             cursor.received = nil
         }
-        return StreamPage(records: records, next: cursor.parent < parents.count ? cursor.text : nil, skipped: skipped)
+        let more = cursor.parent < (cursor.parents?.count ?? 0) || cursor.batch != nil
+        return StreamPage(records: records, next: more ? cursor.text : nil, skipped: skipped)
     }
 
     func invoices() async throws -> StreamPage {

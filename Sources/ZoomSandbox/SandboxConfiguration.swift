@@ -8,6 +8,8 @@ public struct SandboxConfiguration: Sendable {
     /// own custom and server-to-server app: many tenants, each connecting a Zoom account of its own, for load
     /// tests. Zoom's rate limits are per account, so each gets its own.
     public var fleetAccounts: Int = 0
+    /// Past meetings a day in each account's dashboard; by default one per five users, at most 300.
+    public var meetingsPerDay: Int? = nil
     /// Users in each fleet account.
     public var fleetUsers: Int = 100
     /// Lifetime of access tokens; Zoom's is one hour (3599 s in real responses).

@@ -109,11 +109,11 @@ struct SandboxDataRoutes: Sendable {
 
     /// One page of `count` positions; `item` returns `nil` for positions that hold no record.
     func paged(
-        _ request: Request, scope: String, key: String, maximum: Int, count: Int, total: Int? = nil, extra: [String: Any] = [:],
-        _ item: (Int) -> [String: Any]?
+        _ request: Request, scope: String, key: String, maximum: Int, defaultSize: Int = 30, count: Int, total: Int? = nil,
+        extra: [String: Any] = [:], _ item: (Int) -> [String: Any]?
     ) -> SandboxReply {
         let page: SandboxPager.Page
-        switch pager.page(request, scope: scope, maximum: maximum) {
+        switch pager.page(request, scope: scope, maximum: maximum, defaultSize: defaultSize) {
         case .success(let value): page = value
         case .failure(let error): return error.reply
         }

@@ -163,11 +163,11 @@ struct SandboxPager: Sendable {
         var token: String? = nil
     }
 
-    /// Reads `page_size` (default 30, capped at `maximum`) and `next_page_token` for a query identified by
-    /// `scope`; answers Zoom's code 300 when either is invalid.
-    func page(_ request: Request, scope: String, maximum: Int) -> Result<Page, SandboxHTTPError> {
+    /// Reads `page_size` (default 30 unless the endpoint says, capped at `maximum`) and `next_page_token` for
+    /// a query identified by `scope`; answers Zoom's code 300 when either is invalid.
+    func page(_ request: Request, scope: String, maximum: Int, defaultSize: Int = 30) -> Result<Page, SandboxHTTPError> {
         let query = request.uri.queryParameters
-        var size = 30
+        var size = defaultSize
         if let text = query.get("page_size") {
             guard let value = Int(text), value > 0 else { return .failure(SandboxHTTPError(code: 300, "Invalid field: page_size.")) }
             size = min(value, maximum)

@@ -77,7 +77,8 @@ public struct SandboxWorld: Sendable {
             "report:read:list_meeting_participants:admin",
             "phone:read:list_users:admin", "phone:read:list_calling_plans:admin", "phone:read:list_call_logs:admin",
             "zoom_rooms:read:list_rooms:admin", "zoom_rooms:read:list_devices:admin", "zoom_rooms:read:list_locations:admin",
-            "account:read:settings:admin", "user:read:presence_status:admin",
+            "account:read:settings:admin", "user:read:presence_status:admin", "dashboard:read:list_meetings:admin",
+            "dashboard:read:list_meeting_participants:admin", "dashboard:read:list_meeting_participants_qos:admin",
         ] + actionScopes
 
     /// The granular scopes of the writes Tether's actions make (`zoom-api-actions.md` Part A) and the reads
@@ -92,7 +93,7 @@ public struct SandboxWorld: Sendable {
     /// Classic scopes, as apps created before granular scopes carry them.
     public static let classicScopes = [
         "user:read:admin", "role:read:admin", "group:read:admin", "account:read:admin", "report:read:admin",
-        "billing:master", "account:master", "phone:read:admin", "room:read:admin",
+        "billing:master", "account:master", "phone:read:admin", "room:read:admin", "dashboard_meetings:read:admin",
     ]
 
     /// Builds the world for `configuration`: a Pro account with `users` users, a Free account and a

@@ -148,6 +148,7 @@ public final class ZoomSandbox: Sendable {
         SandboxDataRoutes(sandbox: self).register(on: router)
         SandboxSettingsRoutes(sandbox: self).register(on: router)
         SandboxPresence(sandbox: self).register(on: router)
+        SandboxDashboardRoutes(sandbox: self).register(on: router)
         if configuration.controlAPI { SandboxControlRoutes(sandbox: self).register(on: router) }
         return router
     }

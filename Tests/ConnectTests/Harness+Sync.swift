@@ -6,11 +6,13 @@ import Sync
 
 extension Harness {
     /// Runs a real sync worker (`concurrency` runs at once) over the harness's database and sandbox until
-    /// `done` says so, at most two minutes.
-    func runSyncWorker(concurrency: Int = 4, until done: @Sendable () async throws -> Bool) async throws {
+    /// `done` says so, at most two minutes. Tests about content rather than pace switch the worker's
+    /// pacing off (`paced: false`) when the sandbox enforces no limits either.
+    func runSyncWorker(concurrency: Int = 4, paced: Bool = true, until done: @Sendable () async throws -> Bool) async throws {
         var configuration = SyncConfiguration()
         configuration.pollInterval = .milliseconds(20)
         configuration.concurrency = concurrency
+        configuration.enforceRateLimits = paced
         var logger = Logger(label: "tether.tests.worker")
         logger.logLevel = .error
         let worker = SyncWorker(

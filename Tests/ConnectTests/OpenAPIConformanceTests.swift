@@ -112,7 +112,7 @@ struct OpenAPIConformanceTests {
             _ = try await call("PATCH", "/v1/tenants/{tenant}/connections/{id}", connectionPath, key: key, json: ["sync_intervals": ["nope": 60]])
             let queued = try #require(try await call("POST", "/v1/tenants/{tenant}/connections/{id}/syncs", connectionPath + "/syncs", key: key))
             let runID = try #require(queued["run_id"]?.string)
-            try await h.runSyncWorker {
+            try await h.runSyncWorker(paced: false) {
                 let run = try await h.api("GET", "\(connectionPath)/sync-runs/\(runID)", key: key)
                 return ["succeeded", "partial", "failed"].contains(JSONValue.parse(run.body)?["status"]?.string ?? "")
             }
@@ -146,6 +146,15 @@ struct OpenAPIConformanceTests {
             #expect(settings?["data"]?.array?.count == 1, "an active user has settings")
             _ = try await call("GET", "/v1/tenants/{tenant}/users/{id}/settings", "/v1/tenants/acme/users/\(UUID())/settings", key: key)
             _ = try await call("GET", "/v1/tenants/{tenant}/users/{id}/presence", "/v1/tenants/acme/users/\(userID)/presence", key: key)
+            let since = Date().addingTimeInterval(-7 * 86_400).formatted(.iso8601)
+            let lastWeek = try await call("GET", "/v1/tenants/{tenant}/meetings", "/v1/tenants/acme/meetings?from=\(since)&limit=1", key: key)
+            let meetingID = try #require(lastWeek?["data"]?.array?.first?["id"]?.string, "a meeting of the last week (quality covers 30 days)")
+            for child in ["participants", "quality"] {
+                let rows = try await call(
+                    "GET", "/v1/tenants/{tenant}/meetings/{id}/\(child)", "/v1/tenants/acme/meetings/\(meetingID)/\(child)?include=raw", key: key)
+                #expect(rows?["data"]?.array?.isEmpty == false, "\(child) of a synced meeting")
+            }
+            _ = try await call("GET", "/v1/tenants/{tenant}/meetings", "/v1/tenants/acme/meetings?from=2026-01-01T00:00:00Z&host_id=nobody", key: key)
 
             // Actions: the catalogue, a refused ask, a queued one (no worker runs here), a replay and a conflict, the list and one.
             _ = try await call("GET", "/v1/providers/{provider}/actions", "/v1/providers/zoom/actions", key: key)
