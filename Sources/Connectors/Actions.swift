@@ -174,7 +174,8 @@ public struct ActionDescription: Sendable, Hashable {
             for (section, settings) in sections.sorted(by: { $0.key < $1.key }) {
                 guard names.contains(section) else {
                     throw ActionInputError(
-                        field: name, "\(name) has no section \(section.prefix(64).debugDescription); its sections are \(names.joined(separator: ", "))")
+                        field: name,
+                        "\(name) has no section \(section.prefix(64).debugDescription); its sections are \(names.joined(separator: ", "))")
                 }
                 guard case .object(let members) = settings, !members.isEmpty else {
                     throw ActionInputError(field: name, "\(name).\(section) must be an object of settings, at least one")

@@ -66,8 +66,22 @@ public enum WebhookEvent: Sendable, Hashable {
     /// The provider's app was removed from an account: revoke every connection to that account made with
     /// that client, delete its credentials and purge its data.
     case deauthorized(accountID: String, clientID: String)
+    /// Records the provider pushed for an account (a live alert), stored for each of the account's
+    /// connections as a sync would store them; `deletions` clear what the event resolves.
+    case records(accountID: String, upserts: [RecordUpsert], deletions: [RecordDeletion])
     /// A verified event Tether does not act on.
     case ignored(event: String)
+}
+
+/// A record to store in `table`, as a sync would.
+public struct RecordUpsert: Sendable, Hashable {
+    public let table: RecordTable
+    public let record: SyncedRecord
+
+    public init(_ table: RecordTable, _ record: SyncedRecord) {
+        self.table = table
+        self.record = record
+    }
 }
 
 /// A delivery whose signature checked out.

@@ -71,7 +71,7 @@ extension RecordTable {
     public static let all: [RecordTable] = [
         users, roles, roleMembers, groups, groupMembers, subAccounts, planUsage, plans, invoices, dailyUsage, activeHosts, signIns,
         operationLogs, billingReports, telephone, phoneUsers, callingPlans, callHistory, rooms, roomDevices, roomLocations, userSettings,
-        accountSettings, userPresence, meetings, meetingParticipants, meetingQuality,
+        accountSettings, userPresence, meetings, meetingParticipants, meetingQuality, roomHealth, roomIssues, roomAlerts,
     ]
 
     /// The states a normalized user is in; each connector maps its provider's onto them.
@@ -238,4 +238,19 @@ extension RecordTable {
             ("meeting_remote_id", .text), ("participant_id", .text), ("user_remote_id", .text), ("user_name", .text), ("email", .text),
             ("device", .text), ("join_at", .timestamp), ("leave_at", .timestamp), ("samples", .integer),
         ] + qualityDirections.flatMap { direction in qualityMeasures.map { ("\(direction)_\($0)", ColumnType.decimal) } })
+
+    /// Each Zoom Room's health now, from the dashboard: status, `healthy`/`warning`/`critical`, and its issues.
+    public static let roomHealth = RecordTable(
+        "room_health",
+        [
+            ("room_name", .text), ("status", .text), ("health", .text), ("issues", .textArray), ("calendar_name", .text), ("email", .text),
+            ("device_ip", .text), ("camera", .text), ("microphone", .text), ("speaker", .text), ("last_start_at", .timestamp),
+            ("location_remote_id", .text),
+        ])
+    /// Issue events of each Zoom Room (a device disconnected, the room offline, and their recoveries).
+    public static let roomIssues = RecordTable("room_issues", [("room_remote_id", .text), ("issue", .text), ("occurred_at", .timestamp)])
+    /// Live Zoom Room alerts Zoom pushed (`zoomroom.alert`, `zoomroom.delayed_alert`), one row per room and
+    /// problem; the recovery event marks it deleted.
+    public static let roomAlerts = RecordTable(
+        "room_alerts", [("room_remote_id", .text), ("room_name", .text), ("issue", .text), ("event", .text), ("raised_at", .timestamp)])
 }

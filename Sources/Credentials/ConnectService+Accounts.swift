@@ -152,6 +152,22 @@ extension ConnectService {
                 throw error
             }
             return .accepted(body: nil)
+        case .records(let accountID, let upserts, let deletions):
+            guard try await deliveries.recordFirst(provider: provider, replayKey: verified.replayKey, event: "records") else {
+                logger.info("webhook replay ignored", metadata: ["provider": "\(provider)"])
+                return .accepted(body: nil)
+            }
+            do {
+                for connection in try await connections.findByExternalAccount(provider: provider, externalAccountID: accountID)
+                where connection.status != .revoked {
+                    try await connections.storePushedRecords(
+                        tenantID: connection.tenantID, connectionID: connection.id, upserts: upserts, deletions: deletions)
+                }
+            } catch {
+                try? await deliveries.forget(provider: provider, replayKey: verified.replayKey)
+                throw error
+            }
+            return .accepted(body: nil)
         }
     }
 
@@ -178,6 +194,9 @@ extension ConnectService {
             else { continue }
             if case .deauthorized(let account, let client) = verified.event, account != candidate.externalAccountID || client != app {
                 return .failure(WebhookRejection("the event concerns another account or app than the one whose secret signed it"))
+            }
+            if case .records(let account, _, _) = verified.event, account != candidate.externalAccountID {
+                return .failure(WebhookRejection("the event concerns another account than the one whose secret signed it"))
             }
             return .success(verified)
         }

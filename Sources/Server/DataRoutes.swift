@@ -82,6 +82,9 @@ struct DataRoutes: Sendable {
         Listing(path: "rooms/devices", table: .roomDevices),
         Listing(path: "rooms/locations", table: .roomLocations),
         Listing(path: "account/settings", table: .accountSettings),
+        Listing(path: "rooms/health", table: .roomHealth),
+        Listing(path: "rooms/issues", table: .roomIssues),
+        Listing(path: "rooms/alerts", table: .roomAlerts),
         Listing(
             path: "meetings", table: .meetings,
             filters: [

@@ -1,3 +1,4 @@
+public import Connectors
 public import Foundation
 public import Postgres
 
@@ -279,6 +280,15 @@ public struct Connections: Sendable {
 
     /// Every tenant's connection to `externalAccountID` at `provider`: a verified provider event (an app
     /// removed from an account) names the account, not a tenant.
+    /// Stores records a provider pushed for a connection (a webhook's live alerts), as a sync would store
+    /// them, and marks deleted what the event resolved.
+    public func storePushedRecords(tenantID: UUID, connectionID: UUID, upserts: [RecordUpsert], deletions: [RecordDeletion]) async throws {
+        try await pool.withTenant(tenantID) { connection in
+            try SyncedRecords.writeThrough(
+                connection, tenantID: tenantID, connectionID: connectionID, upserts: upserts.map { ($0.table, $0.record) }, deletions: deletions)
+        }
+    }
+
     public func findByExternalAccount(provider: String, externalAccountID: String) async throws -> [Connection] {
         try await pool.withTransaction(.init(readOnly: true)) { connection in
             try connection.execute("SELECT set_config('app.lookup_account', \(provider + ":" + externalAccountID), true)")

@@ -90,6 +90,15 @@ public enum ZoomCatalog {
         stream(
             "meeting_quality", "Each participant's call quality: latency, jitter, packet loss and bitrate per direction", .meetingQuality,
             qualityWindow, listMeetings, ["dashboard:read:list_meeting_participants_qos:admin", "dashboard_meetings:read:admin"]),
+        // "Which rooms are unhealthy right now": every 15 minutes by default.
+        StreamDescription(
+            name: "room_health", summary: "Each Zoom Room's health now: status, healthy/warning/critical, current issues",
+            requirements: [ScopeRequirement(anyOf: ["dashboard:read:list_zoomrooms:admin", "dashboard_zr:read:admin"])], table: .roomHealth,
+            defaultInterval: 900),
+        stream(
+            "room_issues", "Issue events of each Zoom Room: devices disconnected, the room offline, and their recoveries", .roomIssues,
+            qualityWindow, ["zoom_rooms:read:list_rooms:admin", "room:read:admin"],
+            ["dashboard:read:issues_zoomroom:admin", "dashboard_home:read:admin"]),
         // One request per user: daily by default, and never more than hourly.
         StreamDescription(
             name: "user_settings", summary: "Each active or inactive user's settings: features their licence allows, recording, meeting defaults",
@@ -163,6 +172,8 @@ public enum ZoomCatalog {
         granular("dashboard:read:list_meetings:admin", "past meetings: host, times, participant counts, audio and video quality"),
         granular("dashboard:read:list_meeting_participants:admin", "who joined each past meeting, from which device and network"),
         granular("dashboard:read:list_meeting_participants_qos:admin", "each participant's call quality: latency, jitter, packet loss, bitrate"),
+        granular("dashboard:read:list_zoomrooms:admin", "each Zoom Room's health and current issues"),
+        granular("dashboard:read:issues_zoomroom:admin", "the issue history of each Zoom Room"),
         granular("user:read:presence_status:admin", "whether each licensed user is available, in a meeting or away"),
         granular("account:read:settings:admin", "the account's settings: waiting room, encryption, passwords, recording policy"),
         // The actions' scopes: what each lets Tether change (or read to act).
@@ -193,6 +204,8 @@ public enum ZoomCatalog {
         classic("phone_call_log:read:admin", "Zoom Phone call logs"),
         classic("room:read:admin", "Zoom Rooms, their devices and locations"),
         classic("dashboard_meetings:read:admin", "the dashboard's past meetings, their participants and call quality"),
+        classic("dashboard_zr:read:admin", "the dashboard's Zoom Rooms health"),
+        classic("dashboard_home:read:admin", "the dashboard's Zoom Rooms issues"),
         classic("user:write:admin", "change users: their status, licence, profile and sessions"),
         classic("group:write:admin", "change groups and who belongs to them"),
         classic("role:write:admin", "change roles and who holds them"),

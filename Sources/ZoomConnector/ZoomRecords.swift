@@ -220,6 +220,28 @@ enum ZoomRecords {
         try keyed(item, by: "id", "room", [text(item["name"]), text(item["room_id"]), text(item["status"]), text(item["location_id"])])
     }
 
+    /// A room of the dashboard's Zoom Rooms list. Zoom's reference spells one field `calender_name`, a real
+    /// answer `calendar_name`: either is read.
+    static func roomHealth(_ item: JSONValue) throws -> SyncedRecord {
+        try keyed(
+            item, by: "id", "Zoom Room",
+            [
+                text(item["room_name"]), text(item["status"]), text(item["health"]),
+                .textArray((item["issues"]?.array ?? []).compactMap(\.string)), firstText(item["calendar_name"], item["calender_name"]),
+                text(item["email"]), text(item["device_ip"]), text(item["camera"]), text(item["microphone"]), text(item["speaker"]),
+                timestamp(item["last_start_time"]), text(item["location_id"]),
+            ])
+    }
+
+    /// One issue event of a room, keyed by room, time and issue.
+    static func roomIssue(_ item: JSONValue, room: String) throws -> SyncedRecord {
+        guard let issue = item["issue"]?.nonEmptyString, let time = item["time"]?.nonEmptyString else {
+            throw invalid("a Zoom Room issue without issue or time")
+        }
+        return SyncedRecord(
+            remoteID: "\(room)/\(time)/\(issue)", values: [.text(room), .text(issue), timestamp(item["time"])], raw: item.canonicalText)
+    }
+
     static func device(_ item: JSONValue, room: String) throws -> SyncedRecord {
         try keyed(
             item, by: "id", "device",

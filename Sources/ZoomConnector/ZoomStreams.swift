@@ -112,6 +112,16 @@ struct ZoomStreams {
                     query: [.init("type", "past")], pageSize: 10
                 ) { try ZoomRecords.quality($0, meeting: meeting) }
             }
+        case "room_health":
+            return try await paged("/metrics/zoomrooms", key: "zoom_rooms", bucket: "Resource-intensive", cursor, map: ZoomRecords.roomHealth)
+        case "room_issues":
+            let window = try required(window)
+            return try await children(cursor, parents: { _ in (try await allIDs(of: "/rooms", key: "rooms", bucket: "Medium"), nil) }) {
+                room, token in
+                try await listing(
+                    "/metrics/issues/zoomrooms/\(escaped(room))", key: "issue_details", bucket: "Heavy", token: token, query: windowQuery(window)
+                ) { try ZoomRecords.roomIssue($0, room: room) }
+            }
         case "user_settings":
             // Zoom refuses the settings of a pending user (code 1000): active and inactive users have them.
             return try await eachUser(cursor, statuses: ["active", "inactive"]) { user in

@@ -30,6 +30,9 @@ enum ZoomWebhook {
             throw WebhookRejection("the body is not a Zoom event")
         }
         let replayKey = "\(timestamps[0]):" + Hex.encode(SHA256Digest.hash(delivery.body))
+        if envelope.event == "zoomroom.alert" || envelope.event == "zoomroom.delayed_alert" {
+            return VerifiedWebhook(event: try ZoomRoomAlerts.event(delivery.body), replayKey: replayKey)
+        }
         return VerifiedWebhook(event: try event(envelope, key: key), replayKey: replayKey)
     }
 

@@ -50,10 +50,13 @@ struct SandboxControlRoutes: Sendable {
         let event: String?
         let accountID: String?
         let clientID: String?
+        /// `zoomroom.alert` and `zoomroom.delayed_alert`: the room (its id, else the account's first) and the issue.
+        let roomID: String?
+        let issue: String?
 
         enum CodingKeys: String, CodingKey {
-            case url, event
-            case secretToken = "secret_token", accountID = "account_id", clientID = "client_id"
+            case url, event, issue
+            case secretToken = "secret_token", accountID = "account_id", clientID = "client_id", roomID = "room_id"
         }
     }
 
@@ -209,6 +212,15 @@ struct SandboxControlRoutes: Sendable {
             payload["deauthorization_time"] = SandboxHTTP.timestamp(now)
             payload["signature"] = Hex.encode(try SecureRandom.bytes(count: 32))
             sandbox.revokeAll(clientID: clientID, accountID: account.id)
+        }
+        if event.hasPrefix("zoomroom.") {
+            let rooms = SandboxDataRoutes(sandbox: sandbox)
+            let index = hook.roomID.flatMap { id in (0..<rooms.roomCount(account)).first { rooms.room(account, $0)["id"] as? String == id } } ?? 0
+            let room = rooms.room(account, index)
+            payload["object"] = [
+                "id": room["id"] as! String, "room_name": room["name"] as! String, "email": "room\(index)@sandbox-\(account.index).example.com",
+                "issue": hook.issue ?? "Zoom room is offline",
+            ]
         }
         let body = SandboxHTTP.jsonData(["event": event, "event_ts": Int(now.timeIntervalSince1970 * 1000), "payload": payload])
         let response: HTTPClientResponse

@@ -79,6 +79,7 @@ public struct SandboxWorld: Sendable {
             "zoom_rooms:read:list_rooms:admin", "zoom_rooms:read:list_devices:admin", "zoom_rooms:read:list_locations:admin",
             "account:read:settings:admin", "user:read:presence_status:admin", "dashboard:read:list_meetings:admin",
             "dashboard:read:list_meeting_participants:admin", "dashboard:read:list_meeting_participants_qos:admin",
+            "dashboard:read:list_zoomrooms:admin", "dashboard:read:issues_zoomroom:admin",
         ] + actionScopes
 
     /// The granular scopes of the writes Tether's actions make (`zoom-api-actions.md` Part A) and the reads
@@ -94,6 +95,7 @@ public struct SandboxWorld: Sendable {
     public static let classicScopes = [
         "user:read:admin", "role:read:admin", "group:read:admin", "account:read:admin", "report:read:admin",
         "billing:master", "account:master", "phone:read:admin", "room:read:admin", "dashboard_meetings:read:admin",
+        "dashboard_zr:read:admin", "dashboard_home:read:admin",
     ]
 
     /// Builds the world for `configuration`: a Pro account with `users` users, a Free account and a

@@ -120,6 +120,10 @@ struct OpenAPIConformanceTests {
             let run = try await call("GET", "/v1/tenants/{tenant}/connections/{id}/sync-runs/{run}", "\(connectionPath)/sync-runs/\(runID)", key: key)
             #expect(run?["status"]?.string == "succeeded")
 
+            // Zoom pushes room alerts: one, so the alerts list has a row too.
+            let alert = RoomAlertTests.alert(account: h.sandbox.world.accounts[2].id, room: "r1", issue: "Zoom room is offline")
+            #expect(try await WebhookTests.deliver(h, alert).status == 200)
+
             // Every data list, with raw JSON, and the member lists of the first group and role.
             var firstIDs: [String: String] = [:]
             for (template, _) in document.operations.map({ ($0.path, $0.method) })

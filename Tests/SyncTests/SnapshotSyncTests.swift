@@ -116,7 +116,10 @@ struct SnapshotSyncTests {
             // Pro has no sub accounts, Zoom Rooms or dashboard in the sandbox; everything else syncs.
             let unavailable = Set(run.streams.filter { $0.status == .notAvailable }.map(\.name))
             #expect(
-                unavailable == ["sub_accounts", "rooms", "room_devices", "room_locations", "meetings", "meeting_participants", "meeting_quality"])
+                unavailable == [
+                    "sub_accounts", "rooms", "room_devices", "room_locations", "meetings", "meeting_participants", "meeting_quality", "room_health",
+                    "room_issues",
+                ])
             #expect(try await h.count("SELECT count(*) FROM report_daily_usage") > 120)
             #expect(try await h.count("SELECT count(*) FROM billing_invoices") == 12)
             #expect(try await h.count("SELECT count(*) FROM report_billing WHERE jsonb_array_length(invoices) = 1") == 6)

@@ -79,4 +79,32 @@ struct SandboxDashboardTests {
             #expect(try unknown.status == 404 && zoom.json(unknown)["code"] as? Int == 3001)
         }
     }
+
+    @Test(
+        "the Zoom Rooms dashboard lists every room with health and issues (an offline room is critical); a room's issues come in problem and recovery pairs; Pro is refused"
+    )
+    func zoomRooms() async throws {
+        try await withSandbox { sandbox, zoom in
+            let token = try await Self.businessToken(sandbox, zoom)
+            let rooms = try #require(
+                try zoom.json(try await zoom.get("/v2/metrics/zoomrooms?page_size=300", token: token))["zoom_rooms"] as? [[String: Any]])
+            let listed = try #require(try zoom.json(try await zoom.get("/v2/rooms?page_size=300", token: token))["rooms"] as? [[String: Any]])
+            #expect(Set(rooms.compactMap { $0["id"] as? String }) == Set(listed.compactMap { $0["id"] as? String }))
+            for room in rooms where room["status"] as? String == "Offline" {
+                #expect(room["health"] as? String == "critical" && (room["issues"] as? [String]) == ["Zoom room is offline"])
+            }
+            #expect(rooms.allSatisfy { $0["calender_name"] is String }, "the reference's spelling")
+            let troubled = try #require(rooms.first { ($0["issues"] as? [String])?.isEmpty == false })
+            let issues = try zoom.json(
+                try await zoom.get(
+                    "/v2/metrics/issues/zoomrooms/\(troubled["id"] as! String)?from=\(Self.day(-7))&to=\(Self.day(-1))&page_size=300", token: token))
+            let events = try #require(issues["issue_details"] as? [[String: Any]])
+            #expect(events.count == 7 * 4, "two problems a day, each with its recovery")
+            let unknown = try await zoom.get("/v2/metrics/issues/zoomrooms/nope?from=\(Self.day(-7))&to=\(Self.day(-1))", token: token)
+            #expect(try unknown.status == 404 && zoom.json(unknown)["code"] as? Int == 1012)
+            let pro = try await zoom.connect(app: zoom.platformApp)["access_token"] as! String
+            let refused = try await zoom.get("/v2/metrics/zoomrooms", token: pro)
+            #expect(try refused.status == 400 && zoom.json(refused)["code"] as? Int == 200)
+        }
+    }
 }
