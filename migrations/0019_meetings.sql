@@ -137,3 +137,35 @@ CREATE INDEX meeting_quality_meeting_idx ON meeting_quality (tenant_id, connecti
 ALTER TABLE meeting_quality ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY meeting_quality_tenant ON meeting_quality
     USING (tenant_id = current_tenant_id()) WITH CHECK (tenant_id = current_tenant_id());
+
+-- Who attended each past meeting, from the report API (GET /report/meetings/{uuid}/participants), one row per
+-- join, keyed like meeting_participants; accounts without the dashboard have this one.
+CREATE TABLE past_meeting_participants (
+    tenant_id                    uuid NOT NULL,
+    id                           uuid NOT NULL DEFAULT gen_random_uuid(),
+    connection_id                uuid NOT NULL,
+    remote_id                    text NOT NULL,
+    meeting_remote_id            text,
+    participant_id               text,
+    user_remote_id               text,
+    name                         text,
+    email                        text,
+    join_at                      timestamptz,
+    leave_at                     timestamptz,
+    duration_seconds             bigint,
+    status                       text,
+    raw                          jsonb NOT NULL,
+    content_hash                 bytea NOT NULL,
+    first_seen_at                timestamptz NOT NULL DEFAULT now(),
+    updated_at                   timestamptz NOT NULL DEFAULT now(),
+    deleted_at                   timestamptz,
+    PRIMARY KEY (tenant_id, id),
+    CONSTRAINT past_meeting_participants_remote_key UNIQUE (tenant_id, connection_id, remote_id),
+    FOREIGN KEY (tenant_id, connection_id) REFERENCES connections (tenant_id, id) ON DELETE CASCADE
+);
+CREATE INDEX past_meeting_participants_updated_idx ON past_meeting_participants (tenant_id, updated_at, id);
+CREATE INDEX past_meeting_participants_meeting_idx ON past_meeting_participants (tenant_id, connection_id, meeting_remote_id);
+CREATE INDEX past_meeting_participants_user_idx ON past_meeting_participants (tenant_id, connection_id, user_remote_id);
+ALTER TABLE past_meeting_participants ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+CREATE POLICY past_meeting_participants_tenant ON past_meeting_participants
+    USING (tenant_id = current_tenant_id()) WITH CHECK (tenant_id = current_tenant_id());

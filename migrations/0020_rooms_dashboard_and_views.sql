@@ -82,8 +82,8 @@ CREATE POLICY room_alerts_tenant ON room_alerts
 
 -- Licensed active users with no meeting, hosted or joined, in the last 30 days. The last meeting is the latest
 -- of: a dashboard meeting they hosted (matched by email, as the dashboard names hosts), a dashboard meeting
--- they joined, and the end of a report period in which they hosted (report_users, for accounts without the
--- dashboard); filter unused_60_days or unused_90_days for the longer questions.
+-- they joined, a meeting the report API says they attended, and the end of a report period in which they hosted
+-- (report_users and past_meeting_participants serve accounts without the dashboard); filter unused_60_days or unused_90_days for the longer questions.
 CREATE VIEW licences_without_use WITH (security_invoker = true) AS
 SELECT u.tenant_id, u.connection_id, u.id AS user_id, u.remote_id, u.email, u.first_name, u.last_name, u.department, u.last_login_at,
        activity.last_meeting_at,
@@ -99,6 +99,8 @@ CROSS JOIN LATERAL (
            AND m.deleted_at IS NULL),
         (SELECT max(p.join_at) FROM meeting_participants p
          WHERE p.tenant_id = u.tenant_id AND p.connection_id = u.connection_id AND p.user_remote_id = u.remote_id AND p.deleted_at IS NULL),
+        (SELECT max(a.join_at) FROM past_meeting_participants a
+         WHERE a.tenant_id = u.tenant_id AND a.connection_id = u.connection_id AND a.user_remote_id = u.remote_id AND a.deleted_at IS NULL),
         (SELECT max(h.period_end)::timestamptz FROM report_active_hosts h
          WHERE h.tenant_id = u.tenant_id AND h.connection_id = u.connection_id AND h.user_remote_id = u.remote_id AND h.meetings > 0
            AND h.deleted_at IS NULL)

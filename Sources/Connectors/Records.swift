@@ -72,6 +72,7 @@ extension RecordTable {
         users, roles, roleMembers, groups, groupMembers, subAccounts, planUsage, plans, invoices, dailyUsage, activeHosts, signIns,
         operationLogs, billingReports, telephone, phoneUsers, callingPlans, callHistory, rooms, roomDevices, roomLocations, userSettings,
         accountSettings, userPresence, meetings, meetingParticipants, meetingQuality, roomHealth, roomIssues, roomAlerts,
+        pastMeetingParticipants,
     ]
 
     /// The states a normalized user is in; each connector maps its provider's onto them.
@@ -253,4 +254,12 @@ extension RecordTable {
     /// problem; the recovery event marks it deleted.
     public static let roomAlerts = RecordTable(
         "room_alerts", [("room_remote_id", .text), ("room_name", .text), ("issue", .text), ("event", .text), ("raised_at", .timestamp)])
+
+    /// Who attended each past meeting, from the report API (accounts without the dashboard have it too).
+    public static let pastMeetingParticipants = RecordTable(
+        "past_meeting_participants",
+        [
+            ("meeting_remote_id", .text), ("participant_id", .text), ("user_remote_id", .text), ("name", .text), ("email", .text),
+            ("join_at", .timestamp), ("leave_at", .timestamp), ("duration_seconds", .integer), ("status", .text),
+        ])
 }

@@ -82,6 +82,11 @@ struct DataRoutes: Sendable {
         Listing(path: "rooms/devices", table: .roomDevices),
         Listing(path: "rooms/locations", table: .roomLocations),
         Listing(path: "account/settings", table: .accountSettings),
+        Listing(
+            path: "reports/meeting-attendance", table: .pastMeetingParticipants,
+            filters: [
+                Filter(name: "meeting_id", kind: .equals(column: "meeting_remote_id", allowed: []), description: "Zoom's UUID of the meeting.")
+            ]),
         Listing(path: "rooms/health", table: .roomHealth),
         Listing(path: "rooms/issues", table: .roomIssues),
         Listing(path: "rooms/alerts", table: .roomAlerts),
@@ -113,6 +118,8 @@ struct DataRoutes: Sendable {
         ChildListing(
             parent: "meetings", parentTable: .meetings, path: "participants", table: .meetingParticipants, parentColumn: "meeting_remote_id"),
         ChildListing(parent: "meetings", parentTable: .meetings, path: "quality", table: .meetingQuality, parentColumn: "meeting_remote_id"),
+        ChildListing(
+            parent: "meetings", parentTable: .meetings, path: "attendance", table: .pastMeetingParticipants, parentColumn: "meeting_remote_id"),
     ]
 
     static let commonParameters: Set<String> = ["limit", "cursor", "updated_since", "include_deleted", "connection_id", "include"]

@@ -1157,6 +1157,38 @@ ALTER TABLE meeting_quality ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY meeting_quality_tenant ON meeting_quality
     USING (tenant_id = current_tenant_id()) WITH CHECK (tenant_id = current_tenant_id());
 
+-- Who attended each past meeting, from the report API (GET /report/meetings/{uuid}/participants), one row per
+-- join, keyed like meeting_participants; accounts without the dashboard have this one.
+CREATE TABLE past_meeting_participants (
+    tenant_id                    uuid NOT NULL,
+    id                           uuid NOT NULL DEFAULT gen_random_uuid(),
+    connection_id                uuid NOT NULL,
+    remote_id                    text NOT NULL,
+    meeting_remote_id            text,
+    participant_id               text,
+    user_remote_id               text,
+    name                         text,
+    email                        text,
+    join_at                      timestamptz,
+    leave_at                     timestamptz,
+    duration_seconds             bigint,
+    status                       text,
+    raw                          jsonb NOT NULL,
+    content_hash                 bytea NOT NULL,
+    first_seen_at                timestamptz NOT NULL DEFAULT now(),
+    updated_at                   timestamptz NOT NULL DEFAULT now(),
+    deleted_at                   timestamptz,
+    PRIMARY KEY (tenant_id, id),
+    CONSTRAINT past_meeting_participants_remote_key UNIQUE (tenant_id, connection_id, remote_id),
+    FOREIGN KEY (tenant_id, connection_id) REFERENCES connections (tenant_id, id) ON DELETE CASCADE
+);
+CREATE INDEX past_meeting_participants_updated_idx ON past_meeting_participants (tenant_id, updated_at, id);
+CREATE INDEX past_meeting_participants_meeting_idx ON past_meeting_participants (tenant_id, connection_id, meeting_remote_id);
+CREATE INDEX past_meeting_participants_user_idx ON past_meeting_participants (tenant_id, connection_id, user_remote_id);
+ALTER TABLE past_meeting_participants ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+CREATE POLICY past_meeting_participants_tenant ON past_meeting_participants
+    USING (tenant_id = current_tenant_id()) WITH CHECK (tenant_id = current_tenant_id());
+
 """##),
         Migration(version: 20, name: "rooms_dashboard_and_views", sql: ##"""
 -- Each Zoom Room's health now (GET /metrics/zoomrooms, DESIGN §6.2), keyed by the room's id.
@@ -1243,8 +1275,8 @@ CREATE POLICY room_alerts_tenant ON room_alerts
 
 -- Licensed active users with no meeting, hosted or joined, in the last 30 days. The last meeting is the latest
 -- of: a dashboard meeting they hosted (matched by email, as the dashboard names hosts), a dashboard meeting
--- they joined, and the end of a report period in which they hosted (report_users, for accounts without the
--- dashboard); filter unused_60_days or unused_90_days for the longer questions.
+-- they joined, a meeting the report API says they attended, and the end of a report period in which they hosted
+-- (report_users and past_meeting_participants serve accounts without the dashboard); filter unused_60_days or unused_90_days for the longer questions.
 CREATE VIEW licences_without_use WITH (security_invoker = true) AS
 SELECT u.tenant_id, u.connection_id, u.id AS user_id, u.remote_id, u.email, u.first_name, u.last_name, u.department, u.last_login_at,
        activity.last_meeting_at,
@@ -1260,6 +1292,8 @@ CROSS JOIN LATERAL (
            AND m.deleted_at IS NULL),
         (SELECT max(p.join_at) FROM meeting_participants p
          WHERE p.tenant_id = u.tenant_id AND p.connection_id = u.connection_id AND p.user_remote_id = u.remote_id AND p.deleted_at IS NULL),
+        (SELECT max(a.join_at) FROM past_meeting_participants a
+         WHERE a.tenant_id = u.tenant_id AND a.connection_id = u.connection_id AND a.user_remote_id = u.remote_id AND a.deleted_at IS NULL),
         (SELECT max(h.period_end)::timestamptz FROM report_active_hosts h
          WHERE h.tenant_id = u.tenant_id AND h.connection_id = u.connection_id AND h.user_remote_id = u.remote_id AND h.meetings > 0
            AND h.deleted_at IS NULL)

@@ -15,8 +15,9 @@ public enum ZoomCatalog {
     /// three trailing days catch data Zoom adds late.
     static let reportWindow = StreamKind.windowed(backfillDays: 180, trailingDays: 3)
     /// The dashboard answers a month per request within the last six; 90 days of meetings and who joined
-    /// them answer "who used their licence lately", 30 days of QoS "whose calls are bad". The day before is
-    /// read again for meetings that ended after the last sync.
+    /// them answer "who used their licence lately", 30 days of QoS "whose calls are bad". The report API's
+    /// attendance costs a Heavy request per meeting, from a daily quota the other reports share: 30 days.
+    /// The day before is read again for meetings that ended after the last sync.
     static let meetingWindow = StreamKind.windowed(backfillDays: 90, trailingDays: 1)
     static let qualityWindow = StreamKind.windowed(backfillDays: 30, trailingDays: 1)
     private static let listMeetings = ["dashboard:read:list_meetings:admin", "dashboard_meetings:read:admin"]
@@ -90,6 +91,10 @@ public enum ZoomCatalog {
         stream(
             "meeting_quality", "Each participant's call quality: latency, jitter, packet loss and bitrate per direction", .meetingQuality,
             qualityWindow, listMeetings, ["dashboard:read:list_meeting_participants_qos:admin", "dashboard_meetings:read:admin"]),
+        stream(
+            "past_meeting_participants", "Who attended each past meeting, from the report API (no dashboard needed)", .pastMeetingParticipants,
+            qualityWindow, ["report:read:list_users:admin"] + reportClassic, ["report:read:user:admin"] + reportClassic,
+            ["report:read:list_meeting_participants:admin"] + reportClassic),
         // "Which rooms are unhealthy right now": every 15 minutes by default.
         StreamDescription(
             name: "room_health", summary: "Each Zoom Room's health now: status, healthy/warning/critical, current issues",
@@ -162,6 +167,8 @@ public enum ZoomCatalog {
         granular("report:read:billing:admin", "billing reports"),
         granular("report:read:billing_invoice:admin", "the invoices behind each billing report"),
         granular("report:read:telephone:admin", "telephone usage reports"),
+        granular("report:read:user:admin", "the meetings each user hosted"),
+        granular("report:read:list_meeting_participants:admin", "who attended each past meeting, and for how long"),
         granular("phone:read:list_users:admin", "Zoom Phone users"),
         granular("phone:read:list_calling_plans:admin", "Zoom Phone calling plans and how many are assigned"),
         granular("phone:read:list_call_logs:admin", "Zoom Phone call history"),

@@ -289,6 +289,17 @@ enum ZoomRecords {
             raw: item.canonicalText)
     }
 
+    /// An attendee of the report API's participants list.
+    static func pastParticipant(_ item: JSONValue, meeting: String) throws -> SyncedRecord {
+        SyncedRecord(
+            remoteID: try participantKey(item, meeting: meeting),
+            values: [
+                .text(meeting), firstText(item["user_id"]), text(item["id"]), text(item["name"]), text(item["user_email"]),
+                timestamp(item["join_time"]), timestamp(item["leave_time"]), integer(item["duration"]), text(item["status"]),
+            ],
+            raw: item.canonicalText)
+    }
+
     /// A participant's QoS, summarized per direction over its samples: Zoom sends each metric as text with
     /// its unit ("36 ms", "0.4%", "27.6 kbps"); a sample without a metric does not count for it.
     static func quality(_ item: JSONValue, meeting: String) throws -> SyncedRecord {

@@ -112,6 +112,13 @@ struct ZoomStreams {
                     query: [.init("type", "past")], pageSize: 10
                 ) { try ZoomRecords.quality($0, meeting: meeting) }
             }
+        case "past_meeting_participants":
+            let window = try required(window)
+            return try await children(cursor, parents: { try await reportedMeetings(window, hosts: $0) }) { meeting, token in
+                try await listing(
+                    "/report/meetings/\(meetingSegment(meeting))/participants", key: "participants", bucket: "Heavy", token: token
+                ) { try ZoomRecords.pastParticipant($0, meeting: meeting) }
+            }
         case "room_health":
             return try await paged("/metrics/zoomrooms", key: "zoom_rooms", bucket: "Resource-intensive", cursor, map: ZoomRecords.roomHealth)
         case "room_issues":
@@ -248,6 +255,42 @@ struct ZoomStreams {
             return uuid
         }
         return (ids, next)
+    }
+
+    /// The report API's meetings of a window, a page of its active hosts at a time: each host's meetings
+    /// (every page of them), and the token of the hosts' next page. A host deleted meanwhile is skipped.
+    func reportedMeetings(_ window: DateWindow, hosts token: String?) async throws -> (ids: [String], next: String?) {
+        let (hosts, next, _) = try await listing(
+            "/report/users", key: "users", bucket: "Heavy", token: token, query: windowQuery(window) + [.init("type", "active")]
+        ) { item in
+            guard let id = item["id"]?.nonEmptyString else { throw ZoomRecords.invalid("an active host without id") }
+            return id
+        }
+        var meetings: [String] = []
+        for host in hosts {
+            var page: String?
+            var listings = ListingGuard()
+            repeat {
+                do {
+                    let (uuids, following, total) = try await listing(
+                        "/report/users/\(escaped(host))/meetings", key: "meetings", bucket: "Heavy", token: page,
+                        query: windowQuery(window) + [.init("type", "past")]
+                    ) { item in
+                        guard let uuid = item["uuid"]?.nonEmptyString else { throw ZoomRecords.invalid("a reported meeting without uuid") }
+                        return uuid
+                    }
+                    try listings.check(
+                        next: following,
+                        progress: total.map { ListingProgress(listing: "/report/users/{id}/meetings", reportedTotal: $0, count: uuids.count) },
+                        provider: "Zoom")
+                    meetings += uuids
+                    page = following
+                } catch let error as ConnectorError where error.kind == .notFound {
+                    page = nil
+                }
+            } while page != nil
+        }
+        return (meetings, next)
     }
 
     func pastMeetings(_ window: DateWindow) -> [APIRequest.Query] { [.init("type", "past")] + windowQuery(window) }

@@ -249,11 +249,9 @@ struct SandboxDataRoutes: Sendable {
         let type = query(request).get("type") ?? "active"
         guard type == "active" || type == "inactive" else { return SandboxReply.error(.badRequest, code: 300, "Invalid field: type.") }
         let account = caller.account
-        // A user hosted meetings in a window when a hash of (user, window start) says so: stable per window.
-        let hosted = { (user: SandboxUser) -> Bool in
-            var random = random(3, account, user.index, window.firstDay)
-            return user.status == "active" && random.chance(60)
-        }
+        // The window's meetings say who hosted: a host of at least one ended meeting is active.
+        let hosts = SandboxMeetings(sandbox: sandbox).hosts(account, window: window)
+        let hosted = { (user: SandboxUser) -> Bool in hosts[user.index] != nil }
         let total = sandbox.cachedCount("report-users|\(type)|\(window.firstDay)|\(window.lastDay)", account: account) {
             hosted($0) == (type == "active")
         }
@@ -263,11 +261,10 @@ struct SandboxDataRoutes: Sendable {
             extra: ["from": SandboxWindow.text(day: window.firstDay), "to": SandboxWindow.text(day: window.lastDay)]
         ) { index in
             guard let user = sandbox.user(account, index: index), hosted(user) == (type == "active") else { return nil }
-            var random = random(4, account, index, window.firstDay)
-            let meetings = type == "active" ? 1 + random.below(20) : 0
+            let totals = hosts[index] ?? SandboxMeetings.Hosted()
             var row: [String: Any] = [
                 "id": user.id, "email": user.email, "user_name": "\(user.firstName) \(user.lastName)", "type": user.type,
-                "meetings": meetings, "participants": meetings * (2 + random.below(6)), "meeting_minutes": meetings * (10 + random.below(50)),
+                "meetings": totals.meetings, "participants": totals.participants, "meeting_minutes": totals.minutes,
             ]
             row["dept"] = user.department
             return row

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 
 /// Past meetings of an account, who took part and how each participant's call went, minute by minute
 /// (`zoom-api-actions.md` B1). Every value is a pure function of the seed, the account, the day and the
@@ -102,6 +103,33 @@ struct SandboxMeetings: Sendable {
                 ip: "203.0.\(random.below(256)).\(random.below(256))", location: random.pick(["Frankfurt (DE)", "Ashburn (US)", "Mumbai (IN)"]),
                 network: random.pick(["Wired", "Wifi", "Cellular"]), quality: random.pick(["good", "good", "good", "fair", "poor", "bad"]))
         }
+    }
+
+    /// A host's meetings in a report window, and their participants and minutes.
+    struct Hosted: Sendable {
+        var meetings = 0
+        var participants = 0
+        var minutes = 0
+        var ids: [Int] = []
+    }
+
+    /// The meetings of `window` that have ended, by host index: what the report API says each user hosted.
+    func hosts(_ account: SandboxAccount, window: SandboxWindow) -> [Int: Hosted] {
+        let key = "\(account.index)|\(window.firstDay)|\(window.lastDay)"
+        if let cached = sandbox.hostedCache.withLockedValue({ $0[key] }) { return cached }
+        let now = Int(sandbox.clock.now.timeIntervalSince1970)
+        var hosts: [Int: Hosted] = [:]
+        for day in window.firstDay...window.lastDay {
+            for slot in 0..<perDay(account) {
+                guard let meeting = meeting(account, day: day, slot: slot), meeting.end < now else { continue }
+                hosts[meeting.host.index, default: Hosted()].meetings += 1
+                hosts[meeting.host.index]!.participants += meeting.participantCount
+                hosts[meeting.host.index]!.minutes += meeting.minutes
+                hosts[meeting.host.index]!.ids.append(meeting.id)
+            }
+        }
+        sandbox.hostedCache.withLockedValue { $0[key] = hosts }
+        return hosts
     }
 
     /// Zoom's dashboard list item for a past meeting.

@@ -29,6 +29,8 @@ public final class ZoomSandbox: Sendable {
     /// Signs page tokens; random per process, so tokens from another sandbox run are rejected.
     let pageTokenKey: [UInt8]
     private let counts = NIOLockedValueBox<[String: Int]>([:])
+    /// Who hosted what in a report window, by account and window (see ``SandboxMeetings/hosts(_:window:)``).
+    let hostedCache = NIOLockedValueBox<[String: [Int: SandboxMeetings.Hosted]]>([:])
 
     /// Creates a sandbox; nothing listens until ``buildApplication(host:port:logger:onServerRunning:)`` runs.
     public init(configuration: SandboxConfiguration = .init()) throws {
@@ -119,6 +121,7 @@ public final class ZoomSandbox: Sendable {
     /// Forgets cached counts after the data changed.
     func dataChanged() {
         counts.withLockedValue { $0.removeAll() }
+        hostedCache.withLockedValue { $0.removeAll() }
     }
 
     /// The sandbox as a Hummingbird application.
@@ -149,6 +152,7 @@ public final class ZoomSandbox: Sendable {
         SandboxSettingsRoutes(sandbox: self).register(on: router)
         SandboxPresence(sandbox: self).register(on: router)
         SandboxDashboardRoutes(sandbox: self).register(on: router)
+        SandboxReportMeetings(sandbox: self).register(on: router)
         if configuration.controlAPI { SandboxControlRoutes(sandbox: self).register(on: router) }
         return router
     }

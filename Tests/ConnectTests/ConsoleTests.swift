@@ -43,17 +43,23 @@ struct ConsoleTests {
         var sessionCookie: String? { browser.cookies["tether_console"] }
     }
 
+    /// The sandbox of tests that sync: no rate limits, since their worker does not pace itself.
+    static func unlimited(_ configuration: inout SandboxConfiguration) { configuration.rateLimits = false }
+
     func sessions(_ h: Harness) async throws -> Int {
         try await h.owner.withConnection { try $0.query("SELECT count(*)::bigint FROM console_sessions")[0].decode(Int.self, at: 0) }
     }
 
-    /// A tenant with an active platform connection to the sandbox's first account, synced once.
-    func syncedTenant(_ h: Harness, _ slug: String) async throws -> (key: String, connectionID: String) {
+    /// A tenant with an active platform connection to the sandbox's first account, synced once. The pages
+    /// are what these tests are about, so the sync is not paced (the harness is made with ``unlimited``): a
+    /// Pro account's Resource-intensive calls are spaced 6 s apart, and the connect sync makes several.
+    /// The walk of every page syncs paced, so the rate-limit page has the account's use to show.
+    func syncedTenant(_ h: Harness, _ slug: String, paced: Bool = false) async throws -> (key: String, connectionID: String) {
         let (_, key) = try await h.makeTenant(slug)
         var browser = Browser(h)
         let callback = try await browser.connect(try await h.connectURL(slug, key: key))
         let connectionID = try #require(callback.locationParameters["connection_id"])
-        try await h.runSyncWorker {
+        try await h.runSyncWorker(paced: paced) {
             let runs = try h.object(try await h.api("GET", "/v1/tenants/\(slug)/connections/\(connectionID)/sync-runs", key: key))
             return (runs["data"] as? [[String: Any]])?.contains { ["succeeded", "partial"].contains($0["status"] as? String) } == true
         }
@@ -62,8 +68,8 @@ struct ConsoleTests {
 
     @Test("an admin key signs in to a Strict, HttpOnly session of 12 hours; every page answers and none shows a key, token or secret")
     func signInAndWalk() async throws {
-        try await withHarness { h in
-            let (tenantKey, connectionID) = try await syncedTenant(h, "acme")
+        try await withHarness(sandbox: Self.unlimited) { h in
+            let (tenantKey, connectionID) = try await syncedTenant(h, "acme", paced: true)
             var console = Operator(h)
             let signedIn = try await console.signIn(h.adminKey)
             #expect(signedIn.status == 303 && signedIn.header("location") == "/console/tenants")
@@ -131,7 +137,7 @@ struct ConsoleTests {
 
     @Test("a console POST without its session's CSRF token, or with another's, does nothing")
     func postsNeedTheSessionsToken() async throws {
-        try await withHarness { h in
+        try await withHarness(sandbox: Self.unlimited) { h in
             let (key, connectionID) = try await syncedTenant(h, "acme")
             var console = Operator(h)
             _ = try await console.signIn(h.adminKey)
@@ -218,7 +224,7 @@ struct ConsoleTests {
 
     @Test("a connection that needs re-auth shows it, and its re-auth link reconnects the same connection")
     func reauthLinkFixesABrokenConnection() async throws {
-        try await withHarness { h in
+        try await withHarness(sandbox: Self.unlimited) { h in
             let (key, connectionID) = try await syncedTenant(h, "acme")
             let tenant = try #require(UUID(uuidString: try await tenantID(h, "acme")))
             try await h.connections.setStatus(tenantID: tenant, id: UUID(uuidString: connectionID)!, status: .needsReauth, reason: "invalid_grant")

@@ -3,6 +3,7 @@ import CurlHTTP
 import Foundation
 import Logging
 import Sync
+import TestSupport
 
 extension Harness {
     /// Runs a real sync worker (`concurrency` runs at once) over the harness's database and sandbox until
@@ -20,7 +21,7 @@ extension Harness {
                 pool: app, registry: connect.registry, tokens: tokens, http: outbound, configuration: configuration, logger: logger))
         let running = Task { try await worker.run() }
         defer { running.cancel() }
-        let deadline = ContinuousClock.now + .seconds(120)
+        let deadline = ContinuousClock.now + TestScale.bound(.seconds(120))
         while try await !done() {
             guard ContinuousClock.now < deadline else { throw HarnessError("the sync worker did not finish in time") }
             try await Task.sleep(for: .milliseconds(50))

@@ -96,6 +96,9 @@ func withHarness<Result: Sendable>(
     var configuration = SandboxConfiguration()
     configuration.redirectURIs = [Harness.redirectURI]
     configuration.controlAPI = true
+    // These tests are about the API, the console and connecting: a meeting a day keeps the syncs of the
+    // report attendance (a Heavy request per meeting) short. Meeting volume has tests of its own.
+    configuration.meetingsPerDay = 1
     configure(&configuration)
     let ring = try keyRing ?? KeyRing(keys: [(id: "k1", key: try SymmetricKey.generate())])
     return try await withZoomSandbox(configuration) { sandbox, sandboxBase in

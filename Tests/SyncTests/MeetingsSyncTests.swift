@@ -156,4 +156,52 @@ struct MeetingsSyncTests {
             }
         }
     }
+
+    @Test(
+        "past_meeting_participants walks the report API (active hosts, their meetings, each meeting's attendees): the same joins the dashboard lists, field by field; a Pro account has it too"
+    )
+    func reportAttendance() async throws {
+        try await withSyncHarness(
+            login: .serverToServer(account: 2),
+            sandbox: {
+                $0.rateLimits = false; $0.meetingsPerDay = 2
+            }, sync: Self.unpaced
+        ) { h in
+            let run = try await h.sync(["meetings", "meeting_participants", "past_meeting_participants", "report_users"], timeout: .seconds(300))
+            #expect(run.status == .succeeded, "\(run.stream("past_meeting_participants")?.error ?? "")")
+            // Both APIs describe the same meetings: every dashboard join is a reported one, and the other way round.
+            let dashboard = try await h.rows("SELECT remote_id FROM meeting_participants").map { try $0.decode(String.self, at: 0) }
+            let reported = try await h.rows("SELECT remote_id FROM past_meeting_participants").map { try $0.decode(String.self, at: 0) }
+            #expect(!reported.isEmpty && Set(reported) == Set(dashboard))
+            #expect(
+                try await h.count(
+                    """
+                    SELECT count(*) FROM past_meeting_participants WHERE participant_id IS DISTINCT FROM raw->>'user_id'
+                     OR user_remote_id IS DISTINCT FROM nullif(raw->>'id', '') OR name IS DISTINCT FROM raw->>'name'
+                     OR email IS DISTINCT FROM nullif(raw->>'user_email', '') OR join_at IS DISTINCT FROM (raw->>'join_time')::timestamptz
+                     OR leave_at IS DISTINCT FROM (raw->>'leave_time')::timestamptz OR duration_seconds IS DISTINCT FROM (raw->>'duration')::bigint
+                     OR status IS DISTINCT FROM raw->>'status'
+                    """) == 0)
+            // The report's active hosts are the dashboard's hosts, with their meeting counts.
+            #expect(
+                try await h.count(
+                    """
+                    SELECT count(*) FROM (SELECT lower(host_email) AS email, count(*) AS meetings FROM meetings
+                        WHERE start_at >= date_trunc('month', now()) GROUP BY 1) m
+                    WHERE NOT EXISTS (SELECT 1 FROM report_active_hosts r WHERE lower(r.email) = m.email AND r.meetings >= m.meetings
+                        AND r.period_start = date_trunc('month', now())::date)
+                    """) == 0)
+            let again = try await h.sync(["past_meeting_participants"], timeout: .seconds(300))
+            #expect(again.stream("past_meeting_participants")?.inserted == 0 && again.stream("past_meeting_participants")?.updated == 0)
+        }
+        try await withSyncHarness(
+            sandbox: {
+                $0.rateLimits = false; $0.meetingsPerDay = 1
+            }, sync: Self.unpaced
+        ) { h in
+            let run = try await h.sync(["past_meeting_participants"], timeout: .seconds(300))
+            #expect(run.stream("past_meeting_participants")?.status == .succeeded)
+            #expect(try await h.count("SELECT count(*) FROM past_meeting_participants") > 0, "Pro accounts have the report API")
+        }
+    }
 }

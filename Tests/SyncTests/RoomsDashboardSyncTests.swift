@@ -67,7 +67,8 @@ struct MonitoringViewsTests {
                 $0.rateLimits = false; $0.meetingsPerDay = 1
             }, sync: MeetingsSyncTests.unpaced
         ) { h in
-            #expect(try await h.sync(["users", "meetings", "meeting_participants", "report_users"]).status == .succeeded)
+            #expect(
+                try await h.sync(["users", "meetings", "meeting_participants", "report_users", "past_meeting_participants"]).status == .succeeded)
             // A licensed user who joins after those meetings: nothing shows them using their licence.
             let account = h.sandbox.world.accounts[2].id
             let added = try await h.control("POST", "/accounts/\(account)/users", ["email": "new.hire@example.com", "type": 2, "status": "active"])
@@ -83,6 +84,10 @@ struct MonitoringViewsTests {
                 if let user = emails[email] { saw(user, start) }
             }
             for row in try await h.rows("SELECT user_remote_id, join_at FROM meeting_participants WHERE user_remote_id IS NOT NULL") {
+                let (user, join) = try row.decode((String, Date).self)
+                saw(user, join)
+            }
+            for row in try await h.rows("SELECT user_remote_id, join_at FROM past_meeting_participants WHERE user_remote_id IS NOT NULL") {
                 let (user, join) = try row.decode((String, Date).self)
                 saw(user, join)
             }

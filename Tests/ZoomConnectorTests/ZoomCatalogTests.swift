@@ -23,7 +23,7 @@ import ZoomSandbox
                 "users", "roles", "role_members", "groups", "group_members", "sub_accounts", "plan_usage", "plan_info",
                 "invoices", "report_daily", "report_users", "report_activities", "report_operation_logs", "report_billing",
                 "report_telephone", "phone_users", "phone_calling_plans", "phone_call_history", "rooms", "room_devices",
-                "room_locations", "meetings", "meeting_participants", "meeting_quality", "room_health", "room_issues", "user_settings", "user_presence", "account_settings",
+                "room_locations", "meetings", "meeting_participants", "meeting_quality", "past_meeting_participants", "room_health", "room_issues", "user_settings", "user_presence", "account_settings",
             ])
         #expect(Set(names).count == names.count)
     }
