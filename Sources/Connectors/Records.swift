@@ -85,7 +85,7 @@ extension RecordTable {
         [
             ("email", .text), ("first_name", .text), ("last_name", .text), ("display_name", .text), ("status", .text),
             ("license_type", .text), ("role_id", .text), ("department", .text), ("job_title", .text), ("timezone", .text),
-            ("group_ids", .textArray), ("last_login_at", .timestamp), ("created_remote_at", .timestamp),
+            ("group_ids", .textArray), ("last_login_at", .timestamp), ("created_remote_at", .timestamp), ("sub_account_id", .text),
         ])
     public static let roles = RecordTable("roles", [("name", .text), ("description", .text), ("member_count", .integer)])
     public static let roleMembers = RecordTable(
@@ -109,6 +109,7 @@ extension RecordTable {
         "billing_plan_usage",
         [
             ("plan", .text), ("plan_type", .text), ("seats_bought", .integer), ("seats_used", .integer), ("seats_pending", .integer),
+            ("sub_account_id", .text),
         ])
     public static let plans = RecordTable(
         "billing_plans",

@@ -32,7 +32,8 @@ enum ZoomRecords {
         }
     }
 
-    static func user(_ item: JSONValue) throws -> SyncedRecord {
+    /// A user of the account, or of one of its sub accounts (a master account's), tagged with that sub account.
+    static func user(_ item: JSONValue, subAccount: String? = nil) throws -> SyncedRecord {
         try keyed(
             item, by: "id", "user",
             [
@@ -40,6 +41,7 @@ enum ZoomRecords {
                 .text(licenseType(item["type"]?.integer)), text(item["role_id"]), text(item["dept"]), text(item["job_title"]),
                 text(item["timezone"]), .textArray((item["group_ids"]?.array ?? []).compactMap(\.string)),
                 timestamp(item["last_login_time"]), timestamp(item["user_created_at"] ?? item["created_at"]),
+                subAccount.map(RecordValue.text) ?? .null,
             ])
     }
 
@@ -95,7 +97,15 @@ enum ZoomRecords {
     }
 
     static func planUsage(_ kind: String, _ item: JSONValue) -> [RecordValue] {
-        [.text(kind), text(item["type"]), integer(item["hosts"]), integer(item["usage"]), integer(item["pending"])]
+        [.text(kind), text(item["type"]), integer(item["hosts"]), integer(item["usage"]), integer(item["pending"]), .null]
+    }
+
+    /// A sub account's plan usage: keyed under the sub account, and tagged with it.
+    static func subAccountPlans(_ body: JSONValue, subAccount: String) throws -> [SyncedRecord] {
+        try plans(body, planUsage).map { record in
+            SyncedRecord(
+                remoteID: "\(subAccount)/\(record.remoteID)", values: record.values.dropLast() + [.text(subAccount)], raw: record.raw)
+        }
     }
 
     static func planInformation(_ kind: String, _ item: JSONValue) -> [RecordValue] {

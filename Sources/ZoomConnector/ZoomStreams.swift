@@ -56,9 +56,7 @@ struct ZoomStreams {
                 }
             }
         case "sub_accounts": return try await paged("/accounts", key: "accounts", bucket: "Medium", cursor, map: ZoomRecords.subAccount)
-        case "plan_usage":
-            let body = try await object(APIRequest(path: "/accounts/me/plans/usage", bucket: "Heavy"))
-            return StreamPage(records: try ZoomRecords.plans(body, ZoomRecords.planUsage), next: nil)
+        case "plan_usage": return try await planUsage(cursor)
         case "plan_info":
             let body = try await object(APIRequest(path: "/accounts/me/plans", bucket: "Medium"))
             return StreamPage(records: try ZoomRecords.plans(body, ZoomRecords.planInformation), next: nil)
@@ -150,21 +148,66 @@ struct ZoomStreams {
 
     // MARK: - Stream shapes
 
-    /// Users of all three statuses, one status after the other (`/users` lists one status at a time).
+    /// Users of all three statuses, one status after the other (`/users` lists one status at a time); then,
+    /// for a master account, the users of each sub account the same way (`/accounts/{id}/users`), tagged with
+    /// it. The phase counts statuses across the account and its sub accounts.
     func users(_ cursor: ZoomCursor) async throws -> StreamPage {
         var cursor = cursor
-        guard cursor.phase < Self.userStatuses.count else { return StreamPage(records: [], next: nil) }
-        let status = Self.userStatuses[cursor.phase]
-        let (records, next, total) = try await listing(
-            "/users", key: "users", bucket: "Medium", token: cursor.token, query: [.init("status", status)], map: ZoomRecords.user)
-        let progress = total.map { ListingProgress(listing: "/users?status=\(status)", reportedTotal: $0, count: records.count) }
+        let statuses = Self.userStatuses.count
+        if cursor.phase >= statuses, cursor.parents == nil {
+            cursor.parents = try await subAccounts()
+            cursor.parent = 0
+        }
+        let subAccount = cursor.phase < statuses ? nil : cursor.parents.flatMap { cursor.parent < $0.count ? $0[cursor.parent] : nil }
+        if cursor.phase >= statuses, subAccount == nil { return StreamPage(records: [], next: nil) }
+        let status = Self.userStatuses[cursor.phase % statuses]
+        let path = subAccount.map { "/accounts/\(escaped($0))/users" } ?? "/users"
+        let (records, next, total) = try await listing(path, key: "users", bucket: "Medium", token: cursor.token, query: [.init("status", status)]) {
+            try ZoomRecords.user($0, subAccount: subAccount)
+        }
+        let progress = total.map { ListingProgress(listing: "\(path)?status=\(status)", reportedTotal: $0, count: records.count) }
         if let next {
             cursor.token = next
         } else {
             cursor.phase += 1
             cursor.token = nil
+            if cursor.phase == 2 * statuses {
+                cursor.phase = statuses
+                cursor.parent += 1
+            }
         }
-        return StreamPage(records: records, next: cursor.phase < Self.userStatuses.count ? cursor.text : nil, progress: progress)
+        let more = cursor.phase < statuses || cursor.parents.map { cursor.parent < $0.count } ?? true
+        return StreamPage(records: records, next: more ? cursor.text : nil, progress: progress)
+    }
+
+    /// Plan usage of the account, then of each sub account of a master account, one per page.
+    func planUsage(_ cursor: ZoomCursor) async throws -> StreamPage {
+        var cursor = cursor
+        guard let subs = cursor.parents else {
+            let body = try await object(APIRequest(path: "/accounts/me/plans/usage", bucket: "Heavy"))
+            cursor.parents = try await subAccounts()
+            cursor.parent = 0
+            return StreamPage(records: try ZoomRecords.plans(body, ZoomRecords.planUsage), next: cursor.parents!.isEmpty ? nil : cursor.text)
+        }
+        guard cursor.parent < subs.count else { return StreamPage(records: [], next: nil) }
+        let sub = subs[cursor.parent]
+        var records: [SyncedRecord] = []
+        do {
+            records = try ZoomRecords.subAccountPlans(
+                try await object(APIRequest(path: "/accounts/\(escaped(sub))/plans/usage", bucket: "Heavy")), subAccount: sub)
+        } catch let error as ConnectorError where error.kind == .notFound {}
+        cursor.parent += 1
+        return StreamPage(records: records, next: cursor.parent < subs.count ? cursor.text : nil)
+    }
+
+    /// The sub accounts of a master account; none when the account is not one or the app may not list them
+    /// (Zoom answers code 200 or 4711), so an ordinary account's sync costs one request more.
+    func subAccounts() async throws -> [String] {
+        do {
+            return try await allIDs(of: "/accounts", key: "accounts", bucket: "Medium")
+        } catch let error as ConnectorError where [.notAvailable, .missingScope].contains(error.kind) {
+            return []
+        }
     }
 
     /// Hosts of the window's calendar month, the active ones then the inactive ones: one row per host and

@@ -25,7 +25,10 @@ struct SandboxDataRoutes: Sendable {
             try await endpoint(
                 .heavy, ["billing:read:plan_usage:admin", "billing:read:plan_usage:master", "account:read:admin", "billing:master", "account:master"]
             )
-            .respond(request) { caller in ownAccount(context, caller) { planUsage(caller) } }
+            .respond(request) { caller in
+                guard let account = account(context, caller, allowSubAccounts: true) else { return noAccount(context) }
+                return planUsage(account)
+            }
         }
         router.get("/v2/accounts/:accountId/plans") { request, context in
             try await endpoint(
@@ -102,9 +105,11 @@ struct SandboxDataRoutes: Sendable {
 
     /// `/accounts/{accountId}/…` accepts `me` or the caller's own account id; others are 404 code 2001.
     func ownAccount(_ context: some RequestContext, _ caller: SandboxEndpoint.Caller, _ body: () -> SandboxReply) -> SandboxReply {
-        let id = context.parameters.get("accountId") ?? ""
-        guard id == "me" || id == caller.account.id else { return SandboxReply.error(.notFound, code: 2001, "Account does not exist: \(id).") }
-        return body()
+        account(context, caller, allowSubAccounts: false) == nil ? noAccount(context) : body()
+    }
+
+    func noAccount(_ context: some RequestContext) -> SandboxReply {
+        SandboxReply.error(.notFound, code: 2001, "Account does not exist: \(context.parameters.get("accountId") ?? "").")
     }
 
     /// One page of `count` positions; `item` returns `nil` for positions that hold no record.
@@ -139,24 +144,30 @@ struct SandboxDataRoutes: Sendable {
     // MARK: - Accounts and billing
 
     func subAccounts(_ request: Request, _ caller: SandboxEndpoint.Caller) -> SandboxReply {
-        paged(request, scope: "accounts|\(caller.account.index)", key: "accounts", maximum: 300, count: 3) { index in
-            var random = random(1, caller.account, index)
+        let subs = sandbox.world.subAccounts(of: caller.account)
+        return paged(request, scope: "accounts|\(caller.account.index)", key: "accounts", maximum: 300, count: subs.count) { index in
+            let sub = subs[index]
             return [
-                "id": random.identifier(), "account_name": "\(caller.account.name) subsidiary \(index + 1)",
-                "owner_email": "owner\(index + 1)@sub\(index + 1).example.com", "account_type": "Business",
-                "seats": 10 + random.below(90), "account_number": 50_000_000 + random.below(9_999_999),
-                "subscription_start_time": "2025-01-01T00:00:00Z", "subscription_end_time": "2027-01-01T00:00:00Z",
-                "created_at": "2024-06-0\(index + 1)T09:00:00Z",
+                "id": sub.id, "account_name": sub.name, "owner_email": sandbox.world.user(of: sub, index: 0).email, "account_type": "Business",
+                "seats": seats(sub), "account_number": sub.number, "subscription_start_time": "2025-01-01T00:00:00Z",
+                "subscription_end_time": "2027-01-01T00:00:00Z", "created_at": "2024-06-0\(index + 1)T09:00:00Z",
             ]
         }
+    }
+
+    /// A path's `{accountId}` as the caller may use it: `me` or its own id is its account, a sub account's id
+    /// is that sub account (a master account's APIs); anything else is 404 code 2001.
+    func account(_ context: some RequestContext, _ caller: SandboxEndpoint.Caller, allowSubAccounts: Bool) -> SandboxAccount? {
+        let id = context.parameters.get("accountId") ?? ""
+        if id == "me" || id == caller.account.id { return caller.account }
+        return allowSubAccounts ? sandbox.world.subAccounts(of: caller.account).first { $0.id == id } : nil
     }
 
     func seats(_ account: SandboxAccount) -> Int {
         account.plan == .free ? 1 : max(9, sandbox.userCount(account) + sandbox.userCount(account) / 10)
     }
 
-    func planUsage(_ caller: SandboxEndpoint.Caller) -> SandboxReply {
-        let account = caller.account
+    func planUsage(_ account: SandboxAccount) -> SandboxReply {
         let licensed = sandbox.cachedCount("licensed", account: account) { $0.type == 2 }
         var body: [String: Any] = [
             "plan_base": ["type": planType(account.plan), "hosts": seats(account), "usage": licensed, "pending": 0],

@@ -13,7 +13,17 @@ struct SandboxRESTRoutes: Sendable {
 
     func register<Context: RequestContext>(on router: Router<Context>) {
         router.get("/v2/users") { request, _ in
-            try await endpoint(.medium, ["user:read:list_users:admin", "user:read:admin"]).respond(request) { try listUsers(request, $0) }
+            try await endpoint(.medium, ["user:read:list_users:admin", "user:read:admin"]).respond(request) {
+                try listUsers(request, $0.account)
+            }
+        }
+        // A master account lists a sub account's users.
+        router.get("/v2/accounts/:accountId/users") { request, context in
+            try await endpoint(.medium, ["user:read:list_users:master", "account:master"], plans: [.business]).respond(request) { caller in
+                let data = SandboxDataRoutes(sandbox: sandbox)
+                guard let sub = data.account(context, caller, allowSubAccounts: true), sub != caller.account else { return data.noAccount(context) }
+                return try listUsers(request, sub)
+            }
         }
         router.get("/v2/users/:userId") { request, context in
             let id = context.parameters.get("userId") ?? ""
@@ -47,8 +57,7 @@ struct SandboxRESTRoutes: Sendable {
 
     // MARK: - Users
 
-    func listUsers(_ request: Request, _ caller: SandboxEndpoint.Caller) throws -> SandboxReply {
-        let account = caller.account
+    func listUsers(_ request: Request, _ account: SandboxAccount) throws -> SandboxReply {
         let status = request.uri.queryParameters.get("status") ?? "active"
         guard ["active", "inactive", "pending"].contains(status) else {
             return SandboxReply.error(.badRequest, code: 300, "Invalid field: status.")

@@ -79,7 +79,7 @@ public struct SandboxWorld: Sendable {
             "zoom_rooms:read:list_rooms:admin", "zoom_rooms:read:list_devices:admin", "zoom_rooms:read:list_locations:admin",
             "account:read:settings:admin", "user:read:presence_status:admin", "dashboard:read:list_meetings:admin",
             "dashboard:read:list_meeting_participants:admin", "dashboard:read:list_meeting_participants_qos:admin",
-            "dashboard:read:list_zoomrooms:admin", "dashboard:read:issues_zoomroom:admin",
+            "dashboard:read:list_zoomrooms:admin", "dashboard:read:issues_zoomroom:admin", "user:read:list_users:master",
         ] + actionScopes
 
     /// The granular scopes of the writes Tether's actions make (`zoom-api-actions.md` Part A) and the reads
@@ -162,6 +162,17 @@ public struct SandboxWorld: Sendable {
 
     /// The account with Zoom id `id`.
     public func account(id: String) -> SandboxAccount? { accounts.first { $0.id == id } }
+
+    /// The sub accounts of a master account: Business accounts have three, each with a few users of its own.
+    public func subAccounts(of account: SandboxAccount) -> [SandboxAccount] {
+        guard account.plan == .business else { return [] }
+        return (0..<3).map { index in
+            var random = SandboxRandom(seed: seed, 41, UInt64(account.index), UInt64(index))
+            return SandboxAccount(
+                index: 1_000 + account.index * 10 + index, id: random.identifier(), number: 50_000_000 + random.below(9_999_999),
+                name: "\(account.name) subsidiary \(index + 1)", plan: .business, userCount: 4 + 3 * index)
+        }
+    }
 
     /// The first user of `account` with `role` (the owner is user 0; admins are users 1 and 2).
     public func user(of account: SandboxAccount, role: SandboxRole) -> SandboxUser {

@@ -276,7 +276,7 @@ struct ConnectFlowTests {
                 (["sync_intervals": ["users": 10]], "sync_intervals.users must be null or between 60 and"),
                 (["sync_intervals": ["users": "hourly"]], "sync_intervals.users has the wrong type"),
                 (["sync_intervals": ["invoices": 3_600]], "sync_intervals.invoices must be null or at least 14400 seconds"),
-                (["name": "renamed", "sync_intervals": ["users": 600, "meetings": 600]], #"the connection has no stream \"meetings\""#),
+                (["name": "renamed", "sync_intervals": ["users": 600, "webinars": 600]], #"the connection has no stream \"webinars\""#),
             ]
             for (body, message) in refusals {
                 let response = try await h.api("PATCH", path, key: key, json: body)

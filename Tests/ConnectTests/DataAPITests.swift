@@ -63,7 +63,8 @@ struct DataAPITests {
             #expect(
                 Set(first.keys) == [
                     "id", "connection_id", "remote_id", "email", "first_name", "last_name", "display_name", "status", "license_type", "role_id",
-                    "department", "job_title", "timezone", "group_ids", "last_login_at", "created_remote_at", "presence_status", "deleted",
+                    "department", "job_title", "timezone", "group_ids", "last_login_at", "created_remote_at", "sub_account_id", "presence_status",
+                    "deleted",
                     "deleted_at",
                     "updated_at",
                 ])

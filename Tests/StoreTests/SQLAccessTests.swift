@@ -10,7 +10,10 @@ import Testing
 @Suite("SQL access for backend services", .enabled(if: TestDatabase.isAvailableOrRequired))
 struct SQLAccessTests {
     static let reader = "tether_test_reader"
-    static let views = ["inactive_licensed_users", "seat_usage", "account_admins", "users_without_group"]
+    static let views = [
+        "inactive_licensed_users", "seat_usage", "account_admins", "users_without_group", "licences_without_use", "meeting_quality_by_user",
+        "room_health_summary",
+    ]
 
     /// Tenant A: six users (see the expectations), built-in roles and a base plan of 10 seats, 4 used.
     /// Tenant B: one long-inactive licensed user and its own plan.

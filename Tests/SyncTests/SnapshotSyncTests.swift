@@ -107,7 +107,9 @@ struct SnapshotSyncTests {
 
     @Test("every contracted stream ends succeeded or not_available on a Pro account, and reports keep a watermark")
     func everyStream() async throws {
-        try await withSyncHarness(sandbox: { $0.users = 40; $0.meetingsPerDay = 1 }) { h in
+        try await withSyncHarness(sandbox: {
+            $0.users = 40; $0.meetingsPerDay = 1
+        }) { h in
             let run = try await h.sync(ZoomCatalog.streams.map(\.name))
             #expect(run.status == .succeeded)
             for stream in run.streams {
