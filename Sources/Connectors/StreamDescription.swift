@@ -15,6 +15,9 @@ public struct StreamDescription: Sendable, Hashable {
     /// The shortest interval a connection may set: an endpoint the provider answers only a few times a
     /// day must not be scheduled more often.
     public let minimumInterval: Int
+    /// The provider plans that have the stream's feature (Zoom's dashboard: Business and up); `nil` for every
+    /// plan. A connection whose plan is known and not among them gets `not_available` without a request.
+    public let plans: Set<String>?
 
     /// - Parameters:
     ///   - defaultInterval: directory data changes during the day (hourly by default); reports are final
@@ -22,7 +25,7 @@ public struct StreamDescription: Sendable, Hashable {
     ///   - minimumInterval: 60 s unless the provider's own limit for the endpoint asks for more.
     public init(
         name: String, summary: String, requirements: [ScopeRequirement], table: RecordTable, kind: StreamKind = .snapshot,
-        defaultInterval: Int? = nil, minimumInterval: Int = 60
+        defaultInterval: Int? = nil, minimumInterval: Int = 60, plans: Set<String>? = nil
     ) {
         self.name = name
         self.summary = summary
@@ -30,6 +33,7 @@ public struct StreamDescription: Sendable, Hashable {
         self.table = table
         self.kind = kind
         self.minimumInterval = minimumInterval
+        self.plans = plans
         self.defaultInterval = max(minimumInterval, defaultInterval ?? (kind == .snapshot ? 3_600 : 86_400))
     }
 

@@ -30,6 +30,15 @@ struct StreamExecutor {
             let missing = state?.missingScopes ?? description.missingScopes(granted: Set(connection.grantedScopes))
             return try await finish(stream, status: .missingScope, error: Self.missingScopeMessage(missing), elapsed: elapsed())
         }
+        // A plan Tether knows (detected at connect, or set) that lacks the feature: asking would only spend the
+        // account's budget (the dashboard's lists are Resource-intensive: 10 a minute on Pro).
+        if let plans = description.plans, connection.rateLimitPlanSource != "default", !plans.contains(connection.rateLimitPlan) {
+            return try await finish(
+                stream, status: .notAvailable,
+                error:
+                    "the account's \(connection.rateLimitPlan) plan lacks this stream's feature (it needs \(plans.sorted().joined(separator: " or ")))",
+                elapsed: elapsed())
+        }
         stream.status = .running
         do {
             // `stream` follows every committed page, so a failure below reports the progress the database holds.

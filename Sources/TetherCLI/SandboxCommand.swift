@@ -46,6 +46,9 @@ struct SandboxCommand: AsyncParsableCommand {
     @Flag(help: "Do not enforce Zoom's rate limits (for benchmarks).")
     var noRateLimits = false
 
+    @Option(help: "Past meetings a day in each account's dashboard (default: one per five users, at most 300).")
+    var meetingsPerDay: Int?
+
     func run() async throws {
         let settings = try Runtime.loadSettings()
         let logger = Runtime.makeLogger(settings)
@@ -66,6 +69,10 @@ struct SandboxCommand: AsyncParsableCommand {
         configuration.accessTokenLifetime = .seconds(tokenLifetime)
         configuration.controlAPI = controlAPI
         configuration.rateLimits = !noRateLimits
+        if let meetingsPerDay {
+            guard (1...999).contains(meetingsPerDay) else { throw ValidationError("--meetings-per-day must be 1 to 999") }
+            configuration.meetingsPerDay = meetingsPerDay
+        }
         let sandbox = try ZoomSandbox(configuration: configuration)
         // Written unbuffered, so a script reading our output sees the credentials before the server starts.
         let summary = sandbox.credentialsSummary + "\nRedirect URIs: \(configuration.redirectURIs.joined(separator: ", "))\n"

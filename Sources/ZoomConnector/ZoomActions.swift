@@ -109,6 +109,20 @@ enum ZoomActions {
             requirements: [readUser, ScopeRequirement(anyOf: ["user:update:settings:admin", "user:write:admin"])], category: "Medium",
             idempotent: true, protectsPrivilegedUsers: false),
         ActionDescription(
+            "user.remove_from_all_groups", "Removes a user from every group they belong to (one request per group; none when there is none).",
+            fields: [userReference],
+            requirements: [readUser, ScopeRequirement(anyOf: ["group:delete:member:admin", "group:write:admin"])], category: "Light",
+            idempotent: true, protectsPrivilegedUsers: false),
+        ActionDescription(
+            "group.set_primary", "Makes one of a user's groups their primary group, whose settings apply to them.",
+            fields: [groupReference, userReference],
+            requirements: [readUser, readGroup, ScopeRequirement(anyOf: ["group:update:member:admin", "group:write:admin"])], category: "Medium",
+            idempotent: true, protectsPrivilegedUsers: false),
+        ActionDescription(
+            "user.delete_picture", "Deletes a user's profile picture.", fields: [userReference],
+            requirements: [readUser, ScopeRequirement(anyOf: ["user:delete:profile_picture:admin", "user:write:admin"])], category: "Medium",
+            idempotent: true, protectsPrivilegedUsers: false),
+        ActionDescription(
             "group.create", "Creates a group.", fields: [ActionField("name", .text(maxLength: 128), required: true, "The group's name.")],
             requirements: [
                 ScopeRequirement(anyOf: ["group:read:list_groups:admin", "group:read:admin"]),
@@ -177,6 +191,27 @@ enum ZoomActions {
             return ActionPlan(
                 targets: [userTarget],
                 requests: [APIRequest("PATCH", path: path + "/settings", bucket: action.category, body: input.values["settings"] ?? .object([:]))])
+        case "user.remove_from_all_groups":
+            // Planned from the user's groups now: a taker-over sends only what is left to remove.
+            return ActionPlan(
+                targets: [userTarget] + user.groupIDs.map { ActionTarget(kind: "group", remoteID: $0, label: $0) },
+                requests: user.groupIDs.map {
+                    APIRequest("DELETE", path: "/groups/\(pathSegment($0))/members/\(pathSegment(user.id))", bucket: action.category)
+                })
+        case "user.delete_picture":
+            return ActionPlan(targets: [userTarget], requests: [APIRequest("DELETE", path: path + "/picture", bucket: action.category)])
+        case "group.set_primary":
+            let group = try await target(group: input.text("group") ?? "", api: api)
+            guard user.groupIDs.contains(group.remoteID) else {
+                throw ActionRefusal(.invalidInput, "\(user.email) is not a member of the group \(group.label)")
+            }
+            let body = JSONValue.object(["action": .string("set_primary"), "target_group_id": .string(group.remoteID)])
+            return ActionPlan(
+                targets: [userTarget, group],
+                requests: [
+                    APIRequest(
+                        "PATCH", path: "/groups/\(pathSegment(group.remoteID))/members/\(pathSegment(user.id))", bucket: action.category, body: body)
+                ])
         case "user.sign_out":
             return ActionPlan(targets: [userTarget], requests: [APIRequest("DELETE", path: path + "/token", bucket: action.category)])
         case "user.set_password":
@@ -277,6 +312,9 @@ enum ZoomActions {
         switch action.name {
         case "user.deactivate": return user.status == "inactive"
         case "user.activate": return user.status == "active"
+        case "user.remove_from_all_groups": return user.groupIDs.isEmpty
+        case "user.delete_picture": return user.item["pic_url"]?.nonEmptyString == nil
+        case "group.set_primary": return user.groupIDs.first == plan.targets.first { $0.kind == "group" }?.remoteID
         case "group.add_members", "group.remove_member":
             let groupID = plan.targets.first { $0.kind == "group" }?.remoteID ?? ""
             return user.groupIDs.contains(groupID) == (action.name == "group.add_members")
@@ -337,7 +375,14 @@ enum ZoomActions {
             }
             outcome.upserts.append((.roleMembers, try ZoomRecords.member(user.item, of: user.roleID)))
         }
-        if let group = plan.targets.first(where: { $0.kind == "group" }) {
+        if action.name == "user.remove_from_all_groups" {
+            outcome.deletions.append(RecordDeletion(.groupMembers, where: "user_remote_id", is: user.id))
+        } else if action.name == "group.set_primary" {
+            outcome.result = .object([
+                "user_id": .string(user.id), "primary_group_id": user.groupIDs.first.map(JSONValue.string) ?? .null,
+                "group_ids": .array(user.groupIDs.map(JSONValue.string)),
+            ])
+        } else if let group = plan.targets.first(where: { $0.kind == "group" }) {
             if action.name == "group.add_members" {
                 outcome.upserts.append((.groupMembers, try ZoomRecords.member(user.item, of: group.remoteID)))
             } else {

@@ -27,10 +27,15 @@ public enum ZoomCatalog {
     static let dailyWindow = StreamKind.windowed(backfillDays: 150, trailingDays: 3)
 
     private static func stream(
-        _ name: String, _ summary: String, _ table: RecordTable, _ kind: StreamKind = .snapshot, _ requirements: [String]...
+        _ name: String, _ summary: String, _ table: RecordTable, _ kind: StreamKind = .snapshot, plans: Set<String>? = nil,
+        _ requirements: [String]...
     ) -> StreamDescription {
-        StreamDescription(name: name, summary: summary, requirements: requirements.map(ScopeRequirement.init(anyOf:)), table: table, kind: kind)
+        StreamDescription(
+            name: name, summary: summary, requirements: requirements.map(ScopeRequirement.init(anyOf:)), table: table, kind: kind, plans: plans)
     }
+
+    /// Zoom's dashboard (meetings, participants, QoS, Zoom Rooms health) is a Business-and-up feature.
+    static let dashboardPlans: Set<String> = ["business"]
 
     /// Every stream Tether syncs from Zoom. These names are part of the public contract.
     public static let streams: [StreamDescription] = [
@@ -83,14 +88,15 @@ public enum ZoomCatalog {
         stream("room_devices", "Devices in each Zoom Room", .roomDevices, .snapshot, ["zoom_rooms:read:list_devices:admin", "room:read:admin"]),
         stream("room_locations", "Zoom Rooms locations", .roomLocations, .snapshot, ["zoom_rooms:read:list_locations:admin", "room:read:admin"]),
         stream(
-            "meetings", "Past meetings from the dashboard: host, times, participants, audio and video quality", .meetings, meetingWindow, listMeetings
-        ),
+            "meetings", "Past meetings from the dashboard: host, times, participants, audio and video quality", .meetings, meetingWindow,
+            plans: dashboardPlans, listMeetings),
         stream(
             "meeting_participants", "Who joined each past meeting, when, and from which device and network", .meetingParticipants, meetingWindow,
-            listMeetings, ["dashboard:read:list_meeting_participants:admin", "dashboard_meetings:read:admin"]),
+            plans: dashboardPlans, listMeetings, ["dashboard:read:list_meeting_participants:admin", "dashboard_meetings:read:admin"]),
         stream(
             "meeting_quality", "Each participant's call quality: latency, jitter, packet loss and bitrate per direction", .meetingQuality,
-            qualityWindow, listMeetings, ["dashboard:read:list_meeting_participants_qos:admin", "dashboard_meetings:read:admin"]),
+            qualityWindow, plans: dashboardPlans, listMeetings,
+            ["dashboard:read:list_meeting_participants_qos:admin", "dashboard_meetings:read:admin"]),
         stream(
             "past_meeting_participants", "Who attended each past meeting, from the report API (no dashboard needed)", .pastMeetingParticipants,
             qualityWindow, ["report:read:list_users:admin"] + reportClassic, ["report:read:user:admin"] + reportClassic,
@@ -99,10 +105,10 @@ public enum ZoomCatalog {
         StreamDescription(
             name: "room_health", summary: "Each Zoom Room's health now: status, healthy/warning/critical, current issues",
             requirements: [ScopeRequirement(anyOf: ["dashboard:read:list_zoomrooms:admin", "dashboard_zr:read:admin"])], table: .roomHealth,
-            defaultInterval: 900),
+            defaultInterval: 900, plans: dashboardPlans),
         stream(
             "room_issues", "Issue events of each Zoom Room: devices disconnected, the room offline, and their recoveries", .roomIssues,
-            qualityWindow, ["zoom_rooms:read:list_rooms:admin", "room:read:admin"],
+            qualityWindow, plans: dashboardPlans, ["zoom_rooms:read:list_rooms:admin", "room:read:admin"],
             ["dashboard:read:issues_zoomroom:admin", "dashboard_home:read:admin"]),
         // One request per user: daily by default, and never more than hourly.
         StreamDescription(
@@ -199,6 +205,8 @@ public enum ZoomCatalog {
         granular("group:write:group:admin", "create groups"),
         granular("group:delete:group:admin", "delete groups"),
         granular("user:update:settings:admin", "change a user's settings: features, recording and meeting defaults"),
+        granular("group:update:member:admin", "choose which of a user's groups is their primary one"),
+        granular("user:delete:profile_picture:admin", "delete a user's profile picture"),
         classic("user:read:admin", "every user and their settings"),
         classic("role:read:admin", "roles and their members"),
         classic("group:read:admin", "groups and their members"),

@@ -115,6 +115,7 @@ struct SandboxRESTRoutes: Sendable {
         ]
         body["dept"] = user.department
         body["job_title"] = user.jobTitle
+        if !user.pictureDeleted { body["pic_url"] = "https://sandbox.zoom.example/p/\(user.id).jpg" }
         if let lastLogin = user.lastLoginAt {
             body["last_login_time"] = SandboxHTTP.timestamp(lastLogin)
             body["last_client_version"] = "6.4.10.53917(mac)"

@@ -24,6 +24,8 @@ public struct SandboxUser: Sendable, Hashable {
     public let createdAt: Date
     public var lastLoginAt: Date?
     public let pmi: Int
+    /// Whether `DELETE /users/{id}/picture` removed the user's profile picture.
+    public var pictureDeleted = false
     /// The presence status set through the control API, in place of the generated one.
     public var presence: String? = nil
     /// What `PATCH /users/{id}/settings` changed, by section, on top of the generated settings.

@@ -88,7 +88,7 @@ public struct SandboxWorld: Sendable {
         "user:update:status:admin", "user:update:user:admin", "user:delete:token:admin", "group:read:group:admin", "group:write:member:admin",
         "group:delete:member:admin", "role:read:role:admin", "role:write:member:admin", "role:delete:member:admin",
         "user:write:user:admin", "user:delete:user:admin", "group:write:group:admin", "group:delete:group:admin", "user:update:password:admin",
-        "user:update:settings:admin",
+        "user:update:settings:admin", "user:delete:profile_picture:admin", "group:update:member:admin",
     ]
 
     /// Classic scopes, as apps created before granular scopes carry them.

@@ -94,6 +94,23 @@ struct SandboxWriteRoutes: Sendable {
                 return SandboxReply(.noContent, [:])
             }
         }
+        router.delete("/v2/users/:userId/picture") { request, context in
+            try await write(request, endpoint(.medium, ["user:delete:profile_picture:admin", "user:write:admin"])) { caller in
+                let reference = context.parameters.get("userId") ?? ""
+                guard var user = user(reference, caller) else {
+                    return SandboxReply.error(.notFound, code: 1001, "User does not exist: \(reference).")
+                }
+                user.pictureDeleted = true
+                save(user, caller)
+                return SandboxReply(.noContent, [:])
+            }
+        }
+        router.patch("/v2/groups/:groupId/members/:memberId") { request, context in
+            let body = try await Self.body(request)
+            return try await write(request, endpoint(.medium, ["group:update:member:admin", "group:write:admin"])) { caller in
+                moveMember(context.parameters.get("groupId") ?? "", context.parameters.get("memberId") ?? "", body, caller)
+            }
+        }
         router.get("/v2/roles/:roleId") { request, context in
             try await endpoint(.light, ["role:read:role:admin", "role:read:admin"], plans: [.pro, .business]).respond(request) { caller in
                 guard let role = role(context.parameters.get("roleId") ?? "", caller) else { return Self.noRole }
@@ -199,6 +216,34 @@ struct SandboxWriteRoutes: Sendable {
             return SandboxReply.error(.notFound, code: 1001, "User does not exist: \(reference).")
         }
         user.groupIDs.removeAll { $0 == groupID }
+        save(user, caller)
+        return SandboxReply(.noContent, [:])
+    }
+
+    /// `move` takes the user from the group to the target; `set_primary` makes the target (a group of theirs)
+    /// the primary one, which the sandbox keeps first in `group_ids`.
+    func moveMember(_ groupID: String, _ reference: String, _ body: [String: Any], _ caller: SandboxEndpoint.Caller) -> SandboxReply {
+        guard group(groupID, caller) != nil else { return Self.noGroup }
+        guard let action = body["action"] as? String, ["move", "set_primary"].contains(action) else {
+            return SandboxReply.error(.badRequest, code: 300, "Invalid field: action.")
+        }
+        guard let target = body["target_group_id"] as? String, !target.isEmpty else {
+            return SandboxReply.error(.badRequest, code: 300, "The target_group_id can not be empty.")
+        }
+        guard group(target, caller) != nil else { return Self.noGroup }
+        guard var user = user(reference, caller), user.groupIDs.contains(groupID) else {
+            return SandboxReply.error(.badRequest, code: 1010, "User does not belong to this group.")
+        }
+        if action == "move" {
+            user.groupIDs = user.groupIDs.map { $0 == groupID ? target : $0 }
+        } else {
+            guard user.groupIDs.contains(target) else {
+                return SandboxReply.error(.badRequest, code: 1010, "User does not belong to the target group.")
+            }
+            user.groupIDs = [target] + user.groupIDs.filter { $0 != target }
+        }
+        var seen: Set<String> = []
+        user.groupIDs = user.groupIDs.filter { seen.insert($0).inserted }
         save(user, caller)
         return SandboxReply(.noContent, [:])
     }

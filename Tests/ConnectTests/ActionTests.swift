@@ -32,6 +32,8 @@ struct ActionTests {
                     "client_secret": app.clientSecret,
                 ]))
         let connectionID = try #require(created["id"] as? String)
+        // Connecting queued a full first sync; these tests need the directory only.
+        try await h.owner.withConnection { _ = try $0.execute("DELETE FROM sync_runs WHERE trigger = 'connect'") }
         let queued = try h.object(
             try await h.api(
                 "POST", "/v1/tenants/acme/connections/\(connectionID)/syncs", key: key,
@@ -642,8 +644,8 @@ struct ActionTests {
                 refused.json["status"] as? String == "failed"
                     && (refused.json["error"] as? [String: Any])?["code"] as? String == "provider_error",
                 "Zoom refuses webinars to Basic users (1122)")
-            // Read, changed (PATCH, then read again), refused (one PATCH): five requests on the path.
-            #expect(writeCount(h, path) == 5)
+            // Read, changed (PATCH, then read again), refused (one PATCH): four requests on the path.
+            #expect(writeCount(h, path) == 4)
 
             // A taker-over of a change Zoom already shows does not send it again.
             let queued = try await ask(
@@ -667,7 +669,50 @@ struct ActionTests {
                 return [:]
             }
             #expect(settled["status"] as? String == "succeeded")
-            #expect(writeCount(h, path) == 7, "the effect was read back and the outcome read again: no PATCH")
+            #expect(writeCount(h, path) == 6, "the effect was read back and the outcome read again: no PATCH")
+        }
+    }
+
+    @Test(
+        "user.remove_from_all_groups, group.set_primary and user.delete_picture: effects at Zoom and in the synced rows; done again, nothing is sent"
+    )
+    func groupsAndPicture() async throws {
+        try await withHarness { h in
+            let setup = try await setUp(h)
+            let user = (3..<h.account.userCount).lazy.map { member(h, index: $0) }.first { $0.groupIDs.count == 1 && $0.status == "active" }!
+            let groups = h.sandbox.groups(h.account).map(\.id)
+            let second = try #require(groups.first { $0 != user.groupIDs[0] })
+            // Two groups, the generated one first (primary).
+            #expect(
+                try await h.control("PATCH", "/accounts/\(h.account.id)/users/\(user.id)", ["group_ids": [user.groupIDs[0], second]]).status == 200)
+            let (primary, notMember, picture, removed, removedAgain) = try await withActionWorker(h) {
+                (
+                    try await ask(h, setup, ["action": "group.set_primary", "input": ["user": user.id, "group": second]]),
+                    try await ask(h, setup, ["action": "group.set_primary", "input": ["user": user.id, "group": groups.last!]]),
+                    try await ask(h, setup, ["action": "user.delete_picture", "input": ["user": user.email]]),
+                    try await ask(h, setup, ["action": "user.remove_from_all_groups", "input": ["user": user.id]]),
+                    try await ask(h, setup, ["action": "user.remove_from_all_groups", "input": ["user": user.id]])
+                )
+            }
+            #expect(primary.json["status"] as? String == "succeeded", "\(primary.json)")
+            #expect((primary.json["result"] as? [String: Any])?["primary_group_id"] as? String == second)
+            #expect((notMember.json["error"] as? [String: Any])?["code"] as? String == "invalid_input", "not one of the user's groups")
+            #expect(picture.json["status"] as? String == "succeeded")
+            #expect(h.sandbox.user(h.account, index: user.index)?.pictureDeleted == true)
+            #expect(removed.json["status"] as? String == "succeeded" && removedAgain.json["status"] as? String == "succeeded")
+            #expect(h.sandbox.user(h.account, index: user.index)?.groupIDs == [])
+            for group in [user.groupIDs[0], second] {
+                #expect(writeCount(h, "/v2/groups/\(group)/members/\(user.id)") == (group == second ? 2 : 1), "one DELETE each, one PATCH")
+            }
+            let rows = try await h.owner.withConnection { sql in
+                try sql.query("SELECT count(*) FILTER (WHERE deleted_at IS NULL)::bigint FROM group_members WHERE user_remote_id = \(user.id)")[0]
+                    .decode(Int.self, at: 0)
+            }
+            #expect(rows == 0, "its memberships are marked deleted at once")
+            let synced = try await h.owner.withConnection { sql in
+                try sql.query("SELECT group_ids FROM users WHERE remote_id = \(user.id)")[0].decode([String].self, at: 0)
+            }
+            #expect(synced == [], "written through")
         }
     }
 

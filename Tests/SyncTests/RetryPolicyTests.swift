@@ -65,7 +65,9 @@ struct RetryPolicyTests {
             #expect(finished == 3, "the other tenant's runs completed while the poison run was retried")
             let failed = try await h.waitFor(poison) { $0.isOver }
             #expect(failed.status == .failed && failed.attempt == 5)
-            #expect(try await h.count("SELECT count(*) FROM users WHERE tenant_id = '\(beta.id.uuidString)'") == h.sandbox.userCount(other))
+            #expect(
+                try await h.count("SELECT count(*) FROM users WHERE tenant_id = '\(beta.id.uuidString)' AND sub_account_id IS NULL")
+                    == h.sandbox.userCount(other))
         }
     }
 
