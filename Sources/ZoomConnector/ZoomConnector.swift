@@ -81,7 +81,8 @@ public struct ZoomConnector: Connector {
     /// `account:read:admin` or a plan-usage scope): no base plan, or a base plan of type `free`, is Free.
     /// Zoom's plan information does not name a paid account's tier; its answers carry the account's
     /// `X-RateLimit-Limit` for the call's category (Heavy here: 10 on Pro, 40 on Business and above), so
-    /// the tier is the plan whose Heavy limit that is; without the header, Pro, the safe guess.
+    /// the tier is the plan whose Heavy limit that is. Without the header the tier is unknown: `nil`, so the
+    /// connection keeps the default plan's limits (Pro's, the safe ones) and no feature is ruled out by plan.
     public func rateLimitPlan(accessToken: Secret) async -> String? {
         guard
             let response = try? await http.execute(
@@ -93,7 +94,7 @@ public struct ZoomConnector: Connector {
         else { return nil }
         guard let base = usage.plan_base, base.type?.lowercased() != "free" else { return "free" }
         let heavy = response.header("x-ratelimit-limit").flatMap(Double.init)
-        return ZoomRateLimits.plans.first { $0 != "free" && ZoomRateLimits.limit(bucket: "Heavy", plan: $0).perSecond == heavy } ?? "pro"
+        return ZoomRateLimits.plans.first { $0 != "free" && ZoomRateLimits.limit(bucket: "Heavy", plan: $0).perSecond == heavy }
     }
 
     private struct PlanUsage: Decodable {

@@ -3,6 +3,7 @@ import CurlHTTP
 import Foundation
 import Postgres
 import Store
+import Sync
 import TestSupport
 import Testing
 import ZoomConnector
@@ -134,6 +135,27 @@ struct SnapshotSyncTests {
             // A second run fetches only the trailing window of the windowed streams.
             let again = try await h.sync(["report_daily", "report_activities"])
             for stream in again.streams { #expect(stream.pages <= 2 && stream.inserted == 0, "\(stream.name)") }
+        }
+    }
+
+    @Test("on a Business master account every stream syncs, and a second sync with nothing changed writes no row in any of them")
+    func secondSyncWritesNothing() async throws {
+        try await withSyncHarness(
+            login: .serverToServer(account: 2),
+            sandbox: {
+                $0.rateLimits = false; $0.meetingsPerDay = 2
+            }, sync: MeetingsSyncTests.unpaced
+        ) { h in
+            let names = ZoomCatalog.streams.map(\.name)
+            let first = try await h.sync(names, timeout: .seconds(300))
+            for stream in first.streams {
+                #expect(stream.status == .succeeded, "\(stream.name): \(stream.status) \(stream.error ?? "")")
+            }
+            #expect(first.streams.count == names.count)
+            let second = try await h.sync(names, timeout: .seconds(300))
+            for stream in second.streams {
+                #expect(stream.status == .succeeded && stream.inserted == 0 && stream.updated == 0, "\(stream.name) wrote again")
+            }
         }
     }
 }
