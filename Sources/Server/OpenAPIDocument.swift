@@ -102,13 +102,7 @@ public enum OpenAPIDocument {
     static func childPath(_ child: DataRoutes.ChildListing) -> [String: Any] {
         let parent = String(child.parent.dropLast())
         return [
-            "parameters": [
-                tenantParameter,
-                [
-                    "name": "id", "in": "path", "required": true, "description": "Tether's id of the \(parent).",
-                    "schema": ["type": "string", "format": "uuid"],
-                ],
-            ],
+            "parameters": [tenantParameter, idParameter(of: parent)],
             "get": [
                 "operationId": operationID("\(parent)/\(child.path)"),
                 "summary": "The \(parent)'s synced \(child.table.name.replacingOccurrences(of: "_", with: " ")), in (updated_at, id) order.",
@@ -132,13 +126,7 @@ public enum OpenAPIDocument {
     static func memberPath(_ membership: DataRoutes.Membership) -> [String: Any] {
         let parent = String(membership.path.dropLast())
         return [
-            "parameters": [
-                tenantParameter,
-                [
-                    "name": "id", "in": "path", "required": true, "description": "Tether's id of the \(parent).",
-                    "schema": ["type": "string", "format": "uuid"],
-                ],
-            ],
+            "parameters": [tenantParameter, idParameter(of: parent)],
             "get": [
                 "operationId": "list\(parent.prefix(1).uppercased() + parent.dropFirst())Members",
                 "summary": "Who belongs to the \(parent).",
@@ -161,6 +149,14 @@ public enum OpenAPIDocument {
 
     static func query(_ name: String, _ description: String, _ schema: [String: Any]) -> [String: Any] {
         ["name": name, "in": "query", "required": false, "description": description, "schema": schema]
+    }
+
+    /// `{id}` in a path under a synced record (a user's settings, a group's members).
+    static func idParameter(of parent: String) -> [String: Any] {
+        [
+            "name": "id", "in": "path", "required": true, "description": "Tether's id of the \(parent).",
+            "schema": ["type": "string", "format": "uuid"],
+        ]
     }
 
     static var tenantParameter: [String: Any] {

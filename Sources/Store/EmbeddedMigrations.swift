@@ -932,351 +932,123 @@ ALTER TABLE actions
     ADD CONSTRAINT actions_sealed_input_key CHECK (sealed_input IS NULL OR key_id IS NOT NULL);
 
 """##),
-        Migration(version: 18, name: "settings_and_presence", sql: ##"""
+        Migration(version: 18, name: "usage_and_monitoring", sql: ##"""
+-- Usage and monitoring data (DESIGN §6.2): settings, presence, the dashboard's meetings with their participants
+-- and QoS, the report API's attendance, Zoom Rooms health, issues and alerts, and the views that answer an SMP's
+-- questions from them. Every synced table has the frame 0003 describes; this file builds it the same way.
+CREATE OR REPLACE FUNCTION pg_temp.create_synced_table(name text, columns text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE format($sql$
+        CREATE TABLE %1$I (
+            tenant_id     uuid NOT NULL,
+            id            uuid NOT NULL DEFAULT gen_random_uuid(),
+            connection_id uuid NOT NULL,
+            remote_id     text NOT NULL,
+            %2$s,
+            raw           jsonb NOT NULL,
+            content_hash  bytea NOT NULL,
+            first_seen_at timestamptz NOT NULL DEFAULT now(),
+            updated_at    timestamptz NOT NULL DEFAULT now(),
+            deleted_at    timestamptz,
+            PRIMARY KEY (tenant_id, id),
+            CONSTRAINT %1$s_remote_key UNIQUE (tenant_id, connection_id, remote_id),
+            FOREIGN KEY (tenant_id, connection_id) REFERENCES connections (tenant_id, id) ON DELETE CASCADE
+        );
+        CREATE INDEX %1$s_updated_idx ON %1$I (tenant_id, updated_at, id);
+        ALTER TABLE %1$I ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+        CREATE POLICY %1$s_tenant ON %1$I
+            USING (tenant_id = current_tenant_id()) WITH CHECK (tenant_id = current_tenant_id());
+    $sql$, name, columns);
+END $$;
+
 -- Each user's settings (GET /users/{id}/settings, DESIGN §6.2): one row per user, keyed by the user's Zoom id,
 -- with the whole settings object in raw. The route users/{id}/settings reads it by user_remote_id.
-CREATE TABLE user_settings (
-    tenant_id        uuid NOT NULL,
-    id               uuid NOT NULL DEFAULT gen_random_uuid(),
-    connection_id    uuid NOT NULL,
-    remote_id        text NOT NULL,
-    user_remote_id   text,
-    meeting_capacity bigint,
-    large_meeting    boolean,
-    webinar          boolean,
-    zoom_phone       boolean,
-    cloud_recording  boolean,
-    auto_recording   text,
-    waiting_room     boolean,
-    raw              jsonb NOT NULL,
-    content_hash     bytea NOT NULL,
-    first_seen_at    timestamptz NOT NULL DEFAULT now(),
-    updated_at       timestamptz NOT NULL DEFAULT now(),
-    deleted_at       timestamptz,
-    PRIMARY KEY (tenant_id, id),
-    CONSTRAINT user_settings_remote_key UNIQUE (tenant_id, connection_id, remote_id),
-    FOREIGN KEY (tenant_id, connection_id) REFERENCES connections (tenant_id, id) ON DELETE CASCADE
-);
-CREATE INDEX user_settings_updated_idx ON user_settings (tenant_id, updated_at, id);
-ALTER TABLE user_settings ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
-CREATE POLICY user_settings_tenant ON user_settings
-    USING (tenant_id = current_tenant_id()) WITH CHECK (tenant_id = current_tenant_id());
+SELECT pg_temp.create_synced_table('user_settings', $$
+    user_remote_id text, meeting_capacity bigint, large_meeting boolean, webinar boolean, zoom_phone boolean,
+    cloud_recording boolean, auto_recording text, waiting_room boolean $$);
 CREATE INDEX user_settings_user_idx ON user_settings (tenant_id, connection_id, user_remote_id);
 
 -- The account's settings (GET /accounts/me/settings): one row per connection.
-CREATE TABLE account_settings (
-    tenant_id        uuid NOT NULL,
-    id               uuid NOT NULL DEFAULT gen_random_uuid(),
-    connection_id    uuid NOT NULL,
-    remote_id        text NOT NULL,
-    waiting_room     boolean,
-    e2e_encryption   boolean,
-    require_meeting_password boolean,
-    password_minimum_length bigint,
-    cloud_recording  boolean,
-    auto_recording   text,
-    recording_retention_days bigint,
-    raw              jsonb NOT NULL,
-    content_hash     bytea NOT NULL,
-    first_seen_at    timestamptz NOT NULL DEFAULT now(),
-    updated_at       timestamptz NOT NULL DEFAULT now(),
-    deleted_at       timestamptz,
-    PRIMARY KEY (tenant_id, id),
-    CONSTRAINT account_settings_remote_key UNIQUE (tenant_id, connection_id, remote_id),
-    FOREIGN KEY (tenant_id, connection_id) REFERENCES connections (tenant_id, id) ON DELETE CASCADE
-);
-CREATE INDEX account_settings_updated_idx ON account_settings (tenant_id, updated_at, id);
-ALTER TABLE account_settings ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
-CREATE POLICY account_settings_tenant ON account_settings
-    USING (tenant_id = current_tenant_id()) WITH CHECK (tenant_id = current_tenant_id());
+SELECT pg_temp.create_synced_table('account_settings', $$
+    waiting_room boolean, e2e_encryption boolean, require_meeting_password boolean,
+    password_minimum_length bigint, cloud_recording boolean, auto_recording text,
+    recording_retention_days bigint $$);
 
 -- Each licensed active user's presence (GET /users/{id}/presence_status), keyed by the user's Zoom id. The
 -- users list reads presence_status from here by (connection_id, remote_id), the table's unique key.
-CREATE TABLE user_presence (
-    tenant_id        uuid NOT NULL,
-    id               uuid NOT NULL DEFAULT gen_random_uuid(),
-    connection_id    uuid NOT NULL,
-    remote_id        text NOT NULL,
-    user_remote_id   text,
-    status           text,
-    until_at         timestamptz,
-    raw              jsonb NOT NULL,
-    content_hash     bytea NOT NULL,
-    first_seen_at    timestamptz NOT NULL DEFAULT now(),
-    updated_at       timestamptz NOT NULL DEFAULT now(),
-    deleted_at       timestamptz,
-    PRIMARY KEY (tenant_id, id),
-    CONSTRAINT user_presence_remote_key UNIQUE (tenant_id, connection_id, remote_id),
-    FOREIGN KEY (tenant_id, connection_id) REFERENCES connections (tenant_id, id) ON DELETE CASCADE
-);
-CREATE INDEX user_presence_updated_idx ON user_presence (tenant_id, updated_at, id);
+SELECT pg_temp.create_synced_table('user_presence', $$
+    user_remote_id text, status text, until_at timestamptz $$);
 CREATE INDEX user_presence_user_idx ON user_presence (tenant_id, connection_id, user_remote_id);
-ALTER TABLE user_presence ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
-CREATE POLICY user_presence_tenant ON user_presence
-    USING (tenant_id = current_tenant_id()) WITH CHECK (tenant_id = current_tenant_id());
 
-"""##),
-        Migration(version: 19, name: "meetings", sql: ##"""
 -- Past meetings from the dashboard (GET /metrics/meetings?type=past, DESIGN §6.2), keyed by the meeting's UUID.
 -- The list filters by start time and by host (the dashboard names hosts by email).
-CREATE TABLE meetings (
-    tenant_id                    uuid NOT NULL,
-    id                           uuid NOT NULL DEFAULT gen_random_uuid(),
-    connection_id                uuid NOT NULL,
-    remote_id                    text NOT NULL,
-    meeting_id                   text,
-    topic                        text,
-    host_name                    text,
-    host_email                   text,
-    host_user_type               text,
-    start_at                     timestamptz,
-    end_at                       timestamptz,
-    duration_seconds             bigint,
-    participants                 bigint,
-    has_video                    boolean,
-    has_screen_share             boolean,
-    has_recording                boolean,
-    has_pstn                     boolean,
-    audio_quality                text,
-    video_quality                text,
-    screen_share_quality         text,
-    department                   text,
-    raw                          jsonb NOT NULL,
-    content_hash                 bytea NOT NULL,
-    first_seen_at                timestamptz NOT NULL DEFAULT now(),
-    updated_at                   timestamptz NOT NULL DEFAULT now(),
-    deleted_at                   timestamptz,
-    PRIMARY KEY (tenant_id, id),
-    CONSTRAINT meetings_remote_key UNIQUE (tenant_id, connection_id, remote_id),
-    FOREIGN KEY (tenant_id, connection_id) REFERENCES connections (tenant_id, id) ON DELETE CASCADE
-);
-CREATE INDEX meetings_updated_idx ON meetings (tenant_id, updated_at, id);
+SELECT pg_temp.create_synced_table('meetings', $$
+    meeting_id text, topic text, host_name text, host_email text, host_user_type text, start_at timestamptz,
+    end_at timestamptz, duration_seconds bigint, participants bigint, has_video boolean,
+    has_screen_share boolean, has_recording boolean, has_pstn boolean, audio_quality text,
+    video_quality text, screen_share_quality text, department text $$);
 CREATE INDEX meetings_start_idx ON meetings (tenant_id, start_at);
 CREATE INDEX meetings_host_idx ON meetings (tenant_id, connection_id, lower(host_email));
-ALTER TABLE meetings ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
-CREATE POLICY meetings_tenant ON meetings
-    USING (tenant_id = current_tenant_id()) WITH CHECK (tenant_id = current_tenant_id());
 
 -- Who joined each past meeting (GET /metrics/meetings/{uuid}/participants), one row per join, keyed by
 -- meeting UUID, participant id and join time.
-CREATE TABLE meeting_participants (
-    tenant_id                    uuid NOT NULL,
-    id                           uuid NOT NULL DEFAULT gen_random_uuid(),
-    connection_id                uuid NOT NULL,
-    remote_id                    text NOT NULL,
-    meeting_remote_id            text,
-    participant_id               text,
-    user_remote_id               text,
-    user_name                    text,
-    email                        text,
-    device                       text,
-    ip_address                   text,
-    location                     text,
-    network_type                 text,
-    data_center                  text,
-    connection_type              text,
-    join_at                      timestamptz,
-    leave_at                     timestamptz,
-    leave_reason                 text,
-    audio_quality                text,
-    video_quality                text,
-    screen_share_quality         text,
-    version                      text,
-    raw                          jsonb NOT NULL,
-    content_hash                 bytea NOT NULL,
-    first_seen_at                timestamptz NOT NULL DEFAULT now(),
-    updated_at                   timestamptz NOT NULL DEFAULT now(),
-    deleted_at                   timestamptz,
-    PRIMARY KEY (tenant_id, id),
-    CONSTRAINT meeting_participants_remote_key UNIQUE (tenant_id, connection_id, remote_id),
-    FOREIGN KEY (tenant_id, connection_id) REFERENCES connections (tenant_id, id) ON DELETE CASCADE
-);
-CREATE INDEX meeting_participants_updated_idx ON meeting_participants (tenant_id, updated_at, id);
+SELECT pg_temp.create_synced_table('meeting_participants', $$
+    meeting_remote_id text, participant_id text, user_remote_id text, user_name text, email text,
+    device text, ip_address text, location text, network_type text, data_center text, connection_type text,
+    join_at timestamptz, leave_at timestamptz, leave_reason text, audio_quality text, video_quality text,
+    screen_share_quality text, version text $$);
 CREATE INDEX meeting_participants_meeting_idx ON meeting_participants (tenant_id, connection_id, meeting_remote_id);
 CREATE INDEX meeting_participants_user_idx ON meeting_participants (tenant_id, connection_id, user_remote_id);
-ALTER TABLE meeting_participants ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
-CREATE POLICY meeting_participants_tenant ON meeting_participants
-    USING (tenant_id = current_tenant_id()) WITH CHECK (tenant_id = current_tenant_id());
 
 -- Each participant's QoS (GET /metrics/meetings/{uuid}/participants/qos), summarized per direction: latency
 -- and jitter in ms, packet loss in percent (average and worst), average bitrate in kbps; the samples stay in raw.
-CREATE TABLE meeting_quality (
-    tenant_id                    uuid NOT NULL,
-    id                           uuid NOT NULL DEFAULT gen_random_uuid(),
-    connection_id                uuid NOT NULL,
-    remote_id                    text NOT NULL,
-    meeting_remote_id            text,
-    participant_id               text,
-    user_remote_id               text,
-    user_name                    text,
-    email                        text,
-    device                       text,
-    join_at                      timestamptz,
-    leave_at                     timestamptz,
-    samples                      bigint,
-    audio_input_latency_avg_ms   numeric,
-    audio_input_latency_max_ms   numeric,
-    audio_input_jitter_avg_ms    numeric,
-    audio_input_jitter_max_ms    numeric,
-    audio_input_loss_avg_pct     numeric,
-    audio_input_loss_max_pct     numeric,
-    audio_input_bitrate_avg_kbps numeric,
-    audio_output_latency_avg_ms  numeric,
-    audio_output_latency_max_ms  numeric,
-    audio_output_jitter_avg_ms   numeric,
-    audio_output_jitter_max_ms   numeric,
-    audio_output_loss_avg_pct    numeric,
-    audio_output_loss_max_pct    numeric,
-    audio_output_bitrate_avg_kbps numeric,
-    video_input_latency_avg_ms   numeric,
-    video_input_latency_max_ms   numeric,
-    video_input_jitter_avg_ms    numeric,
-    video_input_jitter_max_ms    numeric,
-    video_input_loss_avg_pct     numeric,
-    video_input_loss_max_pct     numeric,
-    video_input_bitrate_avg_kbps numeric,
-    video_output_latency_avg_ms  numeric,
-    video_output_latency_max_ms  numeric,
-    video_output_jitter_avg_ms   numeric,
-    video_output_jitter_max_ms   numeric,
-    video_output_loss_avg_pct    numeric,
-    video_output_loss_max_pct    numeric,
-    video_output_bitrate_avg_kbps numeric,
-    raw                          jsonb NOT NULL,
-    content_hash                 bytea NOT NULL,
-    first_seen_at                timestamptz NOT NULL DEFAULT now(),
-    updated_at                   timestamptz NOT NULL DEFAULT now(),
-    deleted_at                   timestamptz,
-    PRIMARY KEY (tenant_id, id),
-    CONSTRAINT meeting_quality_remote_key UNIQUE (tenant_id, connection_id, remote_id),
-    FOREIGN KEY (tenant_id, connection_id) REFERENCES connections (tenant_id, id) ON DELETE CASCADE
-);
-CREATE INDEX meeting_quality_updated_idx ON meeting_quality (tenant_id, updated_at, id);
+SELECT pg_temp.create_synced_table('meeting_quality', $$
+    meeting_remote_id text, participant_id text, user_remote_id text, user_name text, email text,
+    device text, join_at timestamptz, leave_at timestamptz, samples bigint,
+    audio_input_latency_avg_ms numeric, audio_input_latency_max_ms numeric,
+    audio_input_jitter_avg_ms numeric, audio_input_jitter_max_ms numeric, audio_input_loss_avg_pct numeric,
+    audio_input_loss_max_pct numeric, audio_input_bitrate_avg_kbps numeric,
+    audio_output_latency_avg_ms numeric, audio_output_latency_max_ms numeric,
+    audio_output_jitter_avg_ms numeric, audio_output_jitter_max_ms numeric,
+    audio_output_loss_avg_pct numeric, audio_output_loss_max_pct numeric,
+    audio_output_bitrate_avg_kbps numeric, video_input_latency_avg_ms numeric,
+    video_input_latency_max_ms numeric, video_input_jitter_avg_ms numeric, video_input_jitter_max_ms numeric,
+    video_input_loss_avg_pct numeric, video_input_loss_max_pct numeric, video_input_bitrate_avg_kbps numeric,
+    video_output_latency_avg_ms numeric, video_output_latency_max_ms numeric,
+    video_output_jitter_avg_ms numeric, video_output_jitter_max_ms numeric,
+    video_output_loss_avg_pct numeric, video_output_loss_max_pct numeric,
+    video_output_bitrate_avg_kbps numeric $$);
 CREATE INDEX meeting_quality_meeting_idx ON meeting_quality (tenant_id, connection_id, meeting_remote_id);
-ALTER TABLE meeting_quality ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
-CREATE POLICY meeting_quality_tenant ON meeting_quality
-    USING (tenant_id = current_tenant_id()) WITH CHECK (tenant_id = current_tenant_id());
 
 -- Who attended each past meeting, from the report API (GET /report/meetings/{uuid}/participants), one row per
 -- join, keyed like meeting_participants; accounts without the dashboard have this one.
-CREATE TABLE past_meeting_participants (
-    tenant_id                    uuid NOT NULL,
-    id                           uuid NOT NULL DEFAULT gen_random_uuid(),
-    connection_id                uuid NOT NULL,
-    remote_id                    text NOT NULL,
-    meeting_remote_id            text,
-    participant_id               text,
-    user_remote_id               text,
-    name                         text,
-    email                        text,
-    join_at                      timestamptz,
-    leave_at                     timestamptz,
-    duration_seconds             bigint,
-    status                       text,
-    raw                          jsonb NOT NULL,
-    content_hash                 bytea NOT NULL,
-    first_seen_at                timestamptz NOT NULL DEFAULT now(),
-    updated_at                   timestamptz NOT NULL DEFAULT now(),
-    deleted_at                   timestamptz,
-    PRIMARY KEY (tenant_id, id),
-    CONSTRAINT past_meeting_participants_remote_key UNIQUE (tenant_id, connection_id, remote_id),
-    FOREIGN KEY (tenant_id, connection_id) REFERENCES connections (tenant_id, id) ON DELETE CASCADE
-);
-CREATE INDEX past_meeting_participants_updated_idx ON past_meeting_participants (tenant_id, updated_at, id);
+SELECT pg_temp.create_synced_table('past_meeting_participants', $$
+    meeting_remote_id text, participant_id text, user_remote_id text, name text, email text,
+    join_at timestamptz, leave_at timestamptz, duration_seconds bigint, status text $$);
 CREATE INDEX past_meeting_participants_meeting_idx ON past_meeting_participants (tenant_id, connection_id, meeting_remote_id);
 CREATE INDEX past_meeting_participants_user_idx ON past_meeting_participants (tenant_id, connection_id, user_remote_id);
-ALTER TABLE past_meeting_participants ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
-CREATE POLICY past_meeting_participants_tenant ON past_meeting_participants
-    USING (tenant_id = current_tenant_id()) WITH CHECK (tenant_id = current_tenant_id());
 
-"""##),
-        Migration(version: 20, name: "rooms_dashboard_and_views", sql: ##"""
 -- Each Zoom Room's health now (GET /metrics/zoomrooms, DESIGN §6.2), keyed by the room's id.
-CREATE TABLE room_health (
-    tenant_id            uuid NOT NULL,
-    id                   uuid NOT NULL DEFAULT gen_random_uuid(),
-    connection_id        uuid NOT NULL,
-    remote_id            text NOT NULL,
-    room_name            text,
-    status               text,
-    health               text,
-    issues               text[] NOT NULL DEFAULT '{}',
-    calendar_name        text,
-    email                text,
-    device_ip            text,
-    camera               text,
-    microphone           text,
-    speaker              text,
-    last_start_at        timestamptz,
-    location_remote_id   text,
-    raw                  jsonb NOT NULL,
-    content_hash         bytea NOT NULL,
-    first_seen_at        timestamptz NOT NULL DEFAULT now(),
-    updated_at           timestamptz NOT NULL DEFAULT now(),
-    deleted_at           timestamptz,
-    PRIMARY KEY (tenant_id, id),
-    CONSTRAINT room_health_remote_key UNIQUE (tenant_id, connection_id, remote_id),
-    FOREIGN KEY (tenant_id, connection_id) REFERENCES connections (tenant_id, id) ON DELETE CASCADE
-);
-CREATE INDEX room_health_updated_idx ON room_health (tenant_id, updated_at, id);
-ALTER TABLE room_health ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
-CREATE POLICY room_health_tenant ON room_health
-    USING (tenant_id = current_tenant_id()) WITH CHECK (tenant_id = current_tenant_id());
+SELECT pg_temp.create_synced_table('room_health', $$
+    room_name text, status text, health text, issues text[] NOT NULL DEFAULT '{}', calendar_name text,
+    email text, device_ip text, camera text, microphone text, speaker text, last_start_at timestamptz,
+    location_remote_id text $$);
 
 -- Each Zoom Room's issue events (GET /metrics/issues/zoomrooms/{id}), keyed by room, time and issue.
-CREATE TABLE room_issues (
-    tenant_id            uuid NOT NULL,
-    id                   uuid NOT NULL DEFAULT gen_random_uuid(),
-    connection_id        uuid NOT NULL,
-    remote_id            text NOT NULL,
-    room_remote_id       text,
-    issue                text,
-    occurred_at          timestamptz,
-    raw                  jsonb NOT NULL,
-    content_hash         bytea NOT NULL,
-    first_seen_at        timestamptz NOT NULL DEFAULT now(),
-    updated_at           timestamptz NOT NULL DEFAULT now(),
-    deleted_at           timestamptz,
-    PRIMARY KEY (tenant_id, id),
-    CONSTRAINT room_issues_remote_key UNIQUE (tenant_id, connection_id, remote_id),
-    FOREIGN KEY (tenant_id, connection_id) REFERENCES connections (tenant_id, id) ON DELETE CASCADE
-);
-CREATE INDEX room_issues_updated_idx ON room_issues (tenant_id, updated_at, id);
+SELECT pg_temp.create_synced_table('room_issues', $$
+    room_remote_id text, issue text, occurred_at timestamptz $$);
 CREATE INDEX room_issues_room_idx ON room_issues (tenant_id, connection_id, room_remote_id, occurred_at);
-ALTER TABLE room_issues ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
-CREATE POLICY room_issues_tenant ON room_issues
-    USING (tenant_id = current_tenant_id()) WITH CHECK (tenant_id = current_tenant_id());
 
 -- Live Zoom Room alerts Zoom pushed (zoomroom.alert, zoomroom.delayed_alert), one row per room and subject; the
 -- recovery event marks the row deleted. No sync writes here: the webhook does.
-CREATE TABLE room_alerts (
-    tenant_id            uuid NOT NULL,
-    id                   uuid NOT NULL DEFAULT gen_random_uuid(),
-    connection_id        uuid NOT NULL,
-    remote_id            text NOT NULL,
-    room_remote_id       text,
-    room_name            text,
-    issue                text,
-    event                text,
-    raised_at            timestamptz,
-    raw                  jsonb NOT NULL,
-    content_hash         bytea NOT NULL,
-    first_seen_at        timestamptz NOT NULL DEFAULT now(),
-    updated_at           timestamptz NOT NULL DEFAULT now(),
-    deleted_at           timestamptz,
-    PRIMARY KEY (tenant_id, id),
-    CONSTRAINT room_alerts_remote_key UNIQUE (tenant_id, connection_id, remote_id),
-    FOREIGN KEY (tenant_id, connection_id) REFERENCES connections (tenant_id, id) ON DELETE CASCADE
-);
-CREATE INDEX room_alerts_updated_idx ON room_alerts (tenant_id, updated_at, id);
-ALTER TABLE room_alerts ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
-CREATE POLICY room_alerts_tenant ON room_alerts
-    USING (tenant_id = current_tenant_id()) WITH CHECK (tenant_id = current_tenant_id());
+SELECT pg_temp.create_synced_table('room_alerts', $$
+    room_remote_id text, room_name text, issue text, event text, raised_at timestamptz $$);
 
 -- Licensed active users with no meeting, hosted or joined, in the last 30 days. The last meeting is the latest
 -- of: a dashboard meeting they hosted (matched by email, as the dashboard names hosts), a dashboard meeting
 -- they joined, a meeting the report API says they attended, and the end of a report period in which they hosted
--- (report_users and past_meeting_participants serve accounts without the dashboard); filter unused_60_days or unused_90_days for the longer questions.
+-- (report_users and past_meeting_participants serve accounts without the dashboard); filter unused_60_days or
+-- unused_90_days for the longer questions.
 CREATE VIEW licences_without_use WITH (security_invoker = true) AS
 SELECT u.tenant_id, u.connection_id, u.id AS user_id, u.remote_id, u.email, u.first_name, u.last_name, u.department, u.last_login_at,
        activity.last_meeting_at,
@@ -1337,7 +1109,7 @@ WHERE h.deleted_at IS NULL
 GROUP BY h.tenant_id, h.connection_id;
 
 """##),
-        Migration(version: 21, name: "sub_account_users", sql: ##"""
+        Migration(version: 19, name: "sub_account_users", sql: ##"""
 -- A master account's sub accounts are walked by the users and plan_usage streams (DESIGN §6.2): their users
 -- and plan usage are stored under the master's connection, tagged with the sub account's Zoom id (NULL for the
 -- master account's own).
