@@ -14,7 +14,9 @@ struct PoolLeakTests {
         "10,000 interleaved transactions for random tenants over 2 connections, 5% failing midway: no setting left behind, no other tenant's row seen"
     )
     func interleavedTransactions() async throws {
-        try await TestDatabase.withMigratedDatabase(maximumConnections: 2) { app, owner, _ in
+        // Eight workers share two connections on purpose; while the whole suite loads the machine a wait can pass
+        // 10 s, and this test is about what a connection carries, not how soon one is free.
+        try await TestDatabase.withMigratedDatabase(maximumConnections: 2, acquireTimeout: .seconds(120)) { app, owner, _ in
             var tenants: [UUID] = []
             for index in 0..<5 {
                 let tenant = try await Tenants(pool: app).create(slug: "t\(index)", name: "T\(index)").id
