@@ -17,7 +17,7 @@ extension TestDatabase {
     /// security, as `tether serve` is) and the owner's pool and URL (a superuser, for setting up and inspecting).
     @discardableResult
     public static func withMigratedDatabase<Result>(
-        maximumConnections: Int = 8, acquireTimeout: Duration = .seconds(10),
+        maximumConnections: Int = 8, acquireTimeout: Duration = TestScale.bound(.seconds(10)),
         _ body: (_ app: PGPool, _ owner: PGPool, _ ownerURL: String) async throws -> Result
     ) async throws -> Result {
         try await withFreshDatabase(maximumConnections: 4) { owner, url in

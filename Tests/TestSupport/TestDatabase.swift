@@ -30,7 +30,7 @@ public enum TestDatabase {
     @discardableResult
     public static func withFreshDatabase<Result>(
         maximumConnections: Int = 4,
-        acquireTimeout: Duration = .seconds(10),
+        acquireTimeout: Duration = TestScale.bound(.seconds(10)),
         _ body: (_ pool: PGPool, _ connectionString: String) async throws -> Result
     ) async throws -> Result {
         guard let adminURL else {
