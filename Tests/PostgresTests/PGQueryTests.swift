@@ -82,7 +82,7 @@ struct PGQueryTests {
                             try await pool.withTransaction(.init(isolation: .serializable)) { connection in
                                 _ = try connection.query("SELECT count(*) FROM parents")
                                 readDone[side].signal()
-                                _ = readDone[1 - side].wait(timeout: .now() + 10)
+                                _ = readDone[1 - side].wait(timeout: .now() + .seconds(Int(TestScale.bound(.seconds(10)).components.seconds)))
                                 try connection.execute("INSERT INTO parents VALUES (\(id), \("n\(id)"))")
                             }
                             return nil
