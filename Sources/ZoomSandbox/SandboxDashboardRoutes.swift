@@ -135,22 +135,15 @@ struct SandboxDashboardRoutes: Sendable {
         }
     }
 
-    /// A past meeting's participants, or their QoS (pages of at most 10). A meeting that never happened is
-    /// 404 code 3001; one more than a year old is 400 code 12702.
+    /// A past meeting's participants, or their QoS (pages of at most 10).
     func participants(_ request: Request, _ reference: String, _ caller: SandboxEndpoint.Caller, qos: Bool) -> SandboxReply {
         let account = caller.account
-        // Zoom asks for a UUID that starts with "/" or holds "//" to be encoded twice: decode until it stops changing.
-        var id = reference
-        for _ in 0..<2 { if let decoded = id.removingPercentEncoding, decoded != id { id = decoded } }
-        let today = Int(sandbox.clock.now.timeIntervalSince1970 / 86_400)
-        guard let meeting = meetings.meeting(account, reference: id), meeting.end < Int(sandbox.clock.now.timeIntervalSince1970) else {
-            return SandboxReply.error(.notFound, code: 3001, "Meeting does not exist: \(id).")
+        return meetings.withPastMeeting(account, reference: reference) { meeting in
+            let participants = meetings.participants(meeting, account: account)
+            return data.paged(
+                request, scope: "\(qos ? "qos" : "participants")|\(account.index)|\(meeting.uuid)", key: "participants", maximum: qos ? 10 : 300,
+                defaultSize: qos ? 1 : 30, count: participants.count
+            ) { index in qos ? meetings.qos(participants[index]) : meetings.item(participants[index]) }
         }
-        guard meeting.day > today - 365 else { return SandboxReply.error(.badRequest, code: 12702, "Can not access a meeting a year ago.") }
-        let participants = meetings.participants(meeting, account: account)
-        return data.paged(
-            request, scope: "\(qos ? "qos" : "participants")|\(account.index)|\(meeting.uuid)", key: "participants", maximum: qos ? 10 : 300,
-            defaultSize: qos ? 1 : 30, count: participants.count
-        ) { index in qos ? meetings.qos(participants[index]) : meetings.item(participants[index]) }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import NIOConcurrencyHelpers
 
 /// Past meetings of an account, who took part and how each participant's call went, minute by minute
@@ -85,6 +86,21 @@ struct SandboxMeetings: Sendable {
         let slot = bytes.dropFirst(4).prefix(2).reduce(0) { $0 << 8 | Int($1) }
         guard let found = meeting(account, day: day, slot: slot), found.uuid == reference else { return nil }
         return found
+    }
+
+    /// Answers with `body` for the past meeting a path names (the dashboard's and the report API's
+    /// participants): a UUID encoded once or twice (Zoom asks for a UUID that starts with "/" or holds "//" to
+    /// be encoded twice), or the numeric id. One that never happened, or has not ended, is 404 code 3001; one
+    /// more than a year old is 400 code 12702.
+    func withPastMeeting(_ account: SandboxAccount, reference: String, _ body: (Meeting) -> SandboxReply) -> SandboxReply {
+        var id = reference
+        for _ in 0..<2 { if let decoded = id.removingPercentEncoding, decoded != id { id = decoded } }
+        let now = Int(sandbox.clock.now.timeIntervalSince1970)
+        guard let meeting = meeting(account, reference: id), meeting.end < now else {
+            return SandboxReply.error(.notFound, code: 3001, "Meeting does not exist: \(id).")
+        }
+        guard meeting.day > now / 86_400 - 365 else { return SandboxReply.error(.badRequest, code: 12702, "Can not access a meeting a year ago.") }
+        return body(meeting)
     }
 
     /// Who joined: the host first, then account users and guests; each stays for part of the meeting.

@@ -57,26 +57,20 @@ struct SandboxReportMeetings: Sendable {
 
     func participants(_ request: Request, _ reference: String, _ caller: SandboxEndpoint.Caller) -> SandboxReply {
         let account = caller.account
-        var id = reference
-        for _ in 0..<2 { if let decoded = id.removingPercentEncoding, decoded != id { id = decoded } }
-        let now = sandbox.clock.now.timeIntervalSince1970
-        guard let meeting = meetings.meeting(account, reference: id), Double(meeting.end) < now else {
-            return SandboxReply.error(.notFound, code: 3001, "Meeting does not exist: \(id).")
-        }
-        guard meeting.day > Int(now / 86_400) - 365 else {
-            return SandboxReply.error(.badRequest, code: 12702, "Can not access a meeting a year ago.")
-        }
-        let participants = meetings.participants(meeting, account: account)
-        return data.paged(
-            request, scope: "report-participants|\(account.index)|\(meeting.uuid)", key: "participants", maximum: 300, count: participants.count
-        ) { index in
-            let participant = participants[index]
-            return [
-                "id": participant.user?.id ?? "", "user_id": participant.participantID, "name": participant.name,
-                "user_email": participant.email ?? "", "join_time": SandboxHTTP.timestamp(Date(timeIntervalSince1970: Double(participant.join))),
-                "leave_time": SandboxHTTP.timestamp(Date(timeIntervalSince1970: Double(participant.leave))),
-                "duration": participant.leave - participant.join, "failover": false, "status": "in_meeting", "registrant_id": "",
-            ]
+        return meetings.withPastMeeting(account, reference: reference) { meeting in
+            let participants = meetings.participants(meeting, account: account)
+            return data.paged(
+                request, scope: "report-participants|\(account.index)|\(meeting.uuid)", key: "participants", maximum: 300,
+                count: participants.count
+            ) { index in
+                let participant = participants[index]
+                return [
+                    "id": participant.user?.id ?? "", "user_id": participant.participantID, "name": participant.name,
+                    "user_email": participant.email ?? "", "join_time": SandboxHTTP.timestamp(Date(timeIntervalSince1970: Double(participant.join))),
+                    "leave_time": SandboxHTTP.timestamp(Date(timeIntervalSince1970: Double(participant.leave))),
+                    "duration": participant.leave - participant.join, "failover": false, "status": "in_meeting", "registrant_id": "",
+                ]
+            }
         }
     }
 }
