@@ -14,6 +14,14 @@ public struct ActionField: Sendable, Hashable {
         /// An object of named sections, each an object of settings (a user's settings): only the sections
         /// named here, at least one, and at most ``ActionInput/maximumSectionsBytes`` of JSON.
         case sections([String])
+        /// A list of short strings (a role's privileges), at most `maxItems`, none repeated.
+        case textList(maxItems: Int, maxLength: Int)
+        /// A provider's numeric id (a Zoom meeting id, an int64), given as a number or a string of digits.
+        case numericID
+        /// A provider's opaque id (an app id): letters, digits, `-` and `_`, so it is safe as a path segment.
+        case identifier(maxLength: Int)
+        /// A moment in UTC, `yyyy-MM-ddTHH:mm:ssZ`, as Zoom takes a meeting's start time.
+        case timestamp
     }
 
     public let name: String
@@ -51,10 +59,12 @@ public struct ActionDescription: Sendable, Hashable {
     public let protectsPrivilegedUsers: Bool
     /// At least one of these fields must be given (an update with nothing to change is refused).
     public let atLeastOneOf: [String]
+    /// At most one of these fields may be given (Zoom refuses a licence type and a plan type changed at once).
+    public let atMostOneOf: [String]
 
     public init(
         _ name: String, _ summary: String, fields: [ActionField], requirements: [ScopeRequirement], category: String, idempotent: Bool,
-        protectsPrivilegedUsers: Bool, atLeastOneOf: [String] = []
+        protectsPrivilegedUsers: Bool, atLeastOneOf: [String] = [], atMostOneOf: [String] = []
     ) {
         self.name = name
         self.summary = summary
@@ -64,6 +74,7 @@ public struct ActionDescription: Sendable, Hashable {
         self.isIdempotent = idempotent
         self.protectsPrivilegedUsers = protectsPrivilegedUsers
         self.atLeastOneOf = atLeastOneOf
+        self.atMostOneOf = atMostOneOf
     }
 
     /// The fields whose values are secrets.
@@ -109,6 +120,22 @@ public struct ActionDescription: Sendable, Hashable {
                 schema["minProperties"] = .integer(1)
                 schema["propertyNames"] = .object(["enum": .array(names.map(JSONValue.string))])
                 schema["additionalProperties"] = .object(["type": .string("object"), "minProperties": .integer(1)])
+            case .textList(let maxItems, let maxLength):
+                schema["type"] = .string("array")
+                schema["maxItems"] = .integer(maxItems)
+                schema["uniqueItems"] = .bool(true)
+                schema["items"] = .object(["type": .string("string"), "minLength": .integer(1), "maxLength": .integer(maxLength)])
+            case .numericID:
+                schema["type"] = .array([.string("integer"), .string("string")])
+                schema["pattern"] = .string("^[0-9]{1,19}$")
+                schema["minimum"] = .integer(1)
+            case .identifier(let maxLength):
+                schema["type"] = .string("string")
+                schema["pattern"] = .string("^[A-Za-z0-9_-]{1,\(maxLength)}$")
+            case .timestamp:
+                schema["type"] = .string("string")
+                schema["format"] = .string("date-time")
+                schema["pattern"] = .string("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")
             }
             properties[field.name] = .object(schema)
         }
@@ -117,6 +144,12 @@ public struct ActionDescription: Sendable, Hashable {
             "required": .array(fields.filter(\.isRequired).map { .string($0.name) }),
         ]
         if !atLeastOneOf.isEmpty { schema["minProperties"] = .integer(fields.filter(\.isRequired).count + 1) }
+        if atMostOneOf.count > 1 {
+            let pairs = atMostOneOf.indices.flatMap { first in
+                atMostOneOf[(first + 1)...].map { JSONValue.object(["required": .array([.string(atMostOneOf[first]), .string($0)])]) }
+            }
+            schema["not"] = .object(["anyOf": .array(pairs)])
+        }
         return .object(schema)
     }
 
@@ -136,6 +169,11 @@ public struct ActionDescription: Sendable, Hashable {
         }
         if !atLeastOneOf.isEmpty, !atLeastOneOf.contains(where: { members[$0] != nil && members[$0] != .null }) {
             throw ActionInputError(field: nil, "give at least one of: \(atLeastOneOf.joined(separator: ", "))")
+        }
+        let given = atMostOneOf.filter { members[$0] != nil && members[$0] != .null }
+        if given.count > 1 {
+            throw ActionInputError(
+                field: given[1], "give only one of: \(atMostOneOf.joined(separator: ", ")) (\(given.joined(separator: " and ")) were given)")
         }
         return ActionInput(values: members.filter { $0.value != .null })
     }
@@ -183,6 +221,29 @@ public struct ActionDescription: Sendable, Hashable {
             }
             guard value.canonicalText.utf8.count <= ActionInput.maximumSectionsBytes else {
                 throw ActionInputError(field: name, "\(name) must be at most \(ActionInput.maximumSectionsBytes) bytes of JSON")
+            }
+        case .textList(let maxItems, let maxLength):
+            guard case .array(let items) = value, items.count <= maxItems,
+                items.allSatisfy({ item in
+                    item.string.map {
+                        !$0.isEmpty && $0.count <= maxLength && !$0.unicodeScalars.contains { $0.properties.generalCategory == .control }
+                    }
+                        ?? false
+                }),
+                Set(items.compactMap(\.string)).count == items.count
+            else {
+                throw ActionInputError(
+                    field: name, "\(name) must be a list of at most \(maxItems) different strings of 1 to \(maxLength) characters")
+            }
+        case .numericID:
+            guard ActionInput.digits(of: value) != nil else { throw ActionInputError(field: name, "\(name) must be a numeric id") }
+        case .identifier(let maxLength):
+            guard case .string(let text) = value, (1...maxLength).contains(text.utf8.count),
+                text.unicodeScalars.allSatisfy({ ($0.isASCII && $0.properties.isAlphabetic) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" })
+            else { throw ActionInputError(field: name, "\(name) must be an id of letters, digits, - and _") }
+        case .timestamp:
+            guard case .string(let text) = value, ActionInput.isTimestamp(text) else {
+                throw ActionInputError(field: name, "\(name) must be a UTC time as yyyy-MM-ddTHH:mm:ssZ")
             }
         }
     }
@@ -234,7 +295,37 @@ public struct ActionInput: Sendable, Hashable {
             && !text.unicodeScalars.contains { $0.properties.isWhitespace || $0.properties.generalCategory == .control }
     }
 
+    /// A numeric id given as a number or a string of 1 to 19 digits, as its digits.
+    public static func digits(of value: JSONValue) -> String? {
+        switch value {
+        case .integer(let number) where number > 0: return String(number)
+        case .string(let text) where (1...19).contains(text.utf8.count) && text.utf8.allSatisfy({ (48...57).contains($0) }) && (Int64(text) ?? 0) > 0:
+            return text
+        default: return nil
+        }
+    }
+
+    /// `yyyy-MM-ddTHH:mm:ssZ` naming a real moment (no 30 February, no hour 24).
+    static func isTimestamp(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 20, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: "T"),
+            bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"), bytes[19] == UInt8(ascii: "Z")
+        else { return false }
+        func number(_ range: Range<Int>) -> Int? {
+            bytes[range].allSatisfy { (48...57).contains($0) } ? bytes[range].reduce(0) { $0 * 10 + Int($1 - 48) } : nil
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), let hour = number(11..<13),
+            let minute = number(14..<16), let second = number(17..<19), (1...12).contains(month), hour < 24, minute < 60, second < 60
+        else { return false }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        return (1...days).contains(day)
+    }
+
     public func text(_ name: String) -> String? { values[name]?.string }
+    /// A ``ActionField/Kind/numericID`` field's digits.
+    public func numericID(_ name: String) -> String? { values[name].flatMap { Self.digits(of: $0) } }
+    public func texts(_ name: String) -> [String]? { values[name]?.array?.compactMap(\.string) }
     public func integer(_ name: String) -> Int? { values[name]?.integer }
     public func flag(_ name: String) -> Bool { values[name] == .bool(true) }
 }

@@ -54,6 +54,9 @@ public struct ClaimedAction: Sendable, Hashable {
     public let maxAttempts: Int
     /// Set when an earlier attempt may have sent the request that changes the account.
     public let sentAt: Date?
+    /// The plan (JSON text, secrets redacted) of the first attempt that may have sent it: its targets are
+    /// the account as it was before, which a taker-over compares with the account now.
+    public let sentPlan: String?
     /// The sealed secret inputs, and the key that sealed them.
     public let sealedSecrets: Data?
     public let workerID: String
@@ -96,10 +99,12 @@ public struct ActionLedger: Sendable {
         let id = UUID()
         let sealed = secrets.isEmpty || !missing.isEmpty ? nil : try seal(id, JSONValue.object(secrets.mapValues(JSONValue.string)).canonicalText)
         return try await create(
-            id: id, tenantID: connection.tenantID, connectionID: connection.id, action: action.name, input: JSONValue.object(shown.values).canonicalText,
+            id: id, tenantID: connection.tenantID, connectionID: connection.id, action: action.name,
+            input: JSONValue.object(shown.values).canonicalText,
             sealed: sealed, dryRun: dryRun, idempotencyKey: idempotencyKey, requestHash: Data(SHA256Digest.hash(Array(request.canonicalText.utf8))),
             requestedBy: requestedBy,
-            rejection: missing.isEmpty ? nil : ActionError(code: "missing_scope", message: "the connection lacks: \(missing.joined(separator: ", "))"))
+            rejection: missing.isEmpty ? nil : ActionError(code: "missing_scope", message: "the connection lacks: \(missing.joined(separator: ", "))")
+        )
     }
 
     /// Records an action: queued, or at once `rejected` with `rejection` (nothing will be sent).
@@ -170,13 +175,13 @@ public struct ActionLedger: Sendable {
                     WHERE (status = 'queued' AND run_at <= now()) OR (status = 'running' AND locked_until < now())
                     ORDER BY run_at LIMIT \(limit) FOR UPDATE SKIP LOCKED)
                 RETURNING a.tenant_id, a.id, a.connection_id, a.action, a.input::text, a.dry_run, a.attempts, a.max_attempts, a.sent_at,
-                    a.sealed_input
+                    a.sealed_input, a.plan::text
                 """
             ).map { row in
-                let v = try row.decode((UUID, UUID, UUID, String, String, Bool, Int, Int, Date?, Data?).self)
+                let v = try row.decode((UUID, UUID, UUID, String, String, Bool, Int, Int, Date?, Data?, String?).self)
                 return ClaimedAction(
                     tenantID: v.0, id: v.1, connectionID: v.2, action: v.3, input: v.4, dryRun: v.5, attempt: v.6, maxAttempts: v.7, sentAt: v.8,
-                    sealedSecrets: v.9, workerID: workerID)
+                    sentPlan: v.8 == nil ? nil : v.10, sealedSecrets: v.9, workerID: workerID)
             }
         }
     }
@@ -184,11 +189,13 @@ public struct ActionLedger: Sendable {
     /// Notes, before the request that changes the account goes out, that it may have: committed first, so a
     /// worker that dies while sending leaves the mark behind. Also renews the lease.
     /// - Throws: ``LeaseLost`` when the worker no longer holds the action.
-    public func markSending(_ action: ClaimedAction, lease: Duration) async throws {
+    /// The first such attempt's `plan` stays: a later one plans against an account it may have changed.
+    public func markSending(_ action: ClaimedAction, plan: String, lease: Duration) async throws {
         try await pool.withTenant(action.tenantID) { connection in
             let held = try connection.execute(
                 """
-                UPDATE actions SET sent_at = now(), locked_until = now() + make_interval(secs => \(lease.seconds))
+                UPDATE actions SET sent_at = now(), locked_until = now() + make_interval(secs => \(lease.seconds)),
+                    plan = coalesce(plan, \(PGJSON(text: plan)))
                 WHERE tenant_id = \(action.tenantID) AND id = \(action.id) AND locked_by = \(action.workerID) AND attempts = \(action.attempt)
                   AND status = 'running' AND locked_until > now()
                 """)

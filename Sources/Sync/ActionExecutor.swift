@@ -50,25 +50,30 @@ struct ActionExecutor {
             planText = Self.redacting(Self.json(plan), secrets: Set(secrets.values)).canonicalText
             if action.dryRun { return try await ledger.finish(action, status: .planned, plan: planText, result: nil, error: nil) }
             var alreadyInEffect = false
+            // A taker-over judges the effect against the targets as the first send found them (the host's
+            // meetings before one was created, the role a user held), and sends what it plans now.
+            let checked = ActionPlan(targets: action.sentPlan.flatMap(Self.targets(fromPlan:)) ?? plan.targets, requests: plan.requests)
             if action.sentAt != nil {
-                switch try await connector.isActionEffective(description, plan: plan, api: client) {
+                switch try await connector.isActionEffective(description, plan: checked, api: client) {
                 case true?: alreadyInEffect = true
                 case nil where !description.isIdempotent:
                     return try await end(
                         .failed,
                         ActionError(
                             code: "provider_error",
-                            message: "a worker stopped after the request may have reached \(connector.displayName), whose effect cannot be read back: it was not sent again"),
+                            message:
+                                "a worker stopped after the request may have reached \(connector.displayName), whose effect cannot be read back: it was not sent again"
+                        ),
                         plan: planText)
                 default: break
                 }
             }
             var responses: [[UInt8]] = []
             if !alreadyInEffect {
-                try await ledger.markSending(action, lease: configuration.lease)
+                try await ledger.markSending(action, plan: planText ?? "{}", lease: configuration.lease)
                 for request in plan.requests { responses.append(try await client.send(request)) }
             }
-            let outcome = try await connector.actionOutcome(description, plan: plan, responses: responses, api: client)
+            let outcome = try await connector.actionOutcome(description, plan: alreadyInEffect ? checked : plan, responses: responses, api: client)
             var result = outcome.result
             if alreadyInEffect, case .object(var members) = result {
                 members["confirmed_after_takeover"] = .bool(true)
@@ -154,6 +159,17 @@ struct ActionExecutor {
             resolved.values[field.name] = .string(remote)
         }
         return resolved
+    }
+
+    /// The targets of a plan the ledger kept (``json(_:)``).
+    static func targets(fromPlan text: String) -> [ActionTarget]? {
+        guard let targets = JSONValue.parse(Array(text.utf8))?["targets"]?.array else { return nil }
+        return targets.compactMap { target in
+            guard let kind = target["kind"]?.string, let remoteID = target["remote_id"]?.string else { return nil }
+            return ActionTarget(
+                kind: kind, remoteID: remoteID, label: target["label"]?.string ?? remoteID,
+                privilege: target["privilege"]?.string.flatMap(ActionTarget.Privilege.init(rawValue:)))
+        }
     }
 
     /// The plan as the ledger keeps it and a dry run shows it.

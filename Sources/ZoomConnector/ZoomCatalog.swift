@@ -191,7 +191,9 @@ public enum ZoomCatalog {
         granular("account:read:settings:admin", "the account's settings: waiting room, encryption, passwords, recording policy"),
         // The actions' scopes: what each lets Tether change (or read to act).
         granular("user:update:status:admin", "deactivate and reactivate users"),
-        granular("user:update:user:admin", "change a user's licence type, job title and department"),
+        granular(
+            "user:update:user:admin",
+            "change a user's licence and plan type and their profile: job title, department, company, location, manager, name"),
         granular("user:delete:token:admin", "sign a user out of their current sessions"),
         granular("group:read:group:admin", "read one group by its id, to act on it"),
         granular("group:write:member:admin", "add users to groups"),
@@ -207,6 +209,18 @@ public enum ZoomCatalog {
         granular("user:update:settings:admin", "change a user's settings: features, recording and meeting defaults"),
         granular("group:update:member:admin", "choose which of a user's groups is their primary one"),
         granular("user:delete:profile_picture:admin", "delete a user's profile picture"),
+        granular("group:write:administrator:admin", "make users admins of a group"),
+        granular("group:read:list_administrators:admin", "read a group's admins, to confirm who was made one"),
+        granular("role:update:role:admin", "rename roles and change their description and privileges"),
+        granular("meeting:read:meeting:admin", "read a meeting, to act on it"),
+        granular("meeting:read:list_meetings:admin", "list a user's scheduled meetings, so that a meeting is never scheduled twice"),
+        granular("meeting:write:meeting:admin", "schedule meetings for users"),
+        granular("meeting:update:meeting:admin", "change scheduled meetings"),
+        granular("meeting:delete:meeting:admin", "delete meetings"),
+        granular("meeting:read:invitation:admin", "read a meeting's invitation text"),
+        granular("marketplace:read:app_request:admin", "read users' requests for Marketplace apps"),
+        granular("marketplace:write:app_request:admin", "allow Marketplace apps for users, groups or everyone"),
+        granular("marketplace:update:app_request:admin", "approve or decline users' requests for Marketplace apps"),
         classic("user:read:admin", "every user and their settings"),
         classic("role:read:admin", "roles and their members"),
         classic("group:read:admin", "groups and their members"),
@@ -224,6 +238,10 @@ public enum ZoomCatalog {
         classic("user:write:admin", "change users: their status, licence, profile and sessions"),
         classic("group:write:admin", "change groups and who belongs to them"),
         classic("role:write:admin", "change roles and who holds them"),
+        classic("meeting:read:admin", "users' meetings and their invitations"),
+        classic("meeting:write:admin", "schedule, change and delete users' meetings"),
+        classic("marketplace_app:read:admin", "Marketplace apps and users' requests for them"),
+        classic("marketplace_app:write:admin", "allow Marketplace apps and answer users' requests for them"),
     ])
 
     /// The stream called `name`.

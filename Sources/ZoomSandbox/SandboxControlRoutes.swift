@@ -173,7 +173,7 @@ struct SandboxControlRoutes: Sendable {
             return "presence_status must be one of \(SandboxPresence.statuses.joined(separator: ", "))"
         }
         if let email = change.email, !email.contains("@") { return "email must contain @" }
-        if let roleID = change.roleID, !SandboxDirectory.roles(seed: sandbox.world.seed, account: account).contains(where: { $0.id == roleID }) {
+        if let roleID = change.roleID, !sandbox.roles(account).contains(where: { $0.id == roleID }) {
             return "role_id is not a role of this account"
         }
         let groups = sandbox.groups(account).map(\.id)

@@ -10,8 +10,10 @@ public struct SandboxGroup: Sendable, Hashable {
 /// A Zoom role of one account.
 public struct SandboxRoleInfo: Sendable, Hashable {
     public let id: String
-    public let name: String
-    public let description: String
+    public var name: String
+    public var description: String
+    /// What its holders may do, by Zoom's privilege names (`User:Read`, `Group:Edit`…).
+    public var privileges: [String]
 }
 
 /// Roles and groups, derived like users: from the seed and the account, never stored.
@@ -38,12 +40,30 @@ enum SandboxDirectory {
     /// The account's custom role, held by every eleventh member.
     static func customRole(seed: UInt64, account: SandboxAccount) -> SandboxRoleInfo {
         var random = SandboxRandom(seed: seed, 21, UInt64(account.index))
-        return SandboxRoleInfo(id: random.identifier(), name: "Billing Admin", description: "Manages billing and invoices")
+        return SandboxRoleInfo(
+            id: random.identifier(), name: "Billing Admin", description: "Manages billing and invoices",
+            privileges: ["BillingSubscription:Read", "BillingSubscription:Edit", "BillingInformation:Read", "BillingInformation:Edit"])
     }
 
-    /// Owner, Admin, Member and the custom role.
+    /// The privileges a role may hold in this sandbox: a subset of Zoom's, enough to tell a change apart.
+    static let privileges = [
+        "User:Read", "User:Edit", "Group:Read", "Group:Edit", "Role:Read", "Role:Edit", "Room:Read", "Room:Edit", "Dashboard:Read",
+        "Report:Read", "Recording:Read", "Recording:Edit", "AccountSetting:Read", "AccountSetting:Edit", "MarketPlace:Read",
+        "MarketPlace:Edit", "BillingSubscription:Read", "BillingSubscription:Edit", "BillingInformation:Read", "BillingInformation:Edit",
+        "PhoneAdmin:Read", "PhoneAdmin:Edit",
+    ]
+
+    /// Owner, Admin, Member and the custom role, as generated.
     static func roles(seed: UInt64, account: SandboxAccount) -> [SandboxRoleInfo] {
-        SandboxRole.allCases.map { SandboxRoleInfo(id: $0.zoomRoleID, name: $0.zoomRoleName, description: "Built-in \($0.zoomRoleName) role") }
-            + [customRole(seed: seed, account: account)]
+        SandboxRole.allCases.map { role in
+            let privileges =
+                switch role {
+                case .owner: Self.privileges
+                case .admin: Self.privileges.filter { !$0.hasPrefix("Billing") }
+                case .member: [String]()
+                }
+            return SandboxRoleInfo(
+                id: role.zoomRoleID, name: role.zoomRoleName, description: "Built-in \(role.zoomRoleName) role", privileges: privileges)
+        } + [customRole(seed: seed, account: account)]
     }
 }

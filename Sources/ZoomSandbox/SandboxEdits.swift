@@ -10,6 +10,10 @@ final class SandboxEdits: Sendable {
         var added: [SandboxUser] = []
         var addedGroups: [SandboxGroup] = []
         var removedGroups: Set<String> = []
+        /// Group id → the ids of its admins, in the order they were added.
+        var groupAdmins: [String: [String]] = [:]
+        /// Roles as `PATCH /roles/{id}` left them, by id.
+        var changedRoles: [String: SandboxRoleInfo] = [:]
     }
 
     private let state = NIOLockedValueBox<[Int: AccountEdits]>([:])
@@ -104,5 +108,34 @@ final class SandboxEdits: Sendable {
     /// True when group `id` was removed.
     func isGroupRemoved(_ account: SandboxAccount, id: String) -> Bool {
         state.withLockedValue { $0[account.index]?.removedGroups.contains(id) ?? false }
+    }
+
+    /// The admins of group `id`: the users added as such, while they are still users of the account.
+    func groupAdmins(_ account: SandboxAccount, group id: String) -> [String] {
+        state.withLockedValue { $0[account.index]?.groupAdmins[id] ?? [] }
+    }
+
+    func addGroupAdmins(_ account: SandboxAccount, group id: String, users: [String]) {
+        state.withLockedValue { state in
+            var edits = state[account.index] ?? AccountEdits()
+            var admins = edits.groupAdmins[id] ?? []
+            admins += users.filter { !admins.contains($0) }
+            edits.groupAdmins[id] = admins
+            state[account.index] = edits
+        }
+    }
+
+    /// The account's roles now: generated ones, as changed.
+    func roles(_ account: SandboxAccount, world: SandboxWorld) -> [SandboxRoleInfo] {
+        let changed = state.withLockedValue { $0[account.index]?.changedRoles ?? [:] }
+        return SandboxDirectory.roles(seed: world.seed, account: account).map { changed[$0.id] ?? $0 }
+    }
+
+    func changeRole(_ account: SandboxAccount, _ role: SandboxRoleInfo) {
+        state.withLockedValue { state in
+            var edits = state[account.index] ?? AccountEdits()
+            edits.changedRoles[role.id] = role
+            state[account.index] = edits
+        }
     }
 }

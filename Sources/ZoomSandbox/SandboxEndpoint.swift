@@ -21,7 +21,7 @@ struct SandboxEndpoint: Sendable {
     }
 
     func respond(_ request: Request, _ handler: (Caller) throws -> SandboxReply) async throws -> Response {
-        sandbox.countRequest(request.uri.path, category: category)
+        sandbox.countRequest(request.uri.path, category: category, isWrite: request.method != .get)
         let caller = try? authenticate(request).get()
         let (fault, latency) = sandbox.faults.next(account: caller.map { sandbox.world.accounts[$0.principal.accountIndex].id })
         if latency > .zero { try await Task.sleep(for: latency) }

@@ -99,7 +99,7 @@ struct SandboxRESTRoutes: Sendable {
         var body = userJSON(user)
         body["account_id"] = account.id
         body["account_number"] = account.number
-        body["role_name"] = SandboxDirectory.roles(seed: sandbox.world.seed, account: account).first { $0.id == user.roleID }?.name
+        body["role_name"] = sandbox.roles(account).first { $0.id == user.roleID }?.name
         body["login_types"] = [100]
         body["cluster"] = "us06"
         return SandboxReply(.ok, body)
@@ -108,13 +108,18 @@ struct SandboxRESTRoutes: Sendable {
     func userJSON(_ user: SandboxUser) -> [String: Any] {
         var body: [String: Any] = [
             "id": user.id, "email": user.email, "first_name": user.firstName, "last_name": user.lastName,
-            "display_name": "\(user.firstName) \(user.lastName)", "type": user.type, "role_id": user.roleID,
+            "display_name": user.displayName ?? "\(user.firstName) \(user.lastName)", "type": user.type, "role_id": user.roleID,
             "status": user.status, "verified": user.status == "pending" ? 0 : 1, "pmi": user.pmi, "timezone": user.timezone,
             "created_at": SandboxHTTP.timestamp(user.createdAt), "user_created_at": SandboxHTTP.timestamp(user.createdAt),
             "language": "en-US", "group_ids": user.groupIDs, "im_group_ids": [String](),
         ]
         body["dept"] = user.department
         body["job_title"] = user.jobTitle
+        body["company"] = user.company
+        body["location"] = user.location
+        body["manager"] = user.manager
+        body["plan_united_type"] = user.planUnitedType
+        body["zoom_one_type"] = user.zoomOneType
         if !user.pictureDeleted { body["pic_url"] = "https://sandbox.zoom.example/p/\(user.id).jpg" }
         if let lastLogin = user.lastLoginAt {
             body["last_login_time"] = SandboxHTTP.timestamp(lastLogin)
@@ -134,7 +139,7 @@ struct SandboxRESTRoutes: Sendable {
     // MARK: - Roles
 
     func listRoles(_ caller: SandboxEndpoint.Caller) -> SandboxReply {
-        let roles = SandboxDirectory.roles(seed: sandbox.world.seed, account: caller.account).map { role -> [String: Any] in
+        let roles = sandbox.roles(caller.account).map { role -> [String: Any] in
             let members = sandbox.cachedCount("role|\(role.id)", account: caller.account) { $0.roleID == role.id }
             return ["id": role.id, "name": role.name, "description": role.description, "type": "common", "total_members": members]
         }
@@ -143,7 +148,7 @@ struct SandboxRESTRoutes: Sendable {
 
     func roleMembers(_ request: Request, _ roleID: String, _ caller: SandboxEndpoint.Caller) throws -> SandboxReply {
         let account = caller.account
-        guard SandboxDirectory.roles(seed: sandbox.world.seed, account: account).contains(where: { $0.id == roleID }) else {
+        guard sandbox.roles(account).contains(where: { $0.id == roleID }) else {
             return SandboxReply.error(.badRequest, code: 1034, "Role does not exist.")
         }
         return try members(request, scope: "role|\(roleID)", account: account) { $0.roleID == roleID }

@@ -20,6 +20,15 @@ public struct SandboxUser: Sendable, Hashable {
     public var status: String
     public var department: String?
     public var jobTitle: String?
+    /// Profile fields Zoom leaves empty until an admin sets them (`PATCH /users/{id}`).
+    public var company: String?
+    public var location: String?
+    public var manager: String?
+    /// The name Zoom shows; by default the first and last names.
+    public var displayName: String?
+    /// Zoom United and Zoom One plan types, when one was assigned.
+    public var planUnitedType: String?
+    public var zoomOneType: Int?
     public let timezone: String
     public let createdAt: Date
     public var lastLoginAt: Date?

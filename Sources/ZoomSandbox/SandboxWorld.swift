@@ -88,7 +88,10 @@ public struct SandboxWorld: Sendable {
         "user:update:status:admin", "user:update:user:admin", "user:delete:token:admin", "group:read:group:admin", "group:write:member:admin",
         "group:delete:member:admin", "role:read:role:admin", "role:write:member:admin", "role:delete:member:admin",
         "user:write:user:admin", "user:delete:user:admin", "group:write:group:admin", "group:delete:group:admin", "user:update:password:admin",
-        "user:update:settings:admin", "user:delete:profile_picture:admin", "group:update:member:admin",
+        "user:update:settings:admin", "user:delete:profile_picture:admin", "group:update:member:admin", "group:write:administrator:admin",
+        "group:read:list_administrators:admin", "role:update:role:admin", "meeting:read:meeting:admin", "meeting:read:list_meetings:admin",
+        "meeting:write:meeting:admin", "meeting:update:meeting:admin", "meeting:delete:meeting:admin", "meeting:read:invitation:admin",
+        "marketplace:read:app_request:admin", "marketplace:write:app_request:admin", "marketplace:update:app_request:admin",
     ]
 
     /// Classic scopes, as apps created before granular scopes carry them.

@@ -114,7 +114,13 @@ struct SandboxWriteRoutes: Sendable {
         router.get("/v2/roles/:roleId") { request, context in
             try await endpoint(.light, ["role:read:role:admin", "role:read:admin"], plans: [.pro, .business]).respond(request) { caller in
                 guard let role = role(context.parameters.get("roleId") ?? "", caller) else { return Self.noRole }
-                return SandboxReply(.ok, ["id": role.id, "name": role.name, "description": role.description, "type": "common"])
+                let members = sandbox.cachedCount("role|\(role.id)", account: caller.account) { $0.roleID == role.id }
+                return SandboxReply(
+                    .ok,
+                    [
+                        "id": role.id, "name": role.name, "description": role.description, "type": "common", "total_members": members,
+                        "privileges": role.privileges,
+                    ])
             }
         }
         router.post("/v2/roles/:roleId/members") { request, context in
@@ -162,7 +168,7 @@ struct SandboxWriteRoutes: Sendable {
     func group(_ id: String, _ caller: SandboxEndpoint.Caller) -> SandboxGroup? { sandbox.groups(caller.account).first { $0.id == id } }
 
     func role(_ id: String, _ caller: SandboxEndpoint.Caller) -> SandboxRoleInfo? {
-        SandboxDirectory.roles(seed: sandbox.world.seed, account: caller.account).first { $0.id == id }
+        sandbox.roles(caller.account).first { $0.id == id }
     }
 
     func save(_ user: SandboxUser, _ caller: SandboxEndpoint.Caller) {
@@ -181,14 +187,40 @@ struct SandboxWriteRoutes: Sendable {
         return SandboxReply(.noContent, [:])
     }
 
+    /// `PATCH /users/{id}`: the profile fields Tether sets, with Zoom's checks: one of `type`,
+    /// `plan_united_type` and `zoom_one_type` at a time, plan types Zoom knows, lengths (code 300).
     func update(_ reference: String, _ body: [String: Any], _ caller: SandboxEndpoint.Caller) -> SandboxReply {
         guard var user = user(reference, caller) else { return SandboxReply.error(.notFound, code: 1001, "User does not exist: \(reference).") }
+        guard ["type", "plan_united_type", "zoom_one_type"].filter({ body[$0] != nil }).count <= 1 else {
+            return SandboxReply.error(.badRequest, code: 300, "You can't change the type or plan_united_type or zoom_one_type at the same time.")
+        }
         if let type = body["type"] {
             guard let type = type as? Int, [1, 2].contains(type) else { return SandboxReply.error(.badRequest, code: 300, "Invalid field: type.") }
             user.type = type
         }
-        if let title = body["job_title"] as? String { user.jobTitle = title }
-        if let department = body["dept"] as? String { user.department = department }
+        if let plan = body["plan_united_type"] {
+            guard let plan = plan as? String, plan == "none" || Int(plan).map({ $0 > 0 && $0 <= 131_072 && $0 & ($0 - 1) == 0 }) == true else {
+                return SandboxReply.error(.badRequest, code: 300, "Invalid field: plan_united_type.")
+            }
+            user.planUnitedType = plan == "none" ? nil : plan
+        }
+        if let plan = body["zoom_one_type"] {
+            guard let plan = plan as? Int, plan >= 0, plan & (plan - 1) == 0 else {
+                return SandboxReply.error(.badRequest, code: 300, "Invalid field: zoom_one_type.")
+            }
+            user.zoomOneType = plan == 0 ? nil : plan
+        }
+        let texts: [(String, Int, WritableKeyPath<SandboxUser, String?>)] = [
+            ("job_title", 128, \.jobTitle), ("dept", 255, \.department), ("company", 255, \.company), ("location", 256, \.location),
+            ("display_name", 128, \.displayName), ("manager", 128, \.manager),
+        ]
+        for (field, maximum, keyPath) in texts {
+            guard let value = body[field] else { continue }
+            guard let text = value as? String, text.count <= maximum, field != "manager" || text.contains("@") else {
+                return SandboxReply.error(.badRequest, code: 300, "Invalid field: \(field).")
+            }
+            user[keyPath: keyPath] = text
+        }
         save(user, caller)
         return SandboxReply(.noContent, [:])
     }

@@ -19,13 +19,17 @@ public final class ZoomSandbox: Sendable {
     let grants = SandboxGrants()
     let rateLimiter = SandboxRateLimiter()
     let edits = SandboxEdits()
+    /// Meetings scheduled through the API.
+    public let scheduledMeetings = SandboxScheduledMeetings()
+    /// Marketplace apps' requests as admins answered them.
+    public let marketplace = SandboxMarketplace()
     let faults: SandboxFaults
     /// Sends webhook events for the control API.
     let httpClient = CurlHTTPClient(
         configuration: {
             var configuration = CurlHTTPClient.Configuration(); configuration.threads = 2; return configuration
         }())
-    private let requests = NIOLockedValueBox<(paths: [String: Int], categories: [String: Int])>(([:], [:]))
+    private let requests = NIOLockedValueBox<(paths: [String: Int], writes: [String: Int], categories: [String: Int])>(([:], [:], [:]))
     /// Signs page tokens; random per process, so tokens from another sandbox run are rejected.
     let pageTokenKey: [UInt8]
     private let counts = NIOLockedValueBox<[String: Int]>([:])
@@ -88,6 +92,20 @@ public final class ZoomSandbox: Sendable {
     /// The groups of `account` as they are now.
     public func groups(_ account: SandboxAccount) -> [SandboxGroup] { edits.groups(account, world: world) }
 
+    /// The ids of group `id`'s admins.
+    public func groupAdmins(_ account: SandboxAccount, group id: String) -> [String] { edits.groupAdmins(account, group: id) }
+
+    /// Makes users admins of a group, as an admin does in Zoom's web portal.
+    public func addGroupAdmins(_ account: SandboxAccount, group id: String, users: [String]) {
+        edits.addGroupAdmins(account, group: id, users: users)
+    }
+
+    /// The account's Marketplace apps.
+    public func marketplaceApps(_ account: SandboxAccount) -> [SandboxMarketplace.App] { SandboxMarketplace.apps(seed: world.seed, account: account) }
+
+    /// The account's roles as they are now (`PATCH /roles/{id}` changes them).
+    public func roles(_ account: SandboxAccount) -> [SandboxRoleInfo] { edits.roles(account, world: world) }
+
     /// Ascending indices of the users who can be in `group`: those generated into it and every user the
     /// control API added or changed (the only ones whose groups can differ from the generated ones).
     func memberCandidates(_ account: SandboxAccount, of group: SandboxGroup) -> [Int] {
@@ -105,9 +123,13 @@ public final class ZoomSandbox: Sendable {
     /// Requests per rate-limit category (`Light`, `Medium`, `Heavy`, `Resource-intensive`).
     public var requestCountsByCategory: [String: Int] { requests.withLockedValue { $0.categories } }
 
-    func countRequest(_ path: String, category: SandboxRateCategory) {
+    /// Requests other than GET answered so far, by path: what could have changed the account.
+    public var writeCounts: [String: Int] { requests.withLockedValue { $0.writes } }
+
+    func countRequest(_ path: String, category: SandboxRateCategory, isWrite: Bool) {
         requests.withLockedValue { counts in
             counts.paths[path, default: 0] += 1
+            if isWrite { counts.writes[path, default: 0] += 1 }
             counts.categories[category.rawValue, default: 0] += 1
         }
     }
@@ -148,6 +170,9 @@ public final class ZoomSandbox: Sendable {
         SandboxOAuthRoutes(sandbox: self).register(on: router)
         SandboxRESTRoutes(sandbox: self).register(on: router)
         SandboxWriteRoutes(sandbox: self).register(on: router)
+        SandboxAdminRoutes(sandbox: self).register(on: router)
+        SandboxScheduledMeetings.Routes(sandbox: self).register(on: router)
+        SandboxMarketplace.Routes(sandbox: self).register(on: router)
         SandboxDataRoutes(sandbox: self).register(on: router)
         SandboxSettingsRoutes(sandbox: self).register(on: router)
         SandboxPresence(sandbox: self).register(on: router)

@@ -13,69 +13,7 @@ import ZoomSandbox
 /// Actions on a connected Zoom account through the ledger (DESIGN §6.1), over HTTP against the sandbox,
 /// with a real action worker: effects at Zoom and in the synced rows, replays, dry runs, guards, scopes.
 @Suite("Actions", .serialized, .enabled(if: TestDatabase.isAvailableOrRequired))
-struct ActionTests {
-    /// A tenant with a server-to-server connection to the sandbox's Pro account, its users and groups synced.
-    struct Setup {
-        let key: String
-        let connectionID: String
-        var path: String { "/v1/tenants/acme/connections/\(connectionID)" }
-    }
-
-    func setUp(_ h: Harness) async throws -> Setup {
-        let (_, key) = try await h.makeTenant("acme")
-        let app = h.serverToServerApp(account: 0)
-        let created = try h.object(
-            try await h.api(
-                "POST", "/v1/tenants/acme/connections", key: key,
-                json: [
-                    "provider": "zoom", "mode": "server_to_server", "account_id": h.account.id, "client_id": app.clientID,
-                    "client_secret": app.clientSecret,
-                ]))
-        let connectionID = try #require(created["id"] as? String)
-        // Connecting queued a full first sync; these tests need the directory only.
-        try await h.owner.withConnection { _ = try $0.execute("DELETE FROM sync_runs WHERE trigger = 'connect'") }
-        let queued = try h.object(
-            try await h.api(
-                "POST", "/v1/tenants/acme/connections/\(connectionID)/syncs", key: key,
-                json: ["streams": ["users", "groups", "group_members", "roles", "role_members"]]))
-        let runID = try #require(queued["run_id"] as? String)
-        try await h.runSyncWorker {
-            let run = try h.object(try await h.api("GET", "/v1/tenants/acme/connections/\(connectionID)/sync-runs/\(runID)", key: key))
-            return ["succeeded", "partial", "failed"].contains(run["status"] as? String ?? "")
-        }
-        return Setup(key: key, connectionID: connectionID)
-    }
-
-    /// Runs an action worker while `body` runs.
-    func withActionWorker<Result>(_ h: Harness, _ body: () async throws -> Result) async throws -> Result {
-        var configuration = SyncConfiguration()
-        configuration.pollInterval = .milliseconds(20)
-        // The worker logs into the harness's capture, which sentinel scans read.
-        var logger = Logger(label: "tether.tests.actions") { _ in CapturingLogHandler(capture: h.logs) }
-        logger.logLevel = .trace
-        let worker = ActionWorker(
-            dependencies: SyncDependencies(
-                pool: h.app, registry: h.connect.registry, tokens: h.tokens, http: h.outbound, configuration: configuration, logger: logger))
-        let running = Task { try await worker.run() }
-        defer { running.cancel() }
-        return try await body()
-    }
-
-    func ask(_ h: Harness, _ setup: Setup, _ body: [String: Any], wait: Int = 10) async throws -> (status: Int, json: [String: Any]) {
-        let response = try await h.api("POST", setup.path + "/actions?wait=\(wait)", key: setup.key, json: body)
-        return (response.status, (try? h.object(response)) ?? [:])
-    }
-
-    /// Requests the sandbox answered on `path` so far.
-    func writeCount(_ h: Harness, _ path: String) -> Int { h.sandbox.requestCounts[path] ?? 0 }
-
-    func member(_ h: Harness, index: Int) -> SandboxUser { h.sandbox.user(h.account, index: index)! }
-
-    /// A member of the account (not the owner, not an admin) who is active.
-    func plainMember(_ h: Harness) -> SandboxUser {
-        (3..<h.account.userCount).lazy.map { member(h, index: $0) }.first { $0.roleID == "2" && $0.status == "active" }!
-    }
-
+struct ActionTests: ActionTesting {
     @Test("user.deactivate: the user is inactive at Zoom, the synced row says so at once, action.finished is in the feed, one write was sent")
     func deactivate() async throws {
         try await withHarness { h in
@@ -537,18 +475,7 @@ struct ActionTests {
             #expect(try h.object(finished)["status"] as? String == "succeeded", "\(finished.bodyText)")
             #expect(writeCount(h, "/v2/users/\(target.id)/password") >= 1)
             // Nowhere afterwards: every table, every answer, the event feed, the logs.
-            let leaks = try await h.owner.withConnection { sql in
-                let tables = try sql.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").map { try $0.decode(String.self, at: 0) }
-                return try tables.reduce(0) { total, table in
-                    total
-                        + (try sql.query(
-                            PGQuery(
-                                unsafeSQL: "SELECT count(*)::bigint FROM \(PGQuery.quoteIdentifier(table)) t WHERE t::text LIKE $1",
-                                binding: ["%\(sentinel)%"])
-                        )[0].decode(Int.self, at: 0))
-                }
-            }
-            #expect(leaks == 0, "the password is in no row of any table")
+            #expect(try await rowsContaining(h, sentinel) == 0, "the password is in no row of any table")
             #expect(
                 try await h.owner.withConnection {
                     try $0.query("SELECT count(*)::bigint FROM actions WHERE sealed_input IS NOT NULL")[0].decode(Int.self, at: 0)
@@ -722,6 +649,16 @@ struct ActionTests {
             let (_, key) = try await h.makeTenant("acme")
             let catalogue = try h.object(try await h.api("GET", "/v1/providers/zoom/actions", key: key))
             let entries = try #require(catalogue["data"] as? [[String: Any]])
+            // DESIGN §6.1's list, every one.
+            let designed = [
+                "user.activate", "user.deactivate", "user.invite", "user.update", "user.remove", "user.set_password", "user.sign_out",
+                "user.delete_picture", "user.remove_from_all_groups", "user.get_settings", "user.update_settings", "group.create", "group.delete",
+                "group.add_members", "group.remove_member", "group.set_primary", "group.add_admins", "role.assign", "role.unassign", "role.update",
+                "meeting.create", "meeting.get", "meeting.update", "meeting.delete", "meeting.get_invitation", "marketplace.add_app_request",
+                "marketplace.update_app_request",
+            ]
+            #expect(Set(entries.compactMap { $0["name"] as? String }) == Set(designed))
+            #expect(entries.count == designed.count)
             let deactivate = try #require(entries.first { $0["name"] as? String == "user.deactivate" })
             #expect(deactivate["category"] as? String == "Light" && deactivate["idempotent"] as? Bool == true)
             #expect(((deactivate["input_schema"] as? [String: Any])?["required"] as? [String]) == ["user"])
