@@ -25,12 +25,17 @@ public final class ActionWorker: Service, Sendable {
         await withDiscardingTaskGroup { group in
             while !Task.isCancelled, !Task.isShuttingDownGracefully {
                 let free = concurrency - inFlight.withLockedValue { $0 }
+                // While every slot is taken, or the last claim filled them all (more may wait), a slot that
+                // frees is taken at once; only an empty queue waits for the next poll.
+                var queueMayHoldMore = free == 0
                 if free > 0 {
                     do {
-                        for claimed in try await ledger.claim(workerID: id, lease: dependencies.configuration.lease, limit: free) {
+                        let claimed = try await ledger.claim(workerID: id, lease: dependencies.configuration.lease, limit: free)
+                        queueMayHoldMore = claimed.count == free
+                        for action in claimed {
                             inFlight.withLockedValue { $0 += 1 }
                             group.addTask {
-                                await ActionExecutor(action: claimed, dependencies: self.dependencies).carryOut()
+                                await ActionExecutor(action: action, dependencies: self.dependencies).carryOut()
                                 inFlight.withLockedValue { $0 -= 1 }
                             }
                         }
@@ -38,7 +43,7 @@ public final class ActionWorker: Service, Sendable {
                         dependencies.logger.warning("could not claim actions", metadata: ["error": "\(error)"])
                     }
                 }
-                try? await Task.sleep(for: min(dependencies.configuration.pollInterval, .milliseconds(250)))
+                try? await Task.sleep(for: queueMayHoldMore ? .milliseconds(10) : min(dependencies.configuration.pollInterval, .milliseconds(250)))
             }
         }
     }

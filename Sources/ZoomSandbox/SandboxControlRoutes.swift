@@ -152,7 +152,7 @@ struct SandboxControlRoutes: Sendable {
                 "revocations": grants.revocations, "rejected_token_requests": grants.rejectedTokenRequests,
                 "tokens_issued": grants.authorizationCodesExchanged + grants.refreshes + grants.accountCredentialTokens,
                 "rate_limited": sandbox.rateLimited, "faults_injected": sandbox.faults.injected, "requests": sandbox.requestCounts,
-                "requests_by_category": sandbox.requestCountsByCategory,
+                "requests_by_category": sandbox.requestCountsByCategory, "writes": sandbox.writeCounts,
             ])
     }
 
