@@ -46,16 +46,27 @@ struct ActionExecutor {
         do {
             let secrets = try openSecrets()
             let input = try await resolve(try description.validate(Self.restoring(action.input, secrets: secrets)), description)
-            let plan = try await connector.planAction(description, input: input, api: client)
-            planText = Self.redacting(Self.json(plan), secrets: Set(secrets.values)).canonicalText
-            if action.dryRun { return try await ledger.finish(action, status: .planned, plan: planText, result: nil, error: nil) }
-            var alreadyInEffect = false
             // A taker-over judges the effect against the targets as the first send found them (the host's
             // meetings before one was created, the role a user held), and sends what it plans now.
-            let checked = ActionPlan(targets: action.sentPlan.flatMap(Self.targets(fromPlan:)) ?? plan.targets, requests: plan.requests)
+            let sentTargets = action.sentAt == nil ? nil : action.sentPlan.flatMap(Self.targets(fromPlan:))
+            let plan: ActionPlan
+            do {
+                plan = try await connector.planAction(description, input: input, api: client)
+            } catch let refusal as ActionRefusal {
+                // The first send can make the plan refuse now (the group it created exists, the person it
+                // invited has a user): when its effect reads back, the action did what was asked.
+                let sent = ActionPlan(targets: sentTargets ?? [], requests: [])
+                guard sentTargets != nil, try await connector.isActionEffective(description, plan: sent, api: client) == true else { throw refusal }
+                planText = action.sentPlan
+                return try await succeed(description, connector, plan: sent, responses: [], confirmed: true, planText: planText, client)
+            }
+            planText = Self.redacting(Self.json(plan), secrets: Set(secrets.values)).canonicalText
+            if action.dryRun { return try await ledger.finish(action, status: .planned, plan: planText, result: nil, error: nil) }
+            let checked = ActionPlan(targets: sentTargets ?? plan.targets, requests: plan.requests)
             if action.sentAt != nil {
                 switch try await connector.isActionEffective(description, plan: checked, api: client) {
-                case true?: alreadyInEffect = true
+                case true?:
+                    return try await succeed(description, connector, plan: checked, responses: [], confirmed: true, planText: planText, client)
                 case nil where !description.isIdempotent:
                     return try await end(
                         .failed,
@@ -68,21 +79,10 @@ struct ActionExecutor {
                 default: break
                 }
             }
+            try await ledger.markSending(action, plan: planText ?? "{}", lease: configuration.lease)
             var responses: [[UInt8]] = []
-            if !alreadyInEffect {
-                try await ledger.markSending(action, plan: planText ?? "{}", lease: configuration.lease)
-                for request in plan.requests { responses.append(try await client.send(request)) }
-            }
-            let outcome = try await connector.actionOutcome(description, plan: alreadyInEffect ? checked : plan, responses: responses, api: client)
-            var result = outcome.result
-            if alreadyInEffect, case .object(var members) = result {
-                members["confirmed_after_takeover"] = .bool(true)
-                result = .object(members)
-            }
-            try await ledger.finish(action, status: .succeeded, plan: planText, result: result.canonicalText, error: nil) { [action] sql in
-                try SyncedRecords.writeThrough(
-                    sql, tenantID: action.tenantID, connectionID: action.connectionID, upserts: outcome.upserts, deletions: outcome.deletions)
-            }
+            for request in plan.requests { responses.append(try await client.send(request)) }
+            try await succeed(description, connector, plan: plan, responses: responses, confirmed: false, planText: planText, client)
         } catch let refusal as ActionRefusal {
             try await end(.rejected, ActionError(code: refusal.code.rawValue, message: refusal.message), plan: planText)
         } catch let error as ActionInputError {
@@ -97,6 +97,24 @@ struct ActionExecutor {
                 return try await ledger.retry(action, at: retryTime(), error: ActionError(code: code, message: error.reason))
             }
             try await end(.failed, ActionError(code: code, message: error.reason), plan: planText)
+        }
+    }
+
+    /// Finishes the action as succeeded with what the connector reads back, the synced rows it changed
+    /// written in the same transaction; `confirmed` when a taker-over found the effect in place.
+    private func succeed(
+        _ description: ActionDescription, _ connector: any Connector, plan: ActionPlan, responses: [[UInt8]], confirmed: Bool, planText: String?,
+        _ client: ProviderClient
+    ) async throws {
+        let outcome = try await connector.actionOutcome(description, plan: plan, responses: responses, api: client)
+        var result = outcome.result
+        if confirmed, case .object(var members) = result {
+            members["confirmed_after_takeover"] = .bool(true)
+            result = .object(members)
+        }
+        try await ledger.finish(action, status: .succeeded, plan: planText, result: result.canonicalText, error: nil) { [action] sql in
+            try SyncedRecords.writeThrough(
+                sql, tenantID: action.tenantID, connectionID: action.connectionID, upserts: outcome.upserts, deletions: outcome.deletions)
         }
     }
 

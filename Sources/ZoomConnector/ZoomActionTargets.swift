@@ -71,26 +71,27 @@ extension ZoomActionFamily {
 
     /// A role by Zoom's id; Zoom answers an unknown one 400 with code 1034.
     static func target(role reference: String, api: any ProviderAPI) async throws -> ActionTarget {
-        do {
-            let body = try await api.send(APIRequest(path: "/roles/\(pathSegment(reference))", bucket: "Light"))
-            guard let item = JSONValue.parse(body), let id = item["id"]?.nonEmptyString else {
-                throw ConnectorError(.invalidResponse, "Zoom answered a role without id")
-            }
-            return ActionTarget(kind: "role", remoteID: id, label: item["name"]?.string ?? id)
-        } catch let error as ConnectorError where error.kind == .notFound || (error.kind == .rejected && error.reason.contains("1034")) {
-            throw ActionRefusal(.notFound, "Zoom has no role \(reference.prefix(254))")
-        }
+        try await named("role", at: "/roles", reference, api: api) { $0.kind == .rejected && $0.reason.contains("1034") }
     }
 
+    /// A group by Zoom's id; Zoom answers an unknown one 404.
     static func target(group reference: String, api: any ProviderAPI) async throws -> ActionTarget {
+        try await named("group", at: "/groups", reference, api: api)
+    }
+
+    /// The `kind` Zoom has under `collection` as `reference`, labelled by its name; `not_found` when Zoom
+    /// answers 404, or an error `isUnknown` recognizes.
+    private static func named(
+        _ kind: String, at collection: String, _ reference: String, api: any ProviderAPI, isUnknown: (ConnectorError) -> Bool = { _ in false }
+    ) async throws -> ActionTarget {
         do {
-            let body = try await api.send(APIRequest(path: "/groups/\(pathSegment(reference))", bucket: "Light"))
+            let body = try await api.send(APIRequest(path: "\(collection)/\(pathSegment(reference))", bucket: "Light"))
             guard let item = JSONValue.parse(body), let id = item["id"]?.nonEmptyString else {
-                throw ConnectorError(.invalidResponse, "Zoom answered a group without id")
+                throw ConnectorError(.invalidResponse, "Zoom answered a \(kind) without id")
             }
-            return ActionTarget(kind: "group", remoteID: id, label: item["name"]?.string ?? id)
-        } catch let error as ConnectorError where error.kind == .notFound {
-            throw ActionRefusal(.notFound, "Zoom has no group \(reference.prefix(254))")
+            return ActionTarget(kind: kind, remoteID: id, label: item["name"]?.string ?? id)
+        } catch let error as ConnectorError where error.kind == .notFound || isUnknown(error) {
+            throw ActionRefusal(.notFound, "Zoom has no \(kind) \(reference.prefix(254))")
         }
     }
 

@@ -132,6 +132,14 @@ struct PGPoolTests {
             let pid = try await pool.query("SELECT pg_backend_pid()")[0].decode(Int32.self, at: 0)
             let killer = PGPool(configuration: .init(connectionString: Secret(url)), logger: TestDatabase.logger)
             try await killer.query("SELECT pg_terminate_backend(\(pid))")
+            // The backend ends asynchronously: on a loaded machine it can outlive a fixed pause. Wait until it
+            // is gone, then a moment for its socket's end to reach the pool's side.
+            let deadline = ContinuousClock.now + TestScale.bound(.seconds(10))
+            while ContinuousClock.now < deadline,
+                try await killer.query("SELECT count(*)::bigint FROM pg_stat_activity WHERE pid = \(pid)")[0].decode(Int.self, at: 0) > 0
+            {
+                try await Task.sleep(for: .milliseconds(20))
+            }
             await killer.close()
             try await Task.sleep(for: .milliseconds(200))
             let newPID = try await pool.query("SELECT pg_backend_pid()")[0].decode(Int32.self, at: 0)
