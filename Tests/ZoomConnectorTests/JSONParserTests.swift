@@ -37,6 +37,44 @@ struct JSONParserTests {
         }
     }
 
+    @Test("canonical text is byte for byte what the stored hashes were made from: escapes, U+0000 dropped, every other character as it is")
+    func canonicalTextIsStable() throws {
+        #expect(JSONValue.string("a\"b\\c\n\r\t\u{0}\u{1}\u{1f}é李🙂/").canonicalText == #""a\"b\\c\n\r\t\u0001\u001fé李🙂/""#)
+        #expect(
+            JSONValue.object(["b": .array([.integer(-3), .number(2.5), .null, .bool(false)]), "a": .object([:])]).canonicalText
+                == #"{"a":{},"b":[-3,2.5,null,false]}"#)
+        // Against the writer it replaced, which appended one scalar at a time: a change here would make every
+        // stored record look changed to the next sync.
+        func reference(_ text: String) -> String {
+            var output = "\""
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "\"": output += "\\\""
+                case "\\": output += "\\\\"
+                case "\n": output += "\\n"
+                case "\r": output += "\\r"
+                case "\t": output += "\\t"
+                case "\u{0}": continue
+                case _ where scalar.value < 0x20:
+                    output += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+                default: output.unicodeScalars.append(scalar)
+                }
+            }
+            return output + "\""
+        }
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<10_000 {
+            let text = String(
+                String.UnicodeScalarView(
+                    (0..<Int.random(in: 0..<16, using: &random)).compactMap { _ in
+                        Unicode.Scalar(
+                            Bool.random(using: &random)
+                                ? UInt32.random(in: 0..<0x80, using: &random) : UInt32.random(in: 0..<0x1_0000, using: &random))
+                    }))
+            #expect(JSONValue.string(text).canonicalText == reference(text), "\(text.debugDescription)")
+        }
+    }
+
     @Test("escapes, surrogate pairs, numbers and whitespace read as JSON defines them")
     func details() throws {
         let text = #" {"a":"\u00e9\ud83d\ude42\n\"\/","b":[0,-1,2.5,1e3,-0.5E-2,9223372036854775807,9223372036854775808],"c":true,"d":null} "#
