@@ -31,8 +31,9 @@ struct ChangeOrderTests {
             }
             let (written, signalWritten) = AsyncStream.makeStream(of: Void.self)
             let release = DispatchSemaphore(value: 0)
-            // The slow page write stamps its row, then holds its transaction open.
-            async let slow = app.withTenant(tenant) { sql in
+            // The slow page write stamps its row, then holds its transaction open: longer than the pool's
+            // 10 s idle limit allows when a loaded machine (ThreadSanitizer) delays the rest of the test.
+            async let slow = app.withTenant(tenant, PGTransactionOptions(idleTimeout: .seconds(60))) { sql in
                 let counts = try SyncedRecords.writePage(
                     sql, tenantID: tenant, connectionID: slowConnection, table: "groups", columns: Self.columns,
                     rows: [Self.group("slow-row")], seen: nil)
