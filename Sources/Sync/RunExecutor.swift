@@ -87,51 +87,52 @@ struct RunExecutor {
             try await failRemaining(error: "the connection is not active and enabled")
             return
         }
-        let client = ProviderClient(
-            connector: connector, connection: connection, tokens: dependencies.tokens, http: dependencies.http, limiter: dependencies.limiter,
-            quotas: ProviderQuotas(pool: dependencies.pool), configuration: configuration)
         var streams = try await runs.streams(of: run)
         var attemptFailed = false
         var deferredUntil: Date?
-        for index in streams.indices where !streams[index].isFinished {
-            guard let description = connector.stream(named: streams[index].name) else {
-                streams[index].status = .skipped
-                streams[index].error = "\(connector.displayName) has no stream named \(streams[index].name)"
-                try await saveOutcome(streams[index], description: nil)
-                continue
-            }
-            let state = connection.streams.first { $0.name == description.name }
-            do {
-                streams[index] = try await StreamExecutor(
-                    run: run, stream: streams[index], description: description, state: state, connection: connection, connector: connector,
-                    client: client, dependencies: dependencies
-                ).execute()
-            } catch StreamInterruption.failed(let reason, let progress) {
-                attemptFailed = true
-                streams[index] = progress
-                streams[index].error = reason
-                streams[index].status = RunState.statusAfterFailure(attempt: run.attempt, maxAttempts: run.maxAttempts)
-                if streams[index].status == .failed {
-                    try await saveOutcome(streams[index], description: description)
-                } else {
-                    try await runs.saveStream(run, streams[index])
+        var abortReason: (any Error)?
+        var bookkeepingFailure: (any Error)?
+        // Streams of a run proceed at once, each with its own client (its own counts), all within the
+        // account's pace per rate-limit category: a category the other streams do not use is not left idle
+        // while they wait for theirs.
+        await withTaskGroup(of: (Int, StreamOutcome).self) { group in
+            var waiting = streams.indices.filter { !streams[$0].isFinished }[...]
+            func startNext() {
+                guard abortReason == nil, bookkeepingFailure == nil, let index = waiting.popFirst() else { return }
+                let stream = streams[index]
+                group.addTask {
+                    do { return (index, try await execute(stream, connection: connection, connector: connector)) } catch {
+                        return (index, .unrecorded(error))
+                    }
                 }
-            } catch StreamInterruption.deferred(let until, let progress) {
-                streams[index] = progress
-                streams[index].status = .pending
-                try await runs.saveStream(run, streams[index])
-                deferredUntil = min(deferredUntil ?? until, until)
-                logger.notice("a stream waits for its rate-limit category", metadata: ["stream": "\(progress.name)", "until": "\(until)"])
-            } catch StreamInterruption.failedForGood(let reason, let progress) {
-                streams[index] = progress
-                streams[index].error = reason
-                streams[index].status = .failed
-                try await saveOutcome(streams[index], description: description)
-            } catch StreamInterruption.abortRun(let reason) {
-                try await abort(because: reason)
-                return
             }
-            if streams[index].isFinished { SyncMetrics.streamFinished(streams[index]) }
+            for _ in 0..<max(1, configuration.streamsPerRun) { startNext() }
+            while let (index, outcome) = await group.next() {
+                switch outcome {
+                case .ended(let stream):
+                    streams[index] = stream
+                case .failed(let stream):
+                    streams[index] = stream
+                    attemptFailed = true
+                case .deferred(let stream, let until):
+                    streams[index] = stream
+                    deferredUntil = min(deferredUntil ?? until, until)
+                case .aborted(let reason):
+                    // The first stop decides: what the streams cancelled because of it report is its consequence.
+                    if abortReason == nil, bookkeepingFailure == nil { abortReason = reason }
+                    group.cancelAll()
+                case .unrecorded(let error):
+                    if abortReason == nil, bookkeepingFailure == nil { bookkeepingFailure = error }
+                    group.cancelAll()
+                }
+                if streams[index].isFinished { SyncMetrics.streamFinished(streams[index]) }
+                startNext()
+            }
+        }
+        if let bookkeepingFailure { throw bookkeepingFailure }
+        if let abortReason {
+            try await abort(because: abortReason)
+            return
         }
         switch RunState.ending(
             of: streams, attemptFailed: attemptFailed, deferredUntil: deferredUntil, attempt: run.attempt, maxAttempts: run.maxAttempts)
@@ -147,6 +148,66 @@ struct RunExecutor {
             try await runs.finish(run, status: outcome, error: outcome == .succeeded ? nil : "some streams failed")
             SyncMetrics.runFinished(status: outcome, attemptStarted: started)
             logger.info("sync run finished", metadata: ["status": "\(outcome)"])
+        }
+    }
+
+    /// How one stream's attempt ended, once its bookkeeping is saved.
+    private enum StreamOutcome: Sendable {
+        /// Finished, or interrupted without a failure of its own.
+        case ended(SyncRunStream)
+        /// Failed in this attempt: a later attempt retries it unless it failed for good.
+        case failed(SyncRunStream)
+        /// Waits for its rate-limit category until the date.
+        case deferred(SyncRunStream, until: Date)
+        /// The whole run stops (``StreamInterruption/abortRun(_:)``).
+        case aborted(any Error)
+        /// Saving the stream's state failed (the lease is lost, the database went away): the run stops.
+        case unrecorded(any Error)
+    }
+
+    /// Runs one stream's attempt and saves what it left: its outcome when it ended, its progress otherwise.
+    private func execute(_ start: SyncRunStream, connection: Connection, connector: any Connector) async throws -> StreamOutcome {
+        var stream = start
+        guard let description = connector.stream(named: stream.name) else {
+            stream.status = .skipped
+            stream.error = "\(connector.displayName) has no stream named \(stream.name)"
+            try await saveOutcome(stream, description: nil)
+            return .ended(stream)
+        }
+        let client = ProviderClient(
+            connector: connector, connection: connection, tokens: dependencies.tokens, http: dependencies.http, limiter: dependencies.limiter,
+            quotas: ProviderQuotas(pool: dependencies.pool), configuration: configuration)
+        let state = connection.streams.first { $0.name == description.name }
+        do {
+            return .ended(
+                try await StreamExecutor(
+                    run: run, stream: stream, description: description, state: state, connection: connection, connector: connector,
+                    client: client, dependencies: dependencies
+                ).execute())
+        } catch StreamInterruption.failed(let reason, let progress) {
+            stream = progress
+            stream.error = reason
+            stream.status = RunState.statusAfterFailure(attempt: run.attempt, maxAttempts: run.maxAttempts)
+            if stream.status == .failed {
+                try await saveOutcome(stream, description: description)
+            } else {
+                try await runs.saveStream(run, stream)
+            }
+            return .failed(stream)
+        } catch StreamInterruption.deferred(let until, let progress) {
+            stream = progress
+            stream.status = .pending
+            try await runs.saveStream(run, stream)
+            logger.notice("a stream waits for its rate-limit category", metadata: ["stream": "\(progress.name)", "until": "\(until)"])
+            return .deferred(stream, until: until)
+        } catch StreamInterruption.failedForGood(let reason, let progress) {
+            stream = progress
+            stream.error = reason
+            stream.status = .failed
+            try await saveOutcome(stream, description: description)
+            return .ended(stream)
+        } catch StreamInterruption.abortRun(let reason) {
+            return .aborted(reason)
         }
     }
 

@@ -81,23 +81,9 @@ struct StreamExecutor {
     // MARK: - Snapshots
 
     private func snapshot(_ stream: inout SyncRunStream, elapsed: () -> Int) async throws {
-        var restarts = 0
-        var followed = PageTrail()
-        while true {
-            let page: StreamPage
-            do {
-                page = try await read(stream.cursor, window: nil)
-            } catch let error as ConnectorError where error.kind == .expiredCursor && restarts < Self.cursorRestarts {
-                // The ids seen so far stay valid: the listing starts over and sees them again.
-                restarts += 1
-                stream.cursor = nil
-                followed = PageTrail()
-                continue
-            }
-            try followed.check(page, connector: connector)
-            let done = page.next == nil
-            stream = try await commit(page, into: stream, completing: done ? .snapshot : .none, elapsed: elapsed)
-            if done { return }
+        try await follow(from: stream.cursor, window: nil) { page in
+            // The ids seen so far stay valid when the listing starts over: it sees them again.
+            stream = try await commit(page, into: stream, completing: page.next == nil ? .snapshot : .none, elapsed: elapsed)
         }
     }
 
@@ -112,35 +98,57 @@ struct StreamExecutor {
         }
         let today = StreamWindows.text(StreamWindows.day(Date()))
         for window in windows {
-            var cursor = resumed.flatMap { $0.from == window.from ? $0.page : nil }
-            var restarts = 0
-            var followed = PageTrail()
-            while true {
-                let page: StreamPage
-                do {
-                    page = try await read(cursor, window: window)
-                } catch let error as ConnectorError where error.kind == .expiredCursor && restarts < Self.cursorRestarts {
-                    restarts += 1
-                    cursor = nil
-                    followed = PageTrail()
-                    continue
-                }
-                try followed.check(page, connector: connector)
-                cursor = page.next
+            let cursor = resumed.flatMap { $0.from == window.from ? $0.page : nil }
+            try await follow(from: cursor, window: window) { page in
                 let windowDone = page.next == nil
                 let next = windowDone ? nil : WindowCursor(from: window.from, to: window.to, page: page.next).text
-                let finished = page.next == nil && window == windows.last
+                let finished = windowDone && window == windows.last
                 // Today's data is still growing: the watermark stops at yesterday.
                 let complete = window.to < today ? window.to : StreamWindows.text(StreamWindows.day(Date()) - 1)
                 stream = try await commit(
-                    page, into: stream, cursor: next, finished: finished, completing: windowDone ? .window(day: complete) : .none, elapsed: elapsed)
-                if windowDone { break }
+                    page, into: stream, cursor: next, finished: finished, completing: windowDone ? .window(day: complete) : .none,
+                    elapsed: elapsed)
             }
         }
         if windows.isEmpty { stream = try await finish(stream, status: .succeeded, error: nil, elapsed: elapsed()) }
     }
 
     // MARK: - Pages
+
+    /// Follows a listing from `cursor` to its end, handing each page to `commit` while the next one is
+    /// already being fetched: the provider, this worker and PostgreSQL work at once instead of waiting for
+    /// each other. One page ahead at most, so memory stays flat, and pages are committed in order, so the
+    /// stored cursor and counts always match what is stored. A paging token the provider no longer accepts
+    /// starts the listing over (``cursorRestarts`` times per attempt).
+    private func follow(from cursor: String?, window: DateWindow?, commit: (StreamPage) async throws -> Void) async throws {
+        var restarts = 0
+        var trail = PageTrail()
+        var fetched = await fetch(cursor, window: window)
+        while true {
+            let page: StreamPage
+            switch fetched {
+            case .success(let value):
+                page = value
+            case .failure(let error as ConnectorError) where error.kind == .expiredCursor && restarts < Self.cursorRestarts:
+                restarts += 1
+                trail = PageTrail()
+                fetched = await fetch(nil, window: window)
+                continue
+            case .failure(let error):
+                throw error
+            }
+            try trail.check(page, connector: connector)
+            guard let next = page.next else { return try await commit(page) }
+            // Cancelled and awaited if the commit throws: nothing is fetched for a stream that stopped.
+            async let following = fetch(next, window: window)
+            try await commit(page)
+            fetched = await following
+        }
+    }
+
+    private func fetch(_ cursor: String?, window: DateWindow?) async -> Result<StreamPage, any Error> {
+        do { return .success(try await read(cursor, window: window)) } catch { return .failure(error) }
+    }
 
     /// Reads a page, trying again when the answer broke the provider's contract (a malformed page commits
     /// nothing and is fetched again).

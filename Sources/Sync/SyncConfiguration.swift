@@ -2,6 +2,9 @@
 public struct SyncConfiguration: Sendable {
     /// Runs one worker process works on at once.
     public var concurrency = 4
+    /// Streams of one run fetched at once. They share the account's pace per rate-limit category, so more
+    /// of them use categories side by side rather than send faster; each holds at most two pages.
+    public var streamsPerRun = 8
     /// How long a claim lasts without a heartbeat; heartbeats come every third of it.
     public var lease: Duration = .seconds(60)
     /// How often an idle worker looks for queued runs.
