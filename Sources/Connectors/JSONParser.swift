@@ -19,7 +19,12 @@ struct JSONParser {
     }
 
     private mutating func skipWhitespace() {
-        while position < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[position]) { position += 1 }
+        while position < bytes.count {
+            switch bytes[position] {
+            case 0x20, 0x09, 0x0A, 0x0D: position += 1
+            default: return
+            }
+        }
     }
 
     private mutating func value(depth: Int) -> JSONValue? {
@@ -46,11 +51,12 @@ struct JSONParser {
 
     private mutating func object(depth: Int) -> JSONValue? {
         position += 1
-        var members: [String: JSONValue] = [:]
+        // Gathered first and hashed once into a dictionary of the right size; a repeated key keeps its last value.
+        var members: [(String, JSONValue)] = []
         skipWhitespace()
         if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
             position += 1
-            return .object(members)
+            return .object([:])
         }
         while true {
             skipWhitespace()
@@ -59,13 +65,13 @@ struct JSONParser {
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { return nil }
             position += 1
             guard let member = value(depth: depth + 1) else { return nil }
-            members[key] = member
+            members.append((key, member))
             skipWhitespace()
             guard position < bytes.count else { return nil }
             if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
             guard bytes[position] == UInt8(ascii: "}") else { return nil }
             position += 1
-            return .object(members)
+            return .object(Dictionary(members, uniquingKeysWith: { _, last in last }))
         }
     }
 
@@ -92,35 +98,39 @@ struct JSONParser {
     /// A string starting at the opening quote; escapes decoded, raw control characters and invalid UTF-8 refused.
     private mutating func string() -> String? {
         position += 1
-        let start = position
-        // Fast path: no escapes, all of it copied at once.
-        while position < bytes.count, bytes[position] != UInt8(ascii: "\""), bytes[position] != UInt8(ascii: "\\") {
-            guard bytes[position] >= 0x20 else { return nil }
-            position += 1
-        }
-        guard position < bytes.count else { return nil }
-        var text = bytes[start..<position].withUnsafeBufferPointer { String(validating: $0, as: UTF8.self) }
-        guard text != nil else { return nil }
+        var text = ""
         while position < bytes.count {
-            let byte = bytes[position]
-            if byte == UInt8(ascii: "\"") {
+            let runStart = position
+            var combined: UInt8 = 0
+            while position < bytes.count, bytes[position] != UInt8(ascii: "\""), bytes[position] != UInt8(ascii: "\\") {
+                guard bytes[position] >= 0x20 else { return nil }
+                combined |= bytes[position]
+                position += 1
+            }
+            if position > runStart {
+                guard let run = Self.text(bytes[runStart..<position], isASCII: combined < 0x80) else { return nil }
+                if text.isEmpty { text = run } else { text += run }
+            }
+            guard position < bytes.count else { return nil }
+            if bytes[position] == UInt8(ascii: "\"") {
                 position += 1
                 return text
             }
-            if byte == UInt8(ascii: "\\") {
-                guard let scalar = escape() else { return nil }
-                text!.unicodeScalars.append(scalar)
-                continue
-            }
-            let runStart = position
-            while position < bytes.count, bytes[position] != UInt8(ascii: "\""), bytes[position] != UInt8(ascii: "\\") {
-                guard bytes[position] >= 0x20 else { return nil }
-                position += 1
-            }
-            guard let run = bytes[runStart..<position].withUnsafeBufferPointer({ String(validating: $0, as: UTF8.self) }) else { return nil }
-            text! += run
+            guard let scalar = escape() else { return nil }
+            text.unicodeScalars.append(scalar)
         }
         return nil
+    }
+
+    /// The text of a run of bytes, or `nil` when they are not valid UTF-8. ASCII (most of any page) needs no
+    /// validation; otherwise decoding must give back the very bytes, which it does only for valid UTF-8
+    /// (invalid sequences come back as U+FFFD). Both avoid the generic validating initializer, whose
+    /// unspecialized metadata lookups cost more than the decoding.
+    private static func text(_ run: ArraySlice<UInt8>, isASCII: Bool) -> String? {
+        run.withUnsafeBufferPointer { buffer in
+            let decoded = String(decoding: buffer, as: UTF8.self)
+            return isASCII || decoded.utf8.elementsEqual(buffer) ? decoded : nil
+        }
     }
 
     /// One escape sequence starting at the backslash; a `\u` surrogate pair becomes one scalar.
@@ -191,6 +201,12 @@ struct JSONParser {
             if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") { position += 1 }
             guard digits() > 0 else { return nil }
             isInteger = false
+        }
+        // Up to 18 digits always fit an Int: read them straight from the bytes.
+        if isInteger, integerDigits <= 18 {
+            var value = 0
+            for byte in bytes[integerStart..<position] { value = value * 10 + Int(byte - UInt8(ascii: "0")) }
+            return .integer(bytes[start] == UInt8(ascii: "-") ? -value : value)
         }
         let text = String(decoding: bytes[start..<position], as: UTF8.self)
         if isInteger, let integer = Int(text) { return .integer(integer) }

@@ -55,7 +55,14 @@ extension PGConnection {
         return stored
     }
 
-    func sendCopyData(_ bytes: [UInt8]) throws {
+    /// Copies rows encoded beforehand with `COPY … FROM STDIN` (text format).
+    /// - Returns: the number of rows the server stored.
+    @discardableResult
+    public func copyFrom(_ statement: PGQuery, rows: PGCopyRows) throws -> Int {
+        try copyFrom(statement) { writer in try writer.send(rows) }
+    }
+
+    func sendCopyData(_ bytes: ArraySlice<UInt8>) throws {
         try checkNotCancelled()
         let sent = bytes.withUnsafeBufferPointer { buffer in
             buffer.withMemoryRebound(to: CChar.self) { PQputCopyData(handle, $0.baseAddress, Int32($0.count)) }
@@ -72,17 +79,85 @@ extension PGConnection {
     }
 }
 
+/// Rows in COPY's text format, built before any connection is needed: a caller can encode a page once
+/// and copy it into whichever table it decides on (``PGConnection/copyFrom(_:rows:)``).
+public struct PGCopyRows: Sendable {
+    /// The encoded rows.
+    public private(set) var bytes: [UInt8] = []
+    /// Rows appended so far.
+    public private(set) var count = 0
+    /// Leave U+0000 out of text fields (PostgreSQL's text cannot hold it) instead of refusing the row:
+    /// for provider data, where it carries no meaning.
+    public var dropsNULBytes = false
+
+    public init(reservingCapacity capacity: Int = 0) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// Appends one row of binds, one field each (`nil` values become NULL).
+    /// - Throws: ``PGError`` with code `invalidQuery` when a text value contains a NUL byte (unless
+    ///   ``dropsNULBytes``).
+    public mutating func append(_ binds: [PGBind]) throws {
+        for (index, bind) in binds.enumerated() { try appendField(bind, first: index == 0) }
+        endRow()
+    }
+
+    mutating func endRow() {
+        bytes.append(UInt8(ascii: "\n"))
+        count += 1
+    }
+
+    mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    mutating func appendField(_ bind: PGBind, first: Bool) throws {
+        if !first { bytes.append(UInt8(ascii: "\t")) }
+        switch bind.value {
+        case .none:
+            bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "N")])
+        case .text(var text)?:
+            let appendedVerbatim = text.withUTF8 { field in
+                // Most fields need no escaping: copy them in one go.
+                guard !field.contains(where: { $0 == UInt8(ascii: "\\") || $0 < 0x0e }) else { return false }
+                bytes.append(contentsOf: field)
+                return true
+            }
+            if appendedVerbatim { return }
+            for byte in text.utf8 {
+                switch byte {
+                case 0:
+                    guard dropsNULBytes else { throw PGError(.invalidQuery, summary: "a COPY field contains a NUL byte") }
+                case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+                case UInt8(ascii: "\t"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+                case UInt8(ascii: "\n"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+                case UInt8(ascii: "\r"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+                default: bytes.append(byte)
+                }
+            }
+        case .bytes(let value)?:
+            // bytea's hex input form, with COPY's backslash doubled: \\x0a1b
+            bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\"), UInt8(ascii: "x")])
+            for byte in value {
+                bytes.append(Self.hexDigits[Int(byte >> 4)])
+                bytes.append(Self.hexDigits[Int(byte & 0x0f)])
+            }
+        }
+    }
+}
+
 /// Formats rows in COPY's text format and hands them to the connection in chunks.
 public final class PGCopyWriter {
     private let connection: PGConnection
-    private var buffer: [UInt8] = []
+    private var rows = PGCopyRows(reservingCapacity: 256 * 1024 + 4096)
     private let chunkSize = 256 * 1024
     /// Rows appended so far.
     public private(set) var rowCount = 0
 
     init(connection: PGConnection) {
         self.connection = connection
-        buffer.reserveCapacity(chunkSize + 4096)
     }
 
     /// Appends one row; each value becomes one field (`nil` becomes NULL).
@@ -90,62 +165,39 @@ public final class PGCopyWriter {
     public func appendRow<each Value: PGEncodable>(_ values: repeat each Value) throws {
         var first = true
         for value in repeat each values {
-            if !first { buffer.append(UInt8(ascii: "\t")) }
+            try rows.appendField(value.pgBind, first: first)
             first = false
-            try appendField(value.pgBind)
         }
-        buffer.append(UInt8(ascii: "\n"))
-        rowCount += 1
-        if buffer.count >= chunkSize { try flush() }
+        try endRow()
     }
 
     /// Appends one row of already-built binds, for callers whose columns are known only at run time.
     public func appendRow(binds: [PGBind]) throws {
-        for (index, bind) in binds.enumerated() {
-            if index > 0 { buffer.append(UInt8(ascii: "\t")) }
-            try appendField(bind)
-        }
-        buffer.append(UInt8(ascii: "\n"))
+        for (index, bind) in binds.enumerated() { try rows.appendField(bind, first: index == 0) }
+        try endRow()
+    }
+
+    private func endRow() throws {
+        rows.endRow()
         rowCount += 1
-        if buffer.count >= chunkSize { try flush() }
+        if rows.bytes.count >= chunkSize { try flush() }
     }
 
     func flush() throws {
-        guard !buffer.isEmpty else { return }
-        try connection.sendCopyData(buffer)
-        buffer.removeAll(keepingCapacity: true)
+        guard !rows.bytes.isEmpty else { return }
+        try connection.sendCopyData(rows.bytes[...])
+        rows.removeAll()
     }
 
-    private func appendField(_ bind: PGBind) throws {
-        switch bind.value {
-        case .none:
-            buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "N")])
-        case .text(var text)?:
-            let appendedVerbatim = text.withUTF8 { bytes in
-                // Most fields need no escaping: copy them in one go.
-                guard !bytes.contains(where: { $0 == UInt8(ascii: "\\") || $0 < 0x0e }) else { return false }
-                buffer.append(contentsOf: bytes)
-                return true
-            }
-            if appendedVerbatim { return }
-            for byte in text.utf8 {
-                switch byte {
-                case 0: throw PGError(.invalidQuery, summary: "a COPY field contains a NUL byte")
-                case UInt8(ascii: "\\"): buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-                case UInt8(ascii: "\t"): buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-                case UInt8(ascii: "\n"): buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-                case UInt8(ascii: "\r"): buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-                default: buffer.append(byte)
-                }
-            }
-        case .bytes(let bytes)?:
-            // bytea's hex input form, with COPY's backslash doubled: \\x0a1b
-            let digits = Array("0123456789abcdef".utf8)
-            buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\"), UInt8(ascii: "x")])
-            for byte in bytes {
-                buffer.append(digits[Int(byte >> 4)])
-                buffer.append(digits[Int(byte & 0x0f)])
-            }
+    /// Sends rows encoded beforehand, in chunks.
+    func send(_ encoded: PGCopyRows) throws {
+        try flush()
+        var offset = 0
+        while offset < encoded.bytes.count {
+            let end = min(offset + chunkSize, encoded.bytes.count)
+            try connection.sendCopyData(encoded.bytes[offset..<end])
+            offset = end
         }
+        rowCount += encoded.count
     }
 }

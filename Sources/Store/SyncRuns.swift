@@ -166,16 +166,29 @@ public struct SyncRuns: Sendable {
         }
     }
 
-    /// The fencing check: locks the run row and throws ``LeaseLost`` unless `run` still holds a live lease.
-    /// Called first in every transaction that writes on the run's behalf.
-    public static func fence(_ connection: PGConnection, _ run: ClaimedRun) throws {
+    /// The advisory lock class of a run's writes ("TeRu"): page commits hold it shared, a takeover exclusive.
+    static let runWritesLockClass: Int32 = 0x5465_5275
+
+    /// The fencing check: throws ``LeaseLost`` unless `run` still holds a live lease. Called first in every
+    /// transaction that writes on the run's behalf.
+    ///
+    /// The streams of a run commit side by side, so their transactions hold the run's writes lock shared (an
+    /// advisory lock, not the run's row: the heartbeat updates that row and must not wait behind commits).
+    /// Whatever takes a run from its worker holds the lock exclusively first (``reapExpired(backoff:)``), so
+    /// it never lands while a commit is in flight, and every commit after it finds the run gone.
+    /// `exclusive` (ending the attempt) also waits for the run's commits in flight and locks its row.
+    public static func fence(_ connection: PGConnection, _ run: ClaimedRun, exclusive: Bool = false) throws {
+        try connection.execute(
+            PGQuery(
+                unsafeSQL: "SELECT \(exclusive ? "pg_advisory_xact_lock" : "pg_advisory_xact_lock_shared")($1, hashtext($2))",
+                binding: [runWritesLockClass, run.runID.uuidString.lowercased()]))
         let held = try connection.query(
-            """
-            SELECT 1 FROM sync_runs
-            WHERE tenant_id = \(run.tenantID) AND id = \(run.runID) AND locked_by = \(run.workerID) AND attempt = \(run.attempt)
-              AND status = 'running' AND locked_until > now()
-            FOR NO KEY UPDATE
-            """)
+            PGQuery(
+                unsafeSQL: """
+                    SELECT 1 FROM sync_runs
+                    WHERE tenant_id = $1 AND id = $2 AND locked_by = $3 AND attempt = $4 AND status = 'running' AND locked_until > now()
+                    \(exclusive ? "FOR NO KEY UPDATE" : "")
+                    """, binding: [run.tenantID, run.runID, run.workerID, run.attempt]))
         guard !held.isEmpty else { throw LeaseLost() }
     }
 
@@ -183,7 +196,7 @@ public struct SyncRuns: Sendable {
     /// kept); `countAttempt: false` gives the attempt back (a release at shutdown, a wait for a quota).
     public func finish(_ run: ClaimedRun, status: RunStatus?, retryAt: Date? = nil, countAttempt: Bool = true, error: String?) async throws {
         try await pool.withTenant(run.tenantID) { connection in
-            try Self.fence(connection, run)
+            try Self.fence(connection, run, exclusive: true)
             if let status {
                 try connection.execute(
                     """
@@ -222,7 +235,14 @@ public struct SyncRuns: Sendable {
                 """
             ).map { try $0.decode((UUID, UUID, Int, Int).self) }
             var requeued = 0
+            var failed = 0
             for (tenantID, id, attempt, maxAttempts) in expired {
+                // A commit of the run's worker is still in flight: the next round takes the run.
+                let free = try connection.query(
+                    PGQuery(
+                        unsafeSQL: "SELECT pg_try_advisory_xact_lock($1, hashtext($2))",
+                        binding: [Self.runWritesLockClass, id.uuidString.lowercased()]))[0].decode(Bool.self, at: 0)
+                guard free else { continue }
                 // The run's streams are visible only within its tenant (the queue policy covers sync_runs alone).
                 try connection.scope(to: tenantID)
                 let error = "the worker's lease expired during attempt \(attempt)"
@@ -237,6 +257,7 @@ public struct SyncRuns: Sendable {
                         UPDATE sync_run_streams SET status = 'failed', error = coalesce(error, \(error)), finished_at = now()
                         WHERE tenant_id = \(tenantID) AND run_id = \(id) AND status IN ('pending', 'running')
                         """)
+                    failed += 1
                 } else {
                     try connection.execute(
                         """
@@ -251,7 +272,7 @@ public struct SyncRuns: Sendable {
                     requeued += 1
                 }
             }
-            return (requeued, expired.count - requeued)
+            return (requeued, failed)
         }
     }
 

@@ -26,10 +26,10 @@ public struct PageCounts: Sendable, Hashable {
 }
 
 /// Writes synced records into their normalized table (migration 0003's frame). A page goes through COPY
-/// into a staging table that lives for the transaction (safe behind PgBouncer in transaction mode), then
-/// one upsert: a new record is inserted, a changed one (other content hash) or a deleted one that came back
-/// is updated, and an unchanged one is not written at all. Rows are stamped under the tenant's change
-/// order (``PGConnection/orderChanges(of:)``), so keyset pages over them stay exact.
+/// into a staging table that lives for the transaction (safe behind PgBouncer in transaction mode; COPY
+/// cannot write a table under row-level security). A page none of whose records is stored yet (an
+/// account's first sync) is then inserted as it is; any other is upserted. Rows are stamped under the tenant's change order
+/// (``PGConnection/orderChanges(of:)``), so keyset pages over them stay exact.
 public enum SyncedRecords {
     /// Writes `rows` of one page inside the caller's transaction. With `seen`, the page belongs to a
     /// snapshot and its ids are remembered for deletion detection.
@@ -39,24 +39,91 @@ public enum SyncedRecords {
     ) throws -> PageCounts {
         guard !rows.isEmpty else { return PageCounts() }
         let target = PGQuery.quoteIdentifier(table)
-        let stage = PGQuery.quoteIdentifier("stage_" + table)
         let normalized = columns.map(PGQuery.quoteIdentifier)
         let copied = (["tenant_id", "connection_id", "remote_id"] + normalized + ["raw", "content_hash"]).joined(separator: ", ")
-        try connection.execute(
-            PGQuery(
-                unsafeSQL: """
-                    CREATE TEMP TABLE \(stage) ON COMMIT DROP AS
-                    SELECT tenant_id, connection_id, remote_id, \(normalized.joined(separator: ", ")), raw, content_hash FROM \(target) WITH NO DATA
-                    """))
+        let stage = PGQuery.quoteIdentifier("stage_" + table)
+        try connection.execute(PGQuery(unsafeSQL: "CREATE TEMP TABLE \(stage) ON COMMIT DROP AS SELECT \(copied) FROM \(target) WITH NO DATA"))
+        try connection.copyFrom(
+            PGQuery(unsafeSQL: "COPY \(stage) (\(copied)) FROM STDIN"), rows: try encode(rows, tenantID: tenantID, connectionID: connectionID))
+        if try isNew(rows, in: target, connection, tenantID: tenantID, connectionID: connectionID) {
+            try connection.orderChanges(of: tenantID)
+            if try insertNew(from: stage, into: target, columns: copied, connection) {
+                var counts = PageCounts()
+                counts.inserted = rows.count
+                return counts
+            }
+        }
+        return try upsert(from: stage, into: target, columns: copied, normalized: normalized, connection, tenantID: tenantID, seen: seen)
+    }
+
+    /// The page's rows in COPY's format, each with its content hash.
+    private static func encode(_ rows: [RecordRow], tenantID: UUID, connectionID: UUID) throws -> PGCopyRows {
+        var encoded = PGCopyRows(reservingCapacity: rows.count * 1_024)
+        // A provider value or id with U+0000 is stored without it.
+        encoded.dropsNULBytes = true
         let tenant = tenantID.pgBind
         let connectionBind = connectionID.pgBind
-        try connection.copyFrom(PGQuery(unsafeSQL: "COPY \(stage) (\(copied)) FROM STDIN")) { writer in
-            for row in rows {
-                let hash = Data(SHA256Digest.hash(Array(row.raw.utf8)))
-                try writer.appendRow(
-                    binds: [tenant, connectionBind, withoutNUL(row.remoteID.pgBind)] + row.values.map(withoutNUL)
-                        + [PGJSON(text: row.raw).pgBind, hash.pgBind])
-            }
+        var binds: [PGBind] = []
+        binds.reserveCapacity((rows.first?.values.count ?? 0) + 5)
+        for row in rows {
+            binds.removeAll(keepingCapacity: true)
+            binds += [tenant, connectionBind, row.remoteID.pgBind]
+            binds += row.values
+            binds += [PGJSON(text: row.raw).pgBind, Data(SHA256Digest.hash(row.raw.utf8)).pgBind]
+            try encoded.append(binds)
+        }
+        return encoded
+    }
+
+    /// True when no record of the page is stored yet (and no id repeats in it), as on an account's first
+    /// sync: then the rows can go straight into the table.
+    private static func isNew(
+        _ rows: [RecordRow], in target: String, _ connection: PGConnection, tenantID: UUID, connectionID: UUID
+    ) throws
+        -> Bool
+    {
+        let ids = rows.map(\.remoteID)
+        guard Set(ids).count == ids.count, !ids.contains(where: { $0.utf8.contains(0) }) else { return false }
+        return try connection.query(
+            PGQuery(
+                unsafeSQL: """
+                    SELECT NOT EXISTS (SELECT 1 FROM \(target) WHERE tenant_id = $1 AND connection_id = $2 AND remote_id = ANY($3::text[]))
+                    """, binding: [tenantID, connectionID, ids]))[0].decode(Bool.self, at: 0)
+    }
+
+    /// Inserts new rows with a plain insert, inside a savepoint: when a concurrent writer stored one of them
+    /// meanwhile, the unique key refuses the insert, nothing of it stays, and the caller upserts instead.
+    /// Rows first stored during a run need no entry in `sync_seen`:
+    /// ``finishSnapshot(_:tenantID:connectionID:table:runID:stream:)`` never deletes them.
+    private static func insertNew(from stage: String, into target: String, columns: String, _ connection: PGConnection) throws -> Bool {
+        try connection.execute("SAVEPOINT new_records")
+        do {
+            try connection.execute(
+                PGQuery(
+                    unsafeSQL: "INSERT INTO \(target) (\(columns), updated_at) SELECT \(columns), statement_timestamp() FROM \(stage)"))
+            try connection.execute("RELEASE SAVEPOINT new_records")
+            return true
+        } catch let error as PGError where error.sqlState == "23505" {
+            try connection.execute("ROLLBACK TO SAVEPOINT new_records")
+            return false
+        }
+    }
+
+    /// Upserts the staged page: a new record is inserted, a changed one (other content hash) or a deleted one
+    /// that came back is updated, and an unchanged one is not written at all.
+    private static func upsert(
+        from stage: String, into target: String, columns copied: String, normalized: [String], _ connection: PGConnection, tenantID: UUID,
+        seen: (runID: UUID, stream: String)?
+    ) throws -> PageCounts {
+        // Before the tenant's change order is taken: these rows are the run's own, not data readers page through.
+        if let seen {
+            try connection.execute(
+                PGQuery(
+                    unsafeSQL: """
+                        INSERT INTO sync_seen (tenant_id, run_id, stream, remote_id)
+                        SELECT DISTINCT tenant_id, $1::uuid, $2::text, remote_id FROM \(stage)
+                        ON CONFLICT DO NOTHING
+                        """, binding: [seen.runID, seen.stream]))
         }
         let assignments = (normalized + ["raw", "content_hash"]).map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
         try connection.orderChanges(of: tenantID)
@@ -73,15 +140,6 @@ public enum SyncedRecords {
                     SELECT (SELECT count(DISTINCT remote_id) FROM \(stage)), count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)
                     FROM written
                     """))[0].decode((Int, Int, Int).self)
-        if let seen {
-            try connection.execute(
-                PGQuery(
-                    unsafeSQL: """
-                        INSERT INTO sync_seen (tenant_id, run_id, stream, remote_id)
-                        SELECT DISTINCT tenant_id, $1::uuid, $2::text, remote_id FROM \(stage)
-                        ON CONFLICT DO NOTHING
-                        """, binding: [seen.runID, seen.stream]))
-        }
         var result = PageCounts()
         result.inserted = counts.1
         result.updated = counts.2
@@ -90,7 +148,8 @@ public enum SyncedRecords {
     }
 
     /// After a complete snapshot: soft-deletes every live record of the connection the run did not see,
-    /// then forgets the seen ids. Returns how many records were marked deleted.
+    /// then forgets the seen ids. Returns how many records were marked deleted. A record first stored
+    /// after the run started was seen by it (or written by an action meanwhile): it stays.
     public static func finishSnapshot(
         _ connection: PGConnection, tenantID: UUID, connectionID: UUID, table: String, runID: UUID, stream: String
     ) throws -> Int {
@@ -105,6 +164,7 @@ public enum SyncedRecords {
                 unsafeSQL: """
                     UPDATE \(target) t SET deleted_at = now(), updated_at = statement_timestamp()
                     WHERE t.tenant_id = $1 AND t.connection_id = $2 AND t.deleted_at IS NULL
+                      AND t.first_seen_at < (SELECT started_at FROM sync_runs WHERE tenant_id = $1 AND id = $3)
                       AND NOT EXISTS (
                         SELECT 1 FROM sync_seen s
                         WHERE s.tenant_id = t.tenant_id AND s.run_id = $3 AND s.stream = $4 AND s.remote_id = t.remote_id)
@@ -117,12 +177,6 @@ public enum SyncedRecords {
     /// Drops the ids a snapshot collected, when it is started over or abandoned.
     public static func forgetSeen(_ connection: PGConnection, tenantID: UUID, runID: UUID, stream: String) throws {
         try connection.execute("DELETE FROM sync_seen WHERE tenant_id = \(tenantID) AND run_id = \(runID) AND stream = \(stream)")
-    }
-
-    /// PostgreSQL text cannot hold U+0000; a provider value or id with one is stored without it.
-    static func withoutNUL(_ bind: PGBind) -> PGBind {
-        guard case .text(let text)? = bind.value, text.utf8.contains(0) else { return bind }
-        return PGBind(oid: bind.oid, value: .text(text.replacingOccurrences(of: "\u{0}", with: "")))
     }
 }
 

@@ -414,7 +414,7 @@ enum ZoomRecords {
 
     /// Zoom's times are ISO 8601 (`2026-11-02T09:15:00Z`); an unreadable one is stored as NULL.
     static func timestamp(_ value: JSONValue?) -> RecordValue {
-        guard let text = value?.nonEmptyString, let date = try? Date(text, strategy: .iso8601) else { return .null }
+        guard let text = value?.nonEmptyString, let date = ISO8601Time.parse(text) else { return .null }
         return .timestamp(date)
     }
 
@@ -422,7 +422,7 @@ enum ZoomRecords {
     static func date(_ value: JSONValue?) -> RecordValue {
         guard let text = value?.nonEmptyString, text.count >= 10 else { return .null }
         let day = String(text.prefix(10))
-        guard (try? Date(day + "T00:00:00Z", strategy: .iso8601)) != nil else { return .null }
+        guard ISO8601Time.parse(day + "T00:00:00Z") != nil else { return .null }
         return .date(day)
     }
 }

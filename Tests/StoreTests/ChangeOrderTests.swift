@@ -76,4 +76,49 @@ struct ChangeOrderTests {
             #expect(served.contains("slow-row"), "the reader waited for the open write instead of passing it")
         }
     }
+
+    @Test("a page of new records that another writer stores meanwhile is upserted instead: nothing lost, nothing doubled")
+    func newPageRacingAnotherWriter() async throws {
+        try await TestDatabase.withMigratedDatabase { app, owner, _ in
+            let tenant = try await Tenants(pool: app).create(slug: "race", name: "race").id
+            let connection = UUID()
+            try await owner.withConnection { sql in
+                try sql.execute(
+                    """
+                    INSERT INTO connections (tenant_id, id, provider, mode, status, external_account_id, client_id)
+                    VALUES (\(tenant), \(connection), 'zoom', 'server_to_server', 'active', 'account', 'client')
+                    """)
+            }
+            let (written, signalWritten) = AsyncStream.makeStream(of: Void.self)
+            let release = DispatchSemaphore(value: 0)
+            // The first writer copies "shared" in and holds its transaction open.
+            async let first = app.withTenant(tenant, PGTransactionOptions(idleTimeout: .seconds(60))) { sql in
+                let counts = try SyncedRecords.writePage(
+                    sql, tenantID: tenant, connectionID: connection, table: "groups", columns: Self.columns, rows: [Self.group("shared")],
+                    seen: nil)
+                signalWritten.yield()
+                _ = release.wait(timeout: .now() + 30)
+                return counts
+            }
+            var iterator = written.makeAsyncIterator()
+            _ = await iterator.next()
+            // The second finds neither record stored (the first has not committed) and waits for the first.
+            let second = Task {
+                try await app.withTenant(tenant) { sql in
+                    try SyncedRecords.writePage(
+                        sql, tenantID: tenant, connectionID: connection, table: "groups", columns: Self.columns,
+                        rows: [Self.group("shared"), Self.group("own")], seen: nil)
+                }
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            release.signal()
+            let (firstCounts, secondCounts) = try await (first, second.value)
+            #expect(firstCounts.inserted == 1)
+            #expect(secondCounts.inserted == 1 && secondCounts.unchanged == 1 && secondCounts.updated == 0)
+            let names = try await owner.withConnection { sql in
+                try sql.query("SELECT name FROM groups ORDER BY name").map { try $0.decode(String.self, at: 0) }
+            }
+            #expect(names == ["own", "shared"])
+        }
+    }
 }

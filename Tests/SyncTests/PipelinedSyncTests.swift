@@ -35,17 +35,16 @@ struct PipelinedSyncTests {
         }
     }
 
-    @Test("the streams of one run proceed at once: groups finish while the users' write is held")
+    @Test("the streams of one run proceed at once: groups, one slow request, finish while users are still paging")
     func streamsSideBySide() async throws {
-        try await withSyncHarness(sandbox: { $0.users = 400 }) { h in
-            let (runID, worker) = try await withHeldWrites(h, into: "users") {
-                let (runID, worker) = try await h.start(["users", "groups"])
-                let during = try await h.waitFor(runID, timeout: .seconds(60)) { $0.stream("groups")?.status == .succeeded }
-                #expect(during.stream("users")?.pages == 0)
-                #expect(try await h.count("SELECT count(*) FROM groups") == h.sandbox.groups(h.account).count)
-                return (runID, worker)
-            }
+        try await withSyncHarness(sandbox: { $0.users = 1_500 }) { h in
+            // Every answer takes half a second: the users need at least seven, the groups one.
+            #expect(try await h.control("POST", "/faults", ["latency_ms": 500]).status == 200)
+            let (runID, worker) = try await h.start(["users", "groups"])
             defer { worker.cancel() }
+            let during = try await h.waitFor(runID) { $0.stream("groups")?.status == .succeeded }
+            #expect(during.stream("users")?.isFinished == false, "the users were still paging")
+            #expect(try await h.count("SELECT count(*) FROM groups") == h.sandbox.groups(h.account).count)
             let run = try await h.waitFor(runID) { $0.isOver }
             #expect(run.status == .succeeded)
             #expect(run.stream("users")?.fetched == h.sandbox.userCount(h.account))

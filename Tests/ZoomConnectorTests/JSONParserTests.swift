@@ -94,11 +94,51 @@ struct JSONParserTests {
         #expect(JSONValue.parse(Array(text.utf8)) == nil)
     }
 
+    @Test("a repeated key keeps its last value; integers of up to 19 digits read exactly")
+    func repeatedKeysAndLongIntegers() throws {
+        let value = try #require(JSONValue.parse(Array(#"{"a":1,"b":2,"a":3}"#.utf8)))
+        #expect(value == .object(["a": .integer(3), "b": .integer(2)]))
+        let numbers = try #require(
+            JSONValue.parse(Array("[999999999999999999,-999999999999999999,1000000000000000000,-9223372036854775808,-0]".utf8)))
+        #expect(
+            numbers
+                == .array([
+                    .integer(999_999_999_999_999_999), .integer(-999_999_999_999_999_999), .integer(1_000_000_000_000_000_000), .integer(Int.min),
+                    .integer(0),
+                ]))
+    }
+
     @Test("invalid UTF-8 and nesting deeper than the cap are refused without crashing")
     func hostileInput() {
         #expect(JSONValue.parse([0x22, 0xC3, 0x28, 0x22]) == nil)
+        // Overlong, an encoded surrogate, truncated, and a stray continuation byte after an escape.
+        for bytes: [UInt8] in [[0xC0, 0x80], [0xED, 0xA0, 0x80], [0xE2, 0x82], [0x5C, 0x6E, 0x80], [0x61, 0xF4, 0x90, 0x80, 0x80]] {
+            #expect(JSONValue.parse([0x22] + bytes + [0x22]) == nil, "\(bytes)")
+        }
+        // U+FFFD itself is valid text.
+        #expect(JSONValue.parse([0x22, 0xEF, 0xBF, 0xBD, 0x22]) == .string("\u{FFFD}"))
         #expect(JSONValue.parse(Array(String(repeating: "[", count: 100_000).utf8)) == nil)
         let deep = String(repeating: "[", count: 200) + String(repeating: "]", count: 200)
         #expect(JSONValue.parse(Array(deep.utf8)) != nil)
+    }
+
+    @Test("provider times read by hand agree with Foundation's ISO 8601 parser, which reads every other form")
+    func timesAgreeWithFoundation() throws {
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<10_000 {
+            let date = Date(timeIntervalSince1970: TimeInterval(Int.random(in: -2_000_000_000...5_000_000_000, using: &random)))
+            let text = date.formatted(.iso8601)
+            #expect(ISO8601Time.parse(text) == (try Date(text, strategy: .iso8601)), "\(text)")
+        }
+        for text in ["2026-02-29T10:00:00Z", "2024-02-29T23:59:59Z", "2026-11-02T09:15:00.123Z", "2026-11-02T09:15:00+02:00", "2026-12-31T00:00:00Z"]
+        {
+            #expect(ISO8601Time.parse(text) == (try? Date(text, strategy: .iso8601)), "\(text)")
+        }
+        for text in [
+            "", "2026-11-02", "2026-13-02T09:15:00Z", "2026-11-02T24:00:00Z", "2026-11-02T09:60:00Z", "2026-11-02 09:15:00Z", "２026-11-02T09:15:00Z",
+            "yesterday",
+        ] {
+            #expect(ISO8601Time.parse(text) == (try? Date(text, strategy: .iso8601)), "\(text)")
+        }
     }
 }

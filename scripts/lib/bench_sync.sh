@@ -13,9 +13,20 @@ sync_psql() { psql_super "$dir" "$port" -d tether_sync -v ON_ERROR_STOP=1 -Atq "
 # cpu_seconds PID: the user and system CPU time the process has used so far.
 cpu_seconds() { awk -v tick="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / tick }' "/proc/$1/stat"; }
 
+# postgres_cpu_seconds: the CPU time of the whole cluster so far: the postmaster, its live backends and
+# the backends that have ended (counted in the postmaster's children's times).
+postgres_cpu_seconds() {
+    local postmaster
+    postmaster="$(head -n 1 "$dir/postmaster.pid")"
+    { awk '{ print $14 + $15 + $16 + $17 }' "/proc/$postmaster/stat"
+      for child in $(pgrep -P "$postmaster"); do awk '{ print $14 + $15 }' "/proc/$child/stat" 2>/dev/null; done
+    } | awk -v tick="$(getconf CLK_TCK)" '{ total += $1 } END { printf "%.2f", total / tick }'
+}
+
 # sync_scenario USERS on|off: runs one sync; sets run_seconds, records, peak_kib, rate_limited,
 # minimum_seconds (the least time the requests it made need at Zoom's Pro limits), worker_cpu (the CPU
-# seconds of the worker, which starts for this sync) and sandbox_cpu (the sandbox's, during the sync).
+# seconds of the worker, which starts for this sync), sandbox_cpu and postgres_cpu (the sandbox's and the
+# cluster's, during the sync).
 sync_scenario() {
     local users="$1" limits="$2" worker_pid
     fresh_database tether_sync
@@ -28,12 +39,14 @@ sync_scenario() {
     [ "$limits" = on ] || worker_flags+=(--no-rate-limits)
     "$tether" worker "${worker_flags[@]}" 2> "$work/worker.log" &
     worker_pid=$!
-    local sandbox_before
+    local sandbox_before postgres_before
     sandbox_before="$(cpu_seconds "$sandbox_pid")"
+    postgres_before="$(postgres_cpu_seconds)"
     "$tether" sync --tenant bench "${streams[@]}" --wait > "$work/sync.out" || die "the sync did not succeed: $(tail -n 20 "$work/sync.out")"
     peak_kib="$(awk '/^VmHWM/ { print $2 }' "/proc/$worker_pid/status")"
     worker_cpu="$(cpu_seconds "$worker_pid")"
     sandbox_cpu="$(echo "$(cpu_seconds "$sandbox_pid") - $sandbox_before" | bc -l)"
+    postgres_cpu="$(echo "$(postgres_cpu_seconds) - $postgres_before" | bc -l)"
     local counters
     counters="$(curl -fsS "http://127.0.0.1:$sandbox_port/_sandbox/counters")"
     kill -TERM "$worker_pid" "$sandbox_pid"; wait "$worker_pid" "$sandbox_pid" 2>/dev/null || true
@@ -70,6 +83,7 @@ copy_stored_rows() {
 say "sync, rate limits off: $sync_users users"
 sync_scenario "$sync_users" off
 sync_seconds="$run_seconds"; sync_records="$records"; sync_peak="$peak_kib"; sync_worker_cpu="$worker_cpu"; sync_sandbox_cpu="$sandbox_cpu"
+sync_postgres_cpu="$postgres_cpu"
 for table in users groups group_members; do
     psql -X -q -v ON_ERROR_STOP=1 "postgresql://postgres@127.0.0.1:$port/tether_sync" -c "\\copy (SELECT * FROM $table) TO '$work/$table.copy'"
 done
@@ -81,6 +95,7 @@ copy1="$(copy_stored_rows)"; copy2="$(copy_stored_rows)"
 say "sync, rate limits off: $large_users users (peak memory)"
 sync_scenario "$large_users" off
 large_seconds="$run_seconds"; large_records="$records"; large_peak="$peak_kib"; large_worker_cpu="$worker_cpu"; large_sandbox_cpu="$sandbox_cpu"
+large_postgres_cpu="$postgres_cpu"
 
 say "sync, Zoom's Pro rate limits on: $rate_users users"
 sync_scenario "$rate_users" on
@@ -107,12 +122,14 @@ printf 'baseline runs: %.2f s and %.2f s (their spread shows the noise)\n' "$cop
 echo
 # CPU is counted, not timed: it varies far less than wall time on a shared machine. The sandbox's share
 # tells how much of the machine the benchmark's own Zoom took from the worker and PostgreSQL.
-printf '| %-52s | %16s | %17s |\n' "CPU seconds per 100,000 records" "worker" "sandbox"
-printf '|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..54})" "$(printf -- '-%.0s' {1..18})" "$(printf -- '-%.0s' {1..19})"
-for entry in "sync of $sync_users users|$sync_records|$sync_worker_cpu|$sync_sandbox_cpu" \
-    "sync of $large_users users|$large_records|$large_worker_cpu|$large_sandbox_cpu"; do
-    IFS='|' read -r label count worker sandbox <<< "$entry"
-    printf '| %-52s | %16.2f | %17.2f |\n' "$label" "$(echo "$worker * 100000 / $count" | bc -l)" "$(echo "$sandbox * 100000 / $count" | bc -l)"
+printf '| %-52s | %16s | %17s | %10s |\n' "CPU seconds per 100,000 records" "worker" "sandbox" "PostgreSQL"
+printf '|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..54})" "$(printf -- '-%.0s' {1..18})" "$(printf -- '-%.0s' {1..19})" "$(printf -- '-%.0s' {1..12})"
+per_100k() { echo "$1 * 100000 / $2" | bc -l; }
+for entry in "sync of $sync_users users|$sync_records|$sync_worker_cpu|$sync_sandbox_cpu|$sync_postgres_cpu" \
+    "sync of $large_users users|$large_records|$large_worker_cpu|$large_sandbox_cpu|$large_postgres_cpu"; do
+    IFS='|' read -r label count worker sandbox postgres <<< "$entry"
+    printf '| %-52s | %16.2f | %17.2f | %10.2f |\n' "$label" "$(per_100k "$worker" "$count")" "$(per_100k "$sandbox" "$count")" \
+        "$(per_100k "$postgres" "$count")"
 done
 echo
 printf '| %-40s | %14s |\n' "peak memory of the worker (VmHWM)" "MiB"
