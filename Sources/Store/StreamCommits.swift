@@ -28,6 +28,8 @@ public struct PageCommit: Sendable {
     public var finished: Bool
     /// The stream's interval when the connection sets none, for scheduling its next sync.
     public var defaultInterval: Int
+    /// The stream's previous page was all new records (``PageCounts/allNew``): try a plain insert first.
+    public var likelyNew = false
 
     public init(
         records: [SyncedRecord], table: RecordTable, isSnapshot: Bool, completion: Completion, stream: SyncRunStream, finished: Bool,
@@ -45,17 +47,17 @@ public struct PageCommit: Sendable {
 
 extension SyncRuns {
     /// Writes a page and the stream's progress in one fenced transaction.
-    /// - Returns: the stream with the page's effect counted.
+    /// - Returns: the stream with the page's effect counted, and whether its records were all new.
     /// - Throws: ``LeaseLost`` when the run is no longer this worker's; a database error otherwise (nothing
     ///   of the page is stored then).
-    public func commitPage(_ run: ClaimedRun, _ page: PageCommit) async throws -> SyncRunStream {
+    public func commitPage(_ run: ClaimedRun, _ page: PageCommit) async throws -> (stream: SyncRunStream, allNew: Bool) {
         try await pool.withTenant(run.tenantID, .pageWrite) { connection in
             var stream = page.stream
             try Self.fence(connection, run)
             let counts = try SyncedRecords.writePage(
                 connection, tenantID: run.tenantID, connectionID: run.connectionID, table: page.table.name,
                 columns: page.table.columns.map(\.name), rows: page.records.map(RecordRow.init),
-                seen: page.isSnapshot ? (run.runID, stream.name) : nil)
+                seen: page.isSnapshot ? (run.runID, stream.name) : nil, likelyNew: page.likelyNew)
             stream.inserted += counts.inserted
             stream.updated += counts.updated
             stream.unchanged += counts.unchanged
@@ -77,7 +79,7 @@ extension SyncRuns {
                     error: stream.error,
                     defaultInterval: page.defaultInterval)
             }
-            return stream
+            return (stream, counts.allNew)
         }
     }
 

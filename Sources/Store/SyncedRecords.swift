@@ -22,6 +22,8 @@ public struct PageCounts: Sendable, Hashable {
     public var inserted = 0
     public var updated = 0
     public var unchanged = 0
+    /// Every record was new and went in by a plain insert: the stream's next page likely is new too.
+    public var allNew = false
     public init() {}
 }
 
@@ -32,10 +34,12 @@ public struct PageCounts: Sendable, Hashable {
 /// (``PGConnection/orderChanges(of:)``), so keyset pages over them stay exact.
 public enum SyncedRecords {
     /// Writes `rows` of one page inside the caller's transaction. With `seen`, the page belongs to a
-    /// snapshot and its ids are remembered for deletion detection.
+    /// snapshot and its ids are remembered for deletion detection. `likelyNew` (the stream's previous page
+    /// was all new, as in an account's first sync) tries a plain insert first; otherwise one is tried when
+    /// the connection has no record in the table yet.
     public static func writePage(
         _ connection: PGConnection, tenantID: UUID, connectionID: UUID, table: String, columns: [String], rows: [RecordRow],
-        seen: (runID: UUID, stream: String)?
+        seen: (runID: UUID, stream: String)?, likelyNew: Bool = false
     ) throws -> PageCounts {
         guard !rows.isEmpty else { return PageCounts() }
         let target = PGQuery.quoteIdentifier(table)
@@ -45,11 +49,15 @@ public enum SyncedRecords {
         try connection.execute(PGQuery(unsafeSQL: "CREATE TEMP TABLE \(stage) ON COMMIT DROP AS SELECT \(copied) FROM \(target) WITH NO DATA"))
         try connection.copyFrom(
             PGQuery(unsafeSQL: "COPY \(stage) (\(copied)) FROM STDIN"), rows: try encode(rows, tenantID: tenantID, connectionID: connectionID))
-        if try isNew(rows, in: target, connection, tenantID: tenantID, connectionID: connectionID) {
+        let ids = rows.map(\.remoteID)
+        if Set(ids).count == ids.count, !ids.contains(where: { $0.utf8.contains(0) }),
+            try likelyNew || isEmpty(target, connection, tenantID: tenantID, connectionID: connectionID)
+        {
             try connection.orderChanges(of: tenantID)
             if try insertNew(from: stage, into: target, columns: copied, connection) {
                 var counts = PageCounts()
                 counts.inserted = rows.count
+                counts.allNew = true
                 return counts
             }
         }
@@ -75,24 +83,17 @@ public enum SyncedRecords {
         return encoded
     }
 
-    /// True when no record of the page is stored yet (and no id repeats in it), as on an account's first
-    /// sync: then the rows can go straight into the table.
-    private static func isNew(
-        _ rows: [RecordRow], in target: String, _ connection: PGConnection, tenantID: UUID, connectionID: UUID
-    ) throws
-        -> Bool
-    {
-        let ids = rows.map(\.remoteID)
-        guard Set(ids).count == ids.count, !ids.contains(where: { $0.utf8.contains(0) }) else { return false }
-        return try connection.query(
+    /// True when the connection has no record in `target` at all (one step into any of its indexes).
+    private static func isEmpty(_ target: String, _ connection: PGConnection, tenantID: UUID, connectionID: UUID) throws -> Bool {
+        try connection.query(
             PGQuery(
-                unsafeSQL: """
-                    SELECT NOT EXISTS (SELECT 1 FROM \(target) WHERE tenant_id = $1 AND connection_id = $2 AND remote_id = ANY($3::text[]))
-                    """, binding: [tenantID, connectionID, ids]))[0].decode(Bool.self, at: 0)
+                unsafeSQL: "SELECT NOT EXISTS (SELECT 1 FROM \(target) WHERE tenant_id = $1 AND connection_id = $2)",
+                binding: [tenantID, connectionID]))[0].decode(Bool.self, at: 0)
     }
 
-    /// Inserts new rows with a plain insert, inside a savepoint: when a concurrent writer stored one of them
-    /// meanwhile, the unique key refuses the insert, nothing of it stays, and the caller upserts instead.
+    /// Inserts new rows with a plain insert, inside a savepoint: when one of them is stored after all (an
+    /// earlier page listed it too, or an action wrote it meanwhile), the unique key refuses the insert,
+    /// nothing of it stays, and the caller upserts instead.
     /// Rows first stored during a run need no entry in `sync_seen`:
     /// ``finishSnapshot(_:tenantID:connectionID:table:runID:stream:)`` never deletes them.
     private static func insertNew(from stage: String, into target: String, columns: String, _ connection: PGConnection) throws -> Bool {

@@ -81,9 +81,10 @@ struct StreamExecutor {
     // MARK: - Snapshots
 
     private func snapshot(_ stream: inout SyncRunStream, elapsed: () -> Int) async throws {
+        var likelyNew = false
         try await follow(from: stream.cursor, window: nil) { page in
             // The ids seen so far stay valid when the listing starts over: it sees them again.
-            stream = try await commit(page, into: stream, completing: page.next == nil ? .snapshot : .none, elapsed: elapsed)
+            stream = try await commit(page, into: stream, completing: page.next == nil ? .snapshot : .none, likelyNew: &likelyNew, elapsed: elapsed)
         }
     }
 
@@ -97,6 +98,7 @@ struct StreamExecutor {
             if let first = windows.first, first.from == resumed.from { windows[0] = DateWindow(from: resumed.from, to: first.to) }
         }
         let today = StreamWindows.text(StreamWindows.day(Date()))
+        var likelyNew = false
         for window in windows {
             let cursor = resumed.flatMap { $0.from == window.from ? $0.page : nil }
             try await follow(from: cursor, window: window) { page in
@@ -107,7 +109,7 @@ struct StreamExecutor {
                 let complete = window.to < today ? window.to : StreamWindows.text(StreamWindows.day(Date()) - 1)
                 stream = try await commit(
                     page, into: stream, cursor: next, finished: finished, completing: windowDone ? .window(day: complete) : .none,
-                    elapsed: elapsed)
+                    likelyNew: &likelyNew, elapsed: elapsed)
             }
         }
         if windows.isEmpty { stream = try await finish(stream, status: .succeeded, error: nil, elapsed: elapsed()) }
@@ -166,9 +168,10 @@ struct StreamExecutor {
     }
 
     /// Writes a page, the stream's progress and (for the last page) its outcome in one fenced transaction.
+    /// `likelyNew` follows whether the previous page's records were all new (an account's first sync).
     private func commit(
         _ page: StreamPage, into start: SyncRunStream, cursor explicitCursor: String?? = .none, finished explicitFinished: Bool? = nil,
-        completing completion: PageCommit.Completion, elapsed: () -> Int
+        completing completion: PageCommit.Completion, likelyNew: inout Bool, elapsed: () -> Int
     ) async throws -> SyncRunStream {
         var stream = start
         let finished = explicitFinished ?? (page.next == nil)
@@ -185,11 +188,13 @@ struct StreamExecutor {
         }
         let prepared = stream
         do {
-            return try await SyncRuns(pool: dependencies.pool).commitPage(
-                run,
-                PageCommit(
-                    records: page.records, table: description.table, isSnapshot: description.kind == .snapshot, completion: completion,
-                    stream: prepared, finished: finished, defaultInterval: description.defaultInterval))
+            var commit = PageCommit(
+                records: page.records, table: description.table, isSnapshot: description.kind == .snapshot, completion: completion,
+                stream: prepared, finished: finished, defaultInterval: description.defaultInterval)
+            commit.likelyNew = likelyNew
+            let written = try await SyncRuns(pool: dependencies.pool).commitPage(run, commit)
+            if !page.records.isEmpty { likelyNew = written.allNew }
+            return written.stream
         } catch let error as LeaseLost {
             throw StreamInterruption.abortRun(error)
         } catch let error where DatabaseFailure.isDatabaseError(error) {

@@ -37,6 +37,14 @@ final class SandboxEdits: Sendable {
         return user
     }
 
+    /// Whether the control API changed or removed user `index` of `account`.
+    func isEdited(_ account: SandboxAccount, index: Int) -> Bool {
+        state.withLockedValue { state in
+            guard let edits = state[account.index] else { return false }
+            return edits.modified[index] != nil || edits.removed.contains(index)
+        }
+    }
+
     /// Indices of the users the control API added or changed.
     func editedIndices(_ account: SandboxAccount) -> [Int] {
         state.withLockedValue { state in

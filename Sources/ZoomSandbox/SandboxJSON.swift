@@ -14,18 +14,19 @@ enum SandboxJSON {
 
     private static func write(_ value: Any, into out: inout [UInt8]) {
         switch value {
-        // Exact types first: a bridged NSNumber (from parsed JSON) would also cast to Bool, Int and Double.
-        case let flag as Bool where type(of: value) == Bool.self: out.append(contentsOf: flag ? Array("true".utf8) : Array("false".utf8))
+        // Strings first: most values are, and each failed cast of an `Any` costs a runtime call.
+        case let text as String: writeString(text, into: &out)
+        // Exact types: a bridged NSNumber (from parsed JSON) would also cast to Bool, Int and Double.
+        case let flag as Bool where type(of: value) == Bool.self: out.append(contentsOf: (flag ? "true" : "false").utf8)
         case let number as Int where type(of: value) == Int.self: out.append(contentsOf: String(number).utf8)
         case let number as Double where type(of: value) == Double.self: out.append(contentsOf: (number.isFinite ? String(number) : "0").utf8)
-        case let text as String: writeString(text, into: &out)
         case let object as [String: Any]:
             out.append(UInt8(ascii: "{"))
-            for (position, key) in object.keys.sorted().enumerated() {
+            for (position, member) in object.sorted(by: { $0.key < $1.key }).enumerated() {
                 if position > 0 { out.append(UInt8(ascii: ",")) }
-                writeString(key, into: &out)
+                writeString(member.key, into: &out)
                 out.append(UInt8(ascii: ":"))
-                write(object[key]!, into: &out)
+                write(member.value, into: &out)
             }
             out.append(UInt8(ascii: "}"))
         case let array as [Any]:
@@ -45,6 +46,16 @@ enum SandboxJSON {
 
     private static func writeString(_ text: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        var text = text
+        let verbatim = text.withUTF8 { bytes in
+            guard !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return false }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        if verbatim {
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])

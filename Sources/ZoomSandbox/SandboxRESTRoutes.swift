@@ -70,7 +70,8 @@ struct SandboxRESTRoutes: Sendable {
         }
         let matches = { (user: SandboxUser) in user.status == status && (roleFilter == nil || user.roleID == roleFilter) }
         let (users, next) = pager.scan(page, count: sandbox.userCount(account)) { index in
-            sandbox.user(account, index: index).flatMap { matches($0) ? userJSON($0) : nil }
+            guard sandbox.mayHaveStatus(account, index: index, status) else { return nil }
+            return sandbox.user(account, index: index).flatMap { matches($0) ? userJSON($0) : nil }
         }
         let total = sandbox.cachedCount("users|\(status)|\(roleFilter ?? "")", account: account, matches)
         return SandboxReply(

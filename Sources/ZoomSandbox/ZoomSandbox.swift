@@ -33,6 +33,8 @@ public final class ZoomSandbox: Sendable {
     /// Signs page tokens; random per process, so tokens from another sandbox run are rejected.
     let pageTokenKey: [UInt8]
     private let counts = NIOLockedValueBox<[String: Int]>([:])
+    /// The status each generated user of an account was born with, by account: one byte per user.
+    private let generatedStatuses = NIOLockedValueBox<[Int: [UInt8]]>([:])
     /// Who hosted what in a report window, by account and window (see ``SandboxMeetings/hosts(_:window:)``).
     let hostedCache = NIOLockedValueBox<[String: [Int: SandboxMeetings.Hosted]]>([:])
 
@@ -72,6 +74,30 @@ public final class ZoomSandbox: Sendable {
         let count = (candidates ?? 0..<userCount(account)).reduce(0) { $0 + (user(account, index: $1).map(matches) == true ? 1 : 0) }
         counts.withLockedValue { $0[fullKey] = count }
         return count
+    }
+
+    /// False when user `index` of `account` certainly does not have `status`: a listing by status then skips
+    /// the user without generating it (three listings by status otherwise generate every user three times,
+    /// which made the sandbox cost as much CPU as the sync it serves). The generated statuses are computed
+    /// once per account; a user the control API changed or added is always a candidate.
+    func mayHaveStatus(_ account: SandboxAccount, index: Int, _ status: String) -> Bool {
+        guard index < account.userCount, !edits.isEdited(account, index: index) else { return true }
+        let statuses = generatedStatuses.withLockedValue { cache in
+            if let known = cache[account.index] { return known }
+            let computed = (0..<account.userCount).map { Self.statusCode(world.user(of: account, index: $0).status) }
+            cache[account.index] = computed
+            return computed
+        }
+        return statuses[index] == Self.statusCode(status)
+    }
+
+    private static func statusCode(_ status: String) -> UInt8 {
+        switch status {
+        case "active": 0
+        case "inactive": 1
+        case "pending": 2
+        default: 3
+        }
     }
 
     /// Users in `account` now, counting added ones (removed ones leave gaps).

@@ -36,4 +36,38 @@ struct HostilePageTests {
             #expect(stored.first { $0.0 == "g2" }?.1 == "nulname")
         }
     }
+
+    @Test("a first sync's page that repeats a record an earlier page stored falls back to the upsert: one row each, counted once")
+    func repeatedRecordAcrossNewPages() async throws {
+        try await TestDatabase.withMigratedDatabase { app, owner, _ in
+            let tenant = try await Tenants(pool: app).create(slug: "repeat", name: "repeat").id
+            let connection = UUID()
+            try await owner.withConnection { sql in
+                try sql.execute(
+                    """
+                    INSERT INTO connections (tenant_id, id, provider, mode, status, external_account_id, client_id)
+                    VALUES (\(tenant), \(connection), 'zoom', 'server_to_server', 'active', 'acct', 'client')
+                    """)
+            }
+            func write(_ ids: [String], likelyNew: Bool) async throws -> PageCounts {
+                let rows = ids.map { RecordRow(remoteID: $0, values: [$0.pgBind, 1.pgBind], raw: #"{"id":"\#($0)"}"#) }
+                return try await app.withTenant(tenant) { sql in
+                    try SyncedRecords.writePage(
+                        sql, tenantID: tenant, connectionID: connection, table: "groups", columns: ["name", "member_count"], rows: rows, seen: nil,
+                        likelyNew: likelyNew)
+                }
+            }
+            let first = try await write(["a", "b"], likelyNew: false)
+            #expect(first.inserted == 2 && first.allNew, "an empty table takes the first page by a plain insert")
+            // The listing shifted: "b" comes again on the next page, which the stream expects to be new.
+            let second = try await write(["b", "c"], likelyNew: true)
+            #expect(second.inserted == 1 && second.unchanged == 1 && !second.allNew)
+            let third = try await write(["d"], likelyNew: false)
+            #expect(third.inserted == 1 && !third.allNew, "a table with records takes a page through the upsert")
+            let stored = try await owner.withConnection { sql in
+                try sql.query("SELECT remote_id FROM groups ORDER BY remote_id").map { try $0.decode(String.self, at: 0) }
+            }
+            #expect(stored == ["a", "b", "c", "d"])
+        }
+    }
 }
