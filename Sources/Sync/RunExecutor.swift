@@ -95,39 +95,55 @@ struct RunExecutor {
         // Streams of a run proceed at once, each with its own client (its own counts), all within the
         // account's pace per rate-limit category: a category the other streams do not use is not left idle
         // while they wait for theirs.
-        await withTaskGroup(of: (Int, StreamOutcome).self) { group in
-            var waiting = streams.indices.filter { !streams[$0].isFinished }[...]
-            func startNext() {
-                guard abortReason == nil, bookkeepingFailure == nil, let index = waiting.popFirst() else { return }
-                let stream = streams[index]
-                group.addTask {
-                    do { return (index, try await execute(stream, connection: connection, connector: connector)) } catch {
-                        return (index, .unrecorded(error))
+        let pending = streams.indices.filter { !streams[$0].isFinished }
+        let outcomes = await withTaskGroup(of: StreamResult.self) { group in
+            var outcomes: [StreamResult] = []
+            var started = 0
+            var running = 0
+            var stopping = false
+            while true {
+                while !stopping, running < max(1, configuration.streamsPerRun), started < pending.count {
+                    let (index, stream) = (pending[started], streams[pending[started]])
+                    started += 1
+                    running += 1
+                    group.addTask {
+                        do {
+                            return StreamResult(index: index, outcome: try await execute(stream, connection: connection, connector: connector))
+                        } catch {
+                            return StreamResult(index: index, outcome: .unrecorded(error))
+                        }
                     }
                 }
-            }
-            for _ in 0..<max(1, configuration.streamsPerRun) { startNext() }
-            while let (index, outcome) = await group.next() {
-                switch outcome {
-                case .ended(let stream):
-                    streams[index] = stream
-                case .failed(let stream):
-                    streams[index] = stream
-                    attemptFailed = true
-                case .deferred(let stream, let until):
-                    streams[index] = stream
-                    deferredUntil = min(deferredUntil ?? until, until)
-                case .aborted(let reason):
+                guard let outcome = await group.next() else { return outcomes }
+                running -= 1
+                outcomes.append(outcome)
+                switch outcome.outcome {
+                case .aborted, .unrecorded:
                     // The first stop decides: what the streams cancelled because of it report is its consequence.
-                    if abortReason == nil, bookkeepingFailure == nil { abortReason = reason }
+                    stopping = true
                     group.cancelAll()
-                case .unrecorded(let error):
-                    if abortReason == nil, bookkeepingFailure == nil { bookkeepingFailure = error }
-                    group.cancelAll()
+                case .ended, .failed, .deferred:
+                    break
                 }
-                if streams[index].isFinished { SyncMetrics.streamFinished(streams[index]) }
-                startNext()
             }
+        }
+        for result in outcomes {
+            let index = result.index
+            switch result.outcome {
+            case .ended(let stream):
+                streams[index] = stream
+            case .failed(let stream):
+                streams[index] = stream
+                attemptFailed = true
+            case .deferred(let stream, let until):
+                streams[index] = stream
+                deferredUntil = min(deferredUntil ?? until, until)
+            case .aborted(let reason):
+                if abortReason == nil, bookkeepingFailure == nil { abortReason = reason }
+            case .unrecorded(let error):
+                if abortReason == nil, bookkeepingFailure == nil { bookkeepingFailure = error }
+            }
+            if streams[index].isFinished { SyncMetrics.streamFinished(streams[index]) }
         }
         if let bookkeepingFailure { throw bookkeepingFailure }
         if let abortReason {
@@ -149,6 +165,12 @@ struct RunExecutor {
             SyncMetrics.runFinished(status: outcome, attemptStarted: started)
             logger.info("sync run finished", metadata: ["status": "\(outcome)"])
         }
+    }
+
+    /// A stream's attempt as its task hands it back: the stream's position in the run and how it ended.
+    private struct StreamResult: Sendable {
+        let index: Int
+        let outcome: StreamOutcome
     }
 
     /// How one stream's attempt ended, once its bookkeeping is saved.

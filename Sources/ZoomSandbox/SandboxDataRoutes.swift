@@ -72,16 +72,18 @@ struct SandboxDataRoutes: Sendable {
             try await endpoint(.heavy, ["report:read:telephone:admin"] + Self.reportScopes, plans: paid).respond(request) { telephone(request, $0) }
         }
         router.get("/v2/phone/users") { request, _ in
-            try await endpoint(.medium, ["phone:read:list_users:admin", "phone:read:admin"], plans: paid).respond(request) { phoneUsers(request, $0) }
+            try await endpoint(.phoneMedium, ["phone:read:list_users:admin", "phone:read:admin"], plans: paid).respond(request) {
+                phoneUsers(request, $0)
+            }
         }
         router.get("/v2/phone/calling_plans") { request, _ in
-            try await endpoint(.medium, ["phone:read:list_calling_plans:admin", "phone:read:admin"], plans: paid).respond(request) {
+            try await endpoint(.phoneMedium, ["phone:read:list_calling_plans:admin", "phone:read:admin"], plans: paid).respond(request) {
                 callingPlans($0)
             }
         }
         // `/phone/call_logs` is gone, as at Zoom since 2025-11-30: its replacement is the call history.
         router.get("/v2/phone/call_history") { request, _ in
-            try await endpoint(.heavy, ["phone:read:list_call_logs:admin", "phone:read:admin", "phone_call_log:read:admin"], plans: paid)
+            try await endpoint(.phoneHeavy, ["phone:read:list_call_logs:admin", "phone:read:admin", "phone_call_log:read:admin"], plans: paid)
                 .respond(request) { callHistory(request, $0) }
         }
         router.get("/v2/rooms") { request, _ in

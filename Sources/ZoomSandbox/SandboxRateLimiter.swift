@@ -7,6 +7,9 @@ public enum SandboxRateCategory: String, Sendable, CaseIterable {
     case medium = "Medium"
     case heavy = "Heavy"
     case resourceIntensive = "Resource-intensive"
+    /// Zoom Phone's API has its own budget per category (`zoom-api.md` §5), apart from the rest of the API.
+    case phoneMedium = "Phone Medium"
+    case phoneHeavy = "Phone Heavy"
 }
 
 /// Per-account rate limits with the plan's per-second (per-minute for resource-intensive) and daily
@@ -47,6 +50,10 @@ final class SandboxRateLimiter: Sendable {
         case (.business, .medium): Limits(rate: 60, window: 1, daily: nil, dailyPool: "medium")
         case (.business, .heavy): Limits(rate: 40, window: 1, daily: 60_000, dailyPool: "heavy+resource")
         case (.business, .resourceIntensive): Limits(rate: 20, window: 60, daily: 60_000, dailyPool: "heavy+resource")
+        case (.free, .phoneMedium), (.pro, .phoneMedium): Limits(rate: 10, window: 1, daily: nil, dailyPool: "phone medium")
+        case (.free, .phoneHeavy), (.pro, .phoneHeavy): Limits(rate: 5, window: 1, daily: 15_000, dailyPool: "phone heavy+resource")
+        case (.business, .phoneMedium): Limits(rate: 20, window: 1, daily: nil, dailyPool: "phone medium")
+        case (.business, .phoneHeavy): Limits(rate: 10, window: 1, daily: 30_000, dailyPool: "phone heavy+resource")
         }
     }
 
