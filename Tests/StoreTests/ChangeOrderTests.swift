@@ -20,15 +20,8 @@ struct ChangeOrderTests {
         try await TestDatabase.withMigratedDatabase { app, owner, _ in
             let tenant = try await Tenants(pool: app).create(slug: "order", name: "order").id
             let (slowConnection, fastConnection) = (UUID(), UUID())
-            try await owner.withConnection { sql in
-                for (connection, account) in [(slowConnection, "slow"), (fastConnection, "fast")] {
-                    try sql.execute(
-                        """
-                        INSERT INTO connections (tenant_id, id, provider, mode, status, external_account_id, client_id)
-                        VALUES (\(tenant), \(connection), 'zoom', 'server_to_server', 'active', \(account), 'client')
-                        """)
-                }
-            }
+            try await insertTestConnection(owner, tenant: tenant, id: slowConnection, account: "slow")
+            try await insertTestConnection(owner, tenant: tenant, id: fastConnection, account: "fast")
             let (written, signalWritten) = AsyncStream.makeStream(of: Void.self)
             let release = DispatchSemaphore(value: 0)
             // The slow page write stamps its row, then holds its transaction open: longer than the pool's
@@ -82,13 +75,7 @@ struct ChangeOrderTests {
         try await TestDatabase.withMigratedDatabase { app, owner, _ in
             let tenant = try await Tenants(pool: app).create(slug: "race", name: "race").id
             let connection = UUID()
-            try await owner.withConnection { sql in
-                try sql.execute(
-                    """
-                    INSERT INTO connections (tenant_id, id, provider, mode, status, external_account_id, client_id)
-                    VALUES (\(tenant), \(connection), 'zoom', 'server_to_server', 'active', 'account', 'client')
-                    """)
-            }
+            try await insertTestConnection(owner, tenant: tenant, id: connection, account: "account")
             let (written, signalWritten) = AsyncStream.makeStream(of: Void.self)
             let release = DispatchSemaphore(value: 0)
             // The first writer copies "shared" in and holds its transaction open.

@@ -12,13 +12,7 @@ struct HostilePageTests {
         try await TestDatabase.withMigratedDatabase { app, owner, _ in
             let tenant = try await Tenants(pool: app).create(slug: "hostile", name: "hostile").id
             let connection = UUID()
-            try await owner.withConnection { sql in
-                try sql.execute(
-                    """
-                    INSERT INTO connections (tenant_id, id, provider, mode, status, external_account_id, client_id)
-                    VALUES (\(tenant), \(connection), 'zoom', 'server_to_server', 'active', 'acct', 'client')
-                    """)
-            }
+            try await insertTestConnection(owner, tenant: tenant, id: connection, account: "acct")
             // The raw JSON arrives already without U+0000 (the page reader drops it; jsonb cannot hold it).
             func group(_ id: String, _ name: String) -> RecordRow {
                 RecordRow(remoteID: id, values: [name.pgBind, 1.pgBind], raw: #"{"id":"\#(id.replacingOccurrences(of: "\u{0}", with: ""))"}"#)
@@ -42,13 +36,7 @@ struct HostilePageTests {
         try await TestDatabase.withMigratedDatabase { app, owner, _ in
             let tenant = try await Tenants(pool: app).create(slug: "repeat", name: "repeat").id
             let connection = UUID()
-            try await owner.withConnection { sql in
-                try sql.execute(
-                    """
-                    INSERT INTO connections (tenant_id, id, provider, mode, status, external_account_id, client_id)
-                    VALUES (\(tenant), \(connection), 'zoom', 'server_to_server', 'active', 'acct', 'client')
-                    """)
-            }
+            try await insertTestConnection(owner, tenant: tenant, id: connection, account: "acct")
             func write(_ ids: [String], likelyNew: Bool) async throws -> PageCounts {
                 let rows = ids.map { RecordRow(remoteID: $0, values: [$0.pgBind, 1.pgBind], raw: #"{"id":"\#($0)"}"#) }
                 return try await app.withTenant(tenant) { sql in
