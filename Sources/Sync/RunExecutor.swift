@@ -168,6 +168,8 @@ struct RunExecutor {
     }
 
     /// A stream's attempt as its task hands it back: the stream's position in the run and how it ended.
+    /// A struct on purpose: Swift 6.3's release build returned an `(Int, StreamOutcome)` tuple from the task
+    /// group with the index out of range (the debug build never did).
     private struct StreamResult: Sendable {
         let index: Int
         let outcome: StreamOutcome
