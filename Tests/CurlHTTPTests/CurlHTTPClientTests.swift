@@ -177,28 +177,23 @@ struct CurlTLSTests {
             "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
         ])
         #expect(await keygen.exitStatus(within: .seconds(60)) == 0)
-        let port = Int.random(in: 40_000...50_000)
-        let server = try openssl(["s_server", "-accept", "127.0.0.1:\(port)", "-cert", "cert.pem", "-key", "key.pem", "-www", "-quiet"])
+        // The server picks a free port and names it: a port chosen here could be another test's ephemeral one,
+        // and then the client would be talking to that server instead.
+        let announcement = directory.appendingPathComponent("s_server.out")
+        let server = try ChildProcess(
+            "/usr/bin/openssl", ["s_server", "-accept", "127.0.0.1:0", "-cert", "cert.pem", "-key", "key.pem", "-www"],
+            environment: ProcessInfo.processInfo.environment, directory: directory.path, standardOutput: announcement.path)
         defer { server.terminate() }
+        let port = try await Self.announcedPort(in: announcement, of: server)
         let client = CurlHTTPClient(
             configuration: {
                 var c = CurlHTTPClient.Configuration(); c.threads = 1; return c
             }())
         defer { Task { await client.shutdown() } }
-        var lastError: CurlHTTPError?
-        for _ in 0..<50 {
-            do {
-                _ = try await client.execute(HTTPClientRequest(url: "https://127.0.0.1:\(port)/"))
-                Issue.record("a self-signed certificate was accepted")
-                return
-            } catch let error as CurlHTTPError where error.code == .connectFailed {
-                try await Task.sleep(for: .milliseconds(100))  // s_server is still starting
-            } catch let error as CurlHTTPError {
-                lastError = error
-                break
-            }
+        let refusal = await #expect(throws: CurlHTTPError.self) {
+            _ = try await client.execute(HTTPClientRequest(url: "https://127.0.0.1:\(port)/"))
         }
-        #expect(lastError?.code == .tlsFailed)
+        #expect(refusal?.code == .tlsFailed)
         // Trusting the certificate explicitly makes the same server acceptable, proving the refusal was about trust.
         var trusting = CurlHTTPClient.Configuration()
         trusting.threads = 1
@@ -207,5 +202,20 @@ struct CurlTLSTests {
         let response = try await trustingClient.execute(HTTPClientRequest(url: "https://127.0.0.1:\(port)/"))
         await trustingClient.shutdown()
         #expect(response.status == 200)
+    }
+
+    /// The port `openssl s_server` printed as `ACCEPT 127.0.0.1:<port>` once it listens.
+    static func announcedPort(in file: URL, of server: ChildProcess) async throws -> Int {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline, server.isRunning {
+            let output = (try? String(contentsOf: file, encoding: .utf8)) ?? ""
+            if let line = output.split(separator: "\n").first(where: { $0.hasPrefix("ACCEPT 127.0.0.1:") }),
+                let port = Int(line.dropFirst("ACCEPT 127.0.0.1:".count))
+            {
+                return port
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw ChildProcessError("openssl s_server named no port (running: \(server.isRunning))")
     }
 }
