@@ -24,7 +24,8 @@ public struct PGBind: Sendable {
     public enum Value: Sendable {
         /// The type's text representation (what `psql` would print).
         case text(String)
-        /// Raw bytes, sent in binary format; only for `bytea`.
+        /// The type's binary representation, sent in binary format (`bytea`'s bytes as they are; arrays
+        /// built by ``PGTextColumns``).
         case bytes([UInt8])
     }
 

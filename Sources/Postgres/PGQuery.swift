@@ -26,6 +26,12 @@ public struct PGQuery: Sendable, ExpressibleByStringInterpolation, CustomStringC
         self.binds = values.map(\.pgBind)
     }
 
+    /// The same, with binds built beforehand (``PGTextColumns``' arrays).
+    public init(unsafeSQL sql: String, binds: [PGBind]) {
+        self.sql = sql
+        self.binds = binds
+    }
+
     public init(stringLiteral value: String) {
         self.init(unsafeSQL: value)
     }

@@ -52,7 +52,7 @@ public struct Events: Sendable {
             {
                 throw StoreError(.invalid, "cursor is not an event of this tenant")
             }
-            try connection.awaitOrderedChanges(of: tenantID)
+            try connection.awaitOrderedEvents(of: tenantID)
             return try connection.query(query).map { try $0.decode((String, UUID).self) }
         }
         let page = rows.prefix(limit)

@@ -55,8 +55,7 @@ extension SyncRuns {
             var stream = page.stream
             try Self.fence(connection, run)
             let counts = try SyncedRecords.writePage(
-                connection, tenantID: run.tenantID, connectionID: run.connectionID, table: page.table.name,
-                columns: page.table.columns.map(\.name), rows: page.records.map(RecordRow.init),
+                connection, tenantID: run.tenantID, connectionID: run.connectionID, table: page.table, rows: page.records.map(RecordRow.init),
                 seen: page.isSnapshot ? (run.runID, stream.name) : nil, likelyNew: page.likelyNew)
             stream.inserted += counts.inserted
             stream.updated += counts.updated

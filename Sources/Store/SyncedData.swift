@@ -114,7 +114,7 @@ public struct SyncedData: Sendable {
     public func list(tenantID: UUID, _ query: RecordListQuery) async throws -> (rows: [String], next: RecordCursor?) {
         let sql = try Self.listSQL(tenantID: tenantID, query)
         let rows = try await pool.withTenant(tenantID, .apiRead) { connection in
-            try connection.awaitOrderedChanges(of: tenantID)
+            try connection.awaitOrderedChanges(of: tenantID, in: query.table)
             return try connection.query(sql).map { try $0.decode((String, Int64, UUID).self) }
         }
         return Self.page(rows, limit: query.limit)
@@ -136,7 +136,7 @@ public struct SyncedData: Sendable {
             var children = query
             children.connectionID = connectionID
             children.filters.append(.equals(column: parentColumn, value: remoteID))
-            try connection.awaitOrderedChanges(of: tenantID)
+            try connection.awaitOrderedChanges(of: tenantID, in: children.table)
             return try connection.query(try Self.listSQL(tenantID: tenantID, children)).map { try $0.decode((String, Int64, UUID).self) }
         }
         return rows.map { Self.page($0, limit: query.limit) }
@@ -173,7 +173,7 @@ public struct SyncedData: Sendable {
             binding: [tenantID, parent])
         let result = try await pool.withTenant(tenantID, .apiRead) { connection -> [(String, Int64, UUID)]? in
             guard try connection.query(parentQuery)[0].decode(Int.self, at: 0) == 1 else { return nil }
-            try connection.awaitOrderedChanges(of: tenantID)
+            try connection.awaitOrderedChanges(of: tenantID, in: memberTable)
             return try connection.query(membersQuery).map { try $0.decode((String, Int64, UUID).self) }
         }
         guard let rows = result else { return nil }

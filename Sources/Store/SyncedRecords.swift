@@ -27,67 +27,40 @@ public struct PageCounts: Sendable, Hashable {
     public init() {}
 }
 
-/// Writes synced records into their normalized table (migration 0003's frame). A page goes through COPY
-/// into a staging table that lives for the transaction (safe behind PgBouncer in transaction mode; COPY
-/// cannot write a table under row-level security). A page none of whose records is stored yet (an
-/// account's first sync) is then inserted as it is; any other is upserted. Rows are stamped under the tenant's change order
-/// (``PGConnection/orderChanges(of:)``), so keyset pages over them stay exact.
+/// Writes synced records into their normalized table (migration 0003's frame). A page travels as one
+/// `text[]` per column (``PGTextColumns``) and is read back with `unnest` by the one statement that writes
+/// it: a table under row-level security cannot take COPY, and a staging table per page cost more to
+/// create, fill and read than the rows themselves. A page none of whose records is stored yet (an
+/// account's first sync) is inserted as it is; any other is upserted. Rows are stamped under the tenant's
+/// change order of the table (``PGConnection/orderChanges(of:in:)``), so keyset pages over them stay exact.
 public enum SyncedRecords {
-    /// Writes `rows` of one page inside the caller's transaction. With `seen`, the page belongs to a
-    /// snapshot and its ids are remembered for deletion detection. `likelyNew` (the stream's previous page
-    /// was all new, as in an account's first sync) tries a plain insert first; otherwise one is tried when
-    /// the connection has no record in the table yet.
+    /// Writes `rows` of one page of `table` inside the caller's transaction. With `seen`, the page belongs
+    /// to a snapshot and its ids are remembered for deletion detection. `likelyNew` (the stream's previous
+    /// page was all new, as in an account's first sync) tries a plain insert first; otherwise one is tried
+    /// when the connection has no record in the table yet.
     public static func writePage(
-        _ connection: PGConnection, tenantID: UUID, connectionID: UUID, table: String, columns: [String], rows: [RecordRow],
+        _ connection: PGConnection, tenantID: UUID, connectionID: UUID, table: RecordTable, rows: [RecordRow],
         seen: (runID: UUID, stream: String)?, likelyNew: Bool = false
     ) throws -> PageCounts {
         guard !rows.isEmpty else { return PageCounts() }
-        let target = PGQuery.quoteIdentifier(table)
-        let normalized = columns.map(PGQuery.quoteIdentifier)
-        let copied = (["tenant_id", "connection_id", "remote_id"] + normalized + ["raw", "content_hash"]).joined(separator: ", ")
-        let stage = PGQuery.quoteIdentifier("stage_" + table)
-        try connection.execute(PGQuery(unsafeSQL: "CREATE TEMP TABLE \(stage) ON COMMIT DROP AS SELECT \(copied) FROM \(target) WITH NO DATA"))
-        try connection.copyFrom(
-            PGQuery(unsafeSQL: "COPY \(stage) (\(copied)) FROM STDIN"), rows: try encode(rows, tenantID: tenantID, connectionID: connectionID))
-        let ids = rows.map(\.remoteID)
-        if Set(ids).count == ids.count, !ids.contains(where: { $0.utf8.contains(0) }),
-            try likelyNew || isEmpty(target, connection, tenantID: tenantID, connectionID: connectionID)
-        {
-            try connection.orderChanges(of: tenantID)
-            if try insertNew(from: stage, into: target, columns: copied, connection) {
+        let page = try PageStatement(table: table, rows: rows, tenantID: tenantID, connectionID: connectionID)
+        if page.distinctIDs == rows.count, try likelyNew || isEmpty(table, connection, tenantID: tenantID, connectionID: connectionID) {
+            try connection.orderChanges(of: tenantID, in: table.name)
+            if try insertNew(page, connection) {
                 var counts = PageCounts()
                 counts.inserted = rows.count
                 counts.allNew = true
                 return counts
             }
         }
-        return try upsert(from: stage, into: target, columns: copied, normalized: normalized, connection, tenantID: tenantID, seen: seen)
+        return try upsert(page, connection, tenantID: tenantID, seen: seen)
     }
 
-    /// The page's rows in COPY's format, each with its content hash.
-    private static func encode(_ rows: [RecordRow], tenantID: UUID, connectionID: UUID) throws -> PGCopyRows {
-        var encoded = PGCopyRows(reservingCapacity: rows.count * 1_024)
-        // A provider value or id with U+0000 is stored without it.
-        encoded.dropsNULBytes = true
-        let tenant = tenantID.pgBind
-        let connectionBind = connectionID.pgBind
-        var binds: [PGBind] = []
-        binds.reserveCapacity((rows.first?.values.count ?? 0) + 5)
-        for row in rows {
-            binds.removeAll(keepingCapacity: true)
-            binds += [tenant, connectionBind, row.remoteID.pgBind]
-            binds += row.values
-            binds += [PGJSON(text: row.raw).pgBind, Data(SHA256Digest.hash(row.raw.utf8)).pgBind]
-            try encoded.append(binds)
-        }
-        return encoded
-    }
-
-    /// True when the connection has no record in `target` at all (one step into any of its indexes).
-    private static func isEmpty(_ target: String, _ connection: PGConnection, tenantID: UUID, connectionID: UUID) throws -> Bool {
+    /// True when the connection has no record in `table` at all (one step into any of its indexes).
+    private static func isEmpty(_ table: RecordTable, _ connection: PGConnection, tenantID: UUID, connectionID: UUID) throws -> Bool {
         try connection.query(
             PGQuery(
-                unsafeSQL: "SELECT NOT EXISTS (SELECT 1 FROM \(target) WHERE tenant_id = $1 AND connection_id = $2)",
+                unsafeSQL: "SELECT NOT EXISTS (SELECT 1 FROM \(PGQuery.quoteIdentifier(table.name)) WHERE tenant_id = $1 AND connection_id = $2)",
                 binding: [tenantID, connectionID]))[0].decode(Bool.self, at: 0)
     }
 
@@ -96,12 +69,11 @@ public enum SyncedRecords {
     /// nothing of it stays, and the caller upserts instead.
     /// Rows first stored during a run need no entry in `sync_seen`:
     /// ``finishSnapshot(_:tenantID:connectionID:table:runID:stream:)`` never deletes them.
-    private static func insertNew(from stage: String, into target: String, columns: String, _ connection: PGConnection) throws -> Bool {
+    private static func insertNew(_ page: PageStatement, _ connection: PGConnection) throws -> Bool {
         try connection.execute("SAVEPOINT new_records")
         do {
             try connection.execute(
-                PGQuery(
-                    unsafeSQL: "INSERT INTO \(target) (\(columns), updated_at) SELECT \(columns), statement_timestamp() FROM \(stage)"))
+                PGQuery(unsafeSQL: "INSERT INTO \(page.target) (\(page.columns), updated_at) \(page.select)", binds: page.binds))
             try connection.execute("RELEASE SAVEPOINT new_records")
             return true
         } catch let error as PGError where error.sqlState == "23505" {
@@ -110,11 +82,10 @@ public enum SyncedRecords {
         }
     }
 
-    /// Upserts the staged page: a new record is inserted, a changed one (other content hash) or a deleted one
-    /// that came back is updated, and an unchanged one is not written at all.
+    /// Upserts the page: a new record is inserted, a changed one (other content hash) or a deleted one that
+    /// came back is updated, and an unchanged one is not written at all.
     private static func upsert(
-        from stage: String, into target: String, columns copied: String, normalized: [String], _ connection: PGConnection, tenantID: UUID,
-        seen: (runID: UUID, stream: String)?
+        _ page: PageStatement, _ connection: PGConnection, tenantID: UUID, seen: (runID: UUID, stream: String)?
     ) throws -> PageCounts {
         // Before the tenant's change order is taken: these rows are the run's own, not data readers page through.
         if let seen {
@@ -122,29 +93,28 @@ public enum SyncedRecords {
                 PGQuery(
                     unsafeSQL: """
                         INSERT INTO sync_seen (tenant_id, run_id, stream, remote_id)
-                        SELECT DISTINCT tenant_id, $1::uuid, $2::text, remote_id FROM \(stage)
+                        SELECT DISTINCT $1::uuid, $2::uuid, $3::text, remote_id FROM unnest($4::text[]) AS p(remote_id)
                         ON CONFLICT DO NOTHING
-                        """, binding: [seen.runID, seen.stream]))
+                        """, binds: [tenantID.pgBind, seen.runID.pgBind, seen.stream.pgBind, page.binds[PageStatement.remoteIDBind]]))
         }
-        let assignments = (normalized + ["raw", "content_hash"]).map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
-        try connection.orderChanges(of: tenantID)
+        let assignments = (page.normalized + ["raw", "content_hash"]).map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+        try connection.orderChanges(of: tenantID, in: page.table)
         let counts = try connection.query(
             PGQuery(
                 unsafeSQL: """
                     WITH written AS (
-                        INSERT INTO \(target) AS t (\(copied), updated_at)
-                        SELECT DISTINCT ON (remote_id) \(copied), statement_timestamp() FROM \(stage) ORDER BY remote_id
+                        INSERT INTO \(page.target) AS t (\(page.columns), updated_at)
+                        SELECT DISTINCT ON (remote_id) * FROM (\(page.select)) AS page ORDER BY remote_id
                         ON CONFLICT (tenant_id, connection_id, remote_id) DO UPDATE SET \(assignments), updated_at = excluded.updated_at,
                             deleted_at = NULL
                         WHERE t.content_hash <> excluded.content_hash OR t.deleted_at IS NOT NULL
                         RETURNING (xmax = 0) AS inserted)
-                    SELECT (SELECT count(DISTINCT remote_id) FROM \(stage)), count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)
-                    FROM written
-                    """))[0].decode((Int, Int, Int).self)
+                    SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM written
+                    """, binds: page.binds))[0].decode((Int, Int).self)
         var result = PageCounts()
-        result.inserted = counts.1
-        result.updated = counts.2
-        result.unchanged = counts.0 - counts.1 - counts.2
+        result.inserted = counts.0
+        result.updated = counts.1
+        result.unchanged = page.distinctIDs - counts.0 - counts.1
         return result
     }
 
@@ -159,7 +129,7 @@ public enum SyncedRecords {
         // table too), and the planner then chose a nested loop over every pair of rows: 16 s for 10,000 users.
         // A hash anti-join costs one pass over each side whatever the statistics say.
         try connection.execute("SET LOCAL enable_nestloop = off")
-        try connection.orderChanges(of: tenantID)
+        try connection.orderChanges(of: tenantID, in: table)
         let deleted = try connection.execute(
             PGQuery(
                 unsafeSQL: """
@@ -189,14 +159,17 @@ extension SyncedRecords {
         _ connection: PGConnection, tenantID: UUID, connectionID: UUID, upserts: [(table: RecordTable, record: SyncedRecord)],
         deletions: [RecordDeletion]
     ) throws {
+        // Every table's order is taken first, in one order for every transaction: two actions that write
+        // the same tables cannot each wait for the other.
+        for table in Set(upserts.map(\.table.name) + deletions.map(\.table.name)).sorted() {
+            try connection.orderChanges(of: tenantID, in: table)
+        }
         for table in Set(upserts.map(\.table.name)).sorted() {
             let records = upserts.filter { $0.table.name == table }
             _ = try writePage(
-                connection, tenantID: tenantID, connectionID: connectionID, table: table, columns: records[0].table.columns.map(\.name),
-                rows: records.map { RecordRow($0.record) }, seen: nil)
+                connection, tenantID: tenantID, connectionID: connectionID, table: records[0].table, rows: records.map { RecordRow($0.record) },
+                seen: nil)
         }
-        guard !deletions.isEmpty else { return }
-        try connection.orderChanges(of: tenantID)
         for deletion in deletions {
             guard deletion.column == "remote_id" || deletion.table.columns.contains(where: { $0.name == deletion.column }) else {
                 throw StoreError(.invalid, "\(deletion.table.name) has no column \(deletion.column)")

@@ -1,3 +1,4 @@
+import Connectors
 import Dispatch
 import Foundation
 import Postgres
@@ -9,7 +10,6 @@ import Testing
 /// served a page is always stamped after every row of that page.
 @Suite("Change order under concurrent writes", .enabled(if: TestDatabase.isAvailableOrRequired))
 struct ChangeOrderTests {
-    static let columns = ["name", "member_count"]
 
     static func group(_ name: String) -> RecordRow {
         RecordRow(remoteID: name, values: [name.pgBind, 1.pgBind], raw: #"{"id":"\#(name)"}"#)
@@ -28,7 +28,7 @@ struct ChangeOrderTests {
             // 10 s idle limit allows when a loaded machine (ThreadSanitizer) delays the rest of the test.
             async let slow = app.withTenant(tenant, PGTransactionOptions(idleTimeout: .seconds(60))) { sql in
                 let counts = try SyncedRecords.writePage(
-                    sql, tenantID: tenant, connectionID: slowConnection, table: "groups", columns: Self.columns,
+                    sql, tenantID: tenant, connectionID: slowConnection, table: .groups,
                     rows: [Self.group("slow-row")], seen: nil)
                 signalWritten.yield()
                 _ = release.wait(timeout: .now() + 30)
@@ -41,7 +41,7 @@ struct ChangeOrderTests {
             let fast = Task {
                 try await app.withTenant(tenant) { sql in
                     try SyncedRecords.writePage(
-                        sql, tenantID: tenant, connectionID: fastConnection, table: "groups", columns: Self.columns,
+                        sql, tenantID: tenant, connectionID: fastConnection, table: .groups,
                         rows: [Self.group("fast-row")], seen: nil)
                 }
             }
@@ -81,7 +81,7 @@ struct ChangeOrderTests {
             // The first writer copies "shared" in and holds its transaction open.
             async let first = app.withTenant(tenant, PGTransactionOptions(idleTimeout: .seconds(60))) { sql in
                 let counts = try SyncedRecords.writePage(
-                    sql, tenantID: tenant, connectionID: connection, table: "groups", columns: Self.columns, rows: [Self.group("shared")],
+                    sql, tenantID: tenant, connectionID: connection, table: .groups, rows: [Self.group("shared")],
                     seen: nil)
                 signalWritten.yield()
                 _ = release.wait(timeout: .now() + 30)
@@ -93,7 +93,7 @@ struct ChangeOrderTests {
             let second = Task {
                 try await app.withTenant(tenant) { sql in
                     try SyncedRecords.writePage(
-                        sql, tenantID: tenant, connectionID: connection, table: "groups", columns: Self.columns,
+                        sql, tenantID: tenant, connectionID: connection, table: .groups,
                         rows: [Self.group("shared"), Self.group("own")], seen: nil)
                 }
             }
@@ -106,6 +106,38 @@ struct ChangeOrderTests {
                 try sql.query("SELECT name FROM groups ORDER BY name").map { try $0.decode(String.self, at: 0) }
             }
             #expect(names == ["own", "shared"])
+        }
+    }
+
+    @Test("the order is kept per table: while a write of groups is open, users are written and read, and only groups' readers wait")
+    func otherTablesDoNotWait() async throws {
+        try await TestDatabase.withMigratedDatabase { app, owner, _ in
+            let tenant = try await Tenants(pool: app).create(slug: "tables", name: "tables").id
+            let connection = UUID()
+            try await insertTestConnection(owner, tenant: tenant, id: connection, account: "account")
+            let (written, signalWritten) = AsyncStream.makeStream(of: Void.self)
+            let release = DispatchSemaphore(value: 0)
+            async let slow = app.withTenant(tenant, PGTransactionOptions(idleTimeout: .seconds(60))) { sql in
+                _ = try SyncedRecords.writePage(
+                    sql, tenantID: tenant, connectionID: connection, table: .groups, rows: [Self.group("held")], seen: nil)
+                signalWritten.yield()
+                return release.wait(timeout: .now() + 30)
+            }
+            var iterator = written.makeAsyncIterator()
+            _ = await iterator.next()
+
+            let started = ContinuousClock.now
+            let role = RecordRow(remoteID: "r1", values: ["Admin".pgBind, "admins".pgBind, 2.pgBind], raw: #"{"id":"r1"}"#)
+            let roles = try await app.withTenant(tenant) { sql in
+                try SyncedRecords.writePage(sql, tenantID: tenant, connectionID: connection, table: .roles, rows: [role], seen: nil)
+            }
+            let listed = try await SyncedData(pool: app).list(
+                tenantID: tenant, RecordListQuery(table: "roles", columns: [ListedColumn("name", .plain)]))
+            let waited = ContinuousClock.now - started
+            release.signal()
+            #expect(try await slow == .success, "the write of groups was still open, not ended by its timeout")
+            #expect(roles.inserted == 1 && listed.rows.count == 1)
+            #expect(waited < .seconds(10), "roles waited \(waited) for a write of groups")
         }
     }
 }

@@ -1,3 +1,4 @@
+import Connectors
 import Foundation
 import Postgres
 import Store
@@ -20,7 +21,7 @@ struct HostilePageTests {
             let rows = [group("g1", "first"), group("g1", "again"), group("g\u{0}2", "nul\u{0}name"), group("g3", "third")]
             let counts = try await app.withTenant(tenant) { sql in
                 try SyncedRecords.writePage(
-                    sql, tenantID: tenant, connectionID: connection, table: "groups", columns: ["name", "member_count"], rows: rows, seen: nil)
+                    sql, tenantID: tenant, connectionID: connection, table: .groups, rows: rows, seen: nil)
             }
             #expect(counts.inserted == 3)
             let stored = try await owner.withConnection { sql in
@@ -41,7 +42,7 @@ struct HostilePageTests {
                 let rows = ids.map { RecordRow(remoteID: $0, values: [$0.pgBind, 1.pgBind], raw: #"{"id":"\#($0)"}"#) }
                 return try await app.withTenant(tenant) { sql in
                     try SyncedRecords.writePage(
-                        sql, tenantID: tenant, connectionID: connection, table: "groups", columns: ["name", "member_count"], rows: rows, seen: nil,
+                        sql, tenantID: tenant, connectionID: connection, table: .groups, rows: rows, seen: nil,
                         likelyNew: likelyNew)
                 }
             }

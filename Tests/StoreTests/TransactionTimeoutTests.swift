@@ -30,7 +30,7 @@ struct TransactionTimeoutTests {
             try #require(await iterator.next() != nil, "the writer never held the lock")
 
             let started = ContinuousClock.now
-            try await app.withTenant(tenant) { sql in try sql.orderChanges(of: tenant) }
+            try await app.withTenant(tenant) { sql in try sql.orderChanges(of: tenant, in: "users") }
             let waited = ContinuousClock.now - started
             // Without the idle timeout the next writer waits for the frozen one's two minutes.
             #expect(waited < .seconds(60), "the next writer waited \(waited)")

@@ -1,0 +1,70 @@
+import Connectors
+import Foundation
+import Postgres
+import Vault
+
+/// A page of records as the statement that writes it reads them: one `text[]` parameter per column
+/// (``PGTextColumns``), unnested into rows and cast to the table's types, each row with its content hash.
+struct PageStatement {
+    /// The index of the remote ids' bind (`$3`): tenant and connection come first.
+    static let remoteIDBind = 2
+
+    /// The table's name, and quoted.
+    let table: String
+    let target: String
+    /// Its normalized columns, quoted, in the table's order.
+    let normalized: [String]
+    /// Every column the page writes but `updated_at`, in the order of ``select``'s output.
+    let columns: String
+    /// `SELECT … FROM unnest(…)`: one row per record, its columns as ``columns`` names them, then
+    /// `updated_at` (`statement_timestamp()`, later than the tenant's change order the caller took).
+    let select: String
+    let binds: [PGBind]
+    /// How many records the page holds once repeated ids count once.
+    let distinctIDs: Int
+
+    init(table: RecordTable, rows: [RecordRow], tenantID: UUID, connectionID: UUID) throws {
+        self.table = table.name
+        target = PGQuery.quoteIdentifier(table.name)
+        normalized = table.columns.map { PGQuery.quoteIdentifier($0.name) }
+        let written = ["remote_id"] + normalized + ["raw", "content_hash"]
+        columns = (["tenant_id", "connection_id"] + written).joined(separator: ", ")
+        let types = ["text"] + table.columns.map { Self.sqlType($0.type) } + ["jsonb", "bytea"]
+        let parameters = types.indices.map { "$\($0 + 3)::text[]" }.joined(separator: ", ")
+        let aliases = types.indices.map { "c\($0)" }
+        let casts = zip(zip(aliases, types), written).map { pair in "p.\(pair.0.0)::\(pair.0.1) AS \(pair.1)" }
+        select = """
+            SELECT $1::uuid AS tenant_id, $2::uuid AS connection_id, \(casts.joined(separator: ", ")), statement_timestamp() AS updated_at
+            FROM unnest(\(parameters)) AS p(\(aliases.joined(separator: ", ")))
+            """
+
+        var values = PGTextColumns(columns: types.count, reservingBytesPerRow: 1_024, rows: rows.count)
+        // A provider value or id with U+0000 is stored without it.
+        values.dropsNULBytes = true
+        var row: [PGBind] = []
+        row.reserveCapacity(types.count)
+        for record in rows {
+            row.removeAll(keepingCapacity: true)
+            row.append(record.remoteID.pgBind)
+            row += record.values
+            row += [PGJSON(text: record.raw).pgBind, Data(SHA256Digest.hash(record.raw.utf8)).pgBind]
+            try values.append(row)
+        }
+        binds = [tenantID.pgBind, connectionID.pgBind] + values.binds
+        distinctIDs = Set(rows.map { $0.remoteID.utf8.contains(0) ? $0.remoteID.filter { $0 != "\0" } : $0.remoteID }).count
+    }
+
+    /// The type a column's text is cast to; the table's own type takes it by assignment.
+    static func sqlType(_ type: ColumnType) -> String {
+        switch type {
+        case .text: "text"
+        case .integer: "bigint"
+        case .decimal: "numeric"
+        case .timestamp: "timestamptz"
+        case .date: "date"
+        case .textArray: "text[]"
+        case .json: "jsonb"
+        case .boolean: "boolean"
+        }
+    }
+}
