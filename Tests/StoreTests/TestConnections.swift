@@ -1,8 +1,8 @@
 import Foundation
 import Postgres
 
-/// A bare active Zoom connection row for store tests that write synced records: the synced tables'
-/// foreign key wants one, and nothing else of a connection matters to them.
+/// A bare active Zoom connection row for store tests that write synced records: a page write locks its
+/// connection's row, and nothing else of a connection matters to them.
 func insertTestConnection(_ owner: PGPool, tenant: UUID, id: UUID, account: String) async throws {
     try await owner.withConnection { sql in
         try sql.execute(
