@@ -30,6 +30,9 @@ public struct PageCommit: Sendable {
     public var defaultInterval: Int
     /// The stream's previous page was all new records (``PageCounts/allNew``): try a plain insert first.
     public var likelyNew = false
+    /// The records encoded beforehand (while the page before was being written); encoded in the commit
+    /// when nil.
+    public var encoded: EncodedPage?
 
     public init(
         records: [SyncedRecord], table: RecordTable, isSnapshot: Bool, completion: Completion, stream: SyncRunStream, finished: Bool,
@@ -51,12 +54,13 @@ extension SyncRuns {
     /// - Throws: ``LeaseLost`` when the run is no longer this worker's; a database error otherwise (nothing
     ///   of the page is stored then).
     public func commitPage(_ run: ClaimedRun, _ page: PageCommit) async throws -> (stream: SyncRunStream, allNew: Bool) {
-        try await pool.withTenant(run.tenantID, .pageWrite) { connection in
+        let encoded =
+            try page.encoded ?? EncodedPage(table: page.table, records: page.records, tenantID: run.tenantID, connectionID: run.connectionID)
+        return try await pool.withTenant(run.tenantID, .pageWrite) { connection in
             var stream = page.stream
             try Self.fence(connection, run)
             let counts = try SyncedRecords.writePage(
-                connection, tenantID: run.tenantID, connectionID: run.connectionID, table: page.table, rows: page.records.map(RecordRow.init),
-                seen: page.isSnapshot ? (run.runID, stream.name) : nil, likelyNew: page.likelyNew)
+                connection, encoded, seen: page.isSnapshot ? (run.runID, stream.name) : nil, likelyNew: page.likelyNew)
             stream.inserted += counts.inserted
             stream.updated += counts.updated
             stream.unchanged += counts.unchanged

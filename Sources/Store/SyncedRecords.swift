@@ -42,18 +42,29 @@ public enum SyncedRecords {
         _ connection: PGConnection, tenantID: UUID, connectionID: UUID, table: RecordTable, rows: [RecordRow],
         seen: (runID: UUID, stream: String)?, likelyNew: Bool = false
     ) throws -> PageCounts {
-        guard !rows.isEmpty else { return PageCounts() }
-        let page = try PageStatement(table: table, rows: rows, tenantID: tenantID, connectionID: connectionID)
-        if page.distinctIDs == rows.count, try likelyNew || isEmpty(table, connection, tenantID: tenantID, connectionID: connectionID) {
-            try connection.orderChanges(of: tenantID, in: table.name)
+        try writePage(
+            connection, EncodedPage(table: table, rows: rows, tenantID: tenantID, connectionID: connectionID), seen: seen, likelyNew: likelyNew)
+    }
+
+    /// Writes a page encoded beforehand, as ``writePage(_:tenantID:connectionID:table:rows:seen:likelyNew:)`` does.
+    public static func writePage(
+        _ connection: PGConnection, _ page: EncodedPage, seen: (runID: UUID, stream: String)?, likelyNew: Bool = false
+    )
+        throws -> PageCounts
+    {
+        guard page.count > 0 else { return PageCounts() }
+        if page.distinctIDs == page.count,
+            try likelyNew || isEmpty(page.table, connection, tenantID: page.tenantID, connectionID: page.connectionID)
+        {
+            try connection.orderChanges(of: page.tenantID, in: page.table.name)
             if try insertNew(page, connection) {
                 var counts = PageCounts()
-                counts.inserted = rows.count
+                counts.inserted = page.count
                 counts.allNew = true
                 return counts
             }
         }
-        return try upsert(page, connection, tenantID: tenantID, seen: seen)
+        return try upsert(page, connection, seen: seen)
     }
 
     /// True when the connection has no record in `table` at all (one step into any of its indexes).
@@ -69,7 +80,7 @@ public enum SyncedRecords {
     /// nothing of it stays, and the caller upserts instead.
     /// Rows first stored during a run need no entry in `sync_seen`:
     /// ``finishSnapshot(_:tenantID:connectionID:table:runID:stream:)`` never deletes them.
-    private static func insertNew(_ page: PageStatement, _ connection: PGConnection) throws -> Bool {
+    private static func insertNew(_ page: EncodedPage, _ connection: PGConnection) throws -> Bool {
         try connection.execute("SAVEPOINT new_records")
         do {
             try connection.execute(
@@ -84,9 +95,7 @@ public enum SyncedRecords {
 
     /// Upserts the page: a new record is inserted, a changed one (other content hash) or a deleted one that
     /// came back is updated, and an unchanged one is not written at all.
-    private static func upsert(
-        _ page: PageStatement, _ connection: PGConnection, tenantID: UUID, seen: (runID: UUID, stream: String)?
-    ) throws -> PageCounts {
+    private static func upsert(_ page: EncodedPage, _ connection: PGConnection, seen: (runID: UUID, stream: String)?) throws -> PageCounts {
         // Before the tenant's change order is taken: these rows are the run's own, not data readers page through.
         if let seen {
             try connection.execute(
@@ -95,10 +104,10 @@ public enum SyncedRecords {
                         INSERT INTO sync_seen (tenant_id, run_id, stream, remote_id)
                         SELECT DISTINCT $1::uuid, $2::uuid, $3::text, remote_id FROM unnest($4::text[]) AS p(remote_id)
                         ON CONFLICT DO NOTHING
-                        """, binds: [tenantID.pgBind, seen.runID.pgBind, seen.stream.pgBind, page.binds[PageStatement.remoteIDBind]]))
+                        """, binds: [page.tenantID.pgBind, seen.runID.pgBind, seen.stream.pgBind, page.binds[EncodedPage.remoteIDBind]]))
         }
         let assignments = (page.normalized + ["raw", "content_hash"]).map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
-        try connection.orderChanges(of: tenantID, in: page.table)
+        try connection.orderChanges(of: page.tenantID, in: page.table.name)
         let counts = try connection.query(
             PGQuery(
                 unsafeSQL: """

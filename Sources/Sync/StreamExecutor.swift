@@ -82,9 +82,10 @@ struct StreamExecutor {
 
     private func snapshot(_ stream: inout SyncRunStream, elapsed: () -> Int) async throws {
         var likelyNew = false
-        try await follow(from: stream.cursor, window: nil) { page in
+        try await follow(from: stream.cursor, window: nil) { page, encoded in
             // The ids seen so far stay valid when the listing starts over: it sees them again.
-            stream = try await commit(page, into: stream, completing: page.next == nil ? .snapshot : .none, likelyNew: &likelyNew, elapsed: elapsed)
+            stream = try await commit(
+                page, encoded, into: stream, completing: page.next == nil ? .snapshot : .none, likelyNew: &likelyNew, elapsed: elapsed)
         }
     }
 
@@ -101,14 +102,14 @@ struct StreamExecutor {
         var likelyNew = false
         for window in windows {
             let cursor = resumed.flatMap { $0.from == window.from ? $0.page : nil }
-            try await follow(from: cursor, window: window) { page in
+            try await follow(from: cursor, window: window) { page, encoded in
                 let windowDone = page.next == nil
                 let next = windowDone ? nil : WindowCursor(from: window.from, to: window.to, page: page.next).text
                 let finished = windowDone && window == windows.last
                 // Today's data is still growing: the watermark stops at yesterday.
                 let complete = window.to < today ? window.to : StreamWindows.text(StreamWindows.day(Date()) - 1)
                 stream = try await commit(
-                    page, into: stream, cursor: next, finished: finished, completing: windowDone ? .window(day: complete) : .none,
+                    page, encoded, into: stream, cursor: next, finished: finished, completing: windowDone ? .window(day: complete) : .none,
                     likelyNew: &likelyNew, elapsed: elapsed)
             }
         }
@@ -122,15 +123,15 @@ struct StreamExecutor {
     /// each other. One page ahead at most, so memory stays flat, and pages are committed in order, so the
     /// stored cursor and counts always match what is stored. A paging token the provider no longer accepts
     /// starts the listing over (``cursorRestarts`` times per attempt).
-    private func follow(from cursor: String?, window: DateWindow?, commit: (StreamPage) async throws -> Void) async throws {
+    private func follow(from cursor: String?, window: DateWindow?, commit: (StreamPage, EncodedPage) async throws -> Void) async throws {
         var restarts = 0
         var trail = PageTrail()
         var fetched = await fetch(cursor, window: window)
         while true {
-            let page: StreamPage
+            let (page, encoded): (StreamPage, EncodedPage)
             switch fetched {
             case .success(let value):
-                page = value
+                (page, encoded) = value
             case .failure(let error as ConnectorError) where error.kind == .expiredCursor && restarts < Self.cursorRestarts:
                 restarts += 1
                 trail = PageTrail()
@@ -140,16 +141,23 @@ struct StreamExecutor {
                 throw error
             }
             try trail.check(page, connector: connector)
-            guard let next = page.next else { return try await commit(page) }
+            guard let next = page.next else { return try await commit(page, encoded) }
             // Cancelled and awaited if the commit throws: nothing is fetched for a stream that stopped.
             async let following = fetch(next, window: window)
-            try await commit(page)
+            try await commit(page, encoded)
             fetched = await following
         }
     }
 
-    private func fetch(_ cursor: String?, window: DateWindow?) async -> Result<StreamPage, any Error> {
-        do { return .success(try await read(cursor, window: window)) } catch { return .failure(error) }
+    /// Reads a page and encodes its records for their table, so its commit only talks to the database.
+    private func fetch(_ cursor: String?, window: DateWindow?) async -> Result<(StreamPage, EncodedPage), any Error> {
+        do {
+            let page = try await read(cursor, window: window)
+            let encoded = try EncodedPage(table: description.table, records: page.records, tenantID: run.tenantID, connectionID: run.connectionID)
+            return .success((page, encoded))
+        } catch {
+            return .failure(error)
+        }
     }
 
     /// Reads a page, trying again when the answer broke the provider's contract (a malformed page commits
@@ -170,7 +178,8 @@ struct StreamExecutor {
     /// Writes a page, the stream's progress and (for the last page) its outcome in one fenced transaction.
     /// `likelyNew` follows whether the previous page's records were all new (an account's first sync).
     private func commit(
-        _ page: StreamPage, into start: SyncRunStream, cursor explicitCursor: String?? = .none, finished explicitFinished: Bool? = nil,
+        _ page: StreamPage, _ encoded: EncodedPage, into start: SyncRunStream, cursor explicitCursor: String?? = .none,
+        finished explicitFinished: Bool? = nil,
         completing completion: PageCommit.Completion, likelyNew: inout Bool, elapsed: () -> Int
     ) async throws -> SyncRunStream {
         var stream = start
@@ -192,6 +201,7 @@ struct StreamExecutor {
                 records: page.records, table: description.table, isSnapshot: description.kind == .snapshot, completion: completion,
                 stream: prepared, finished: finished, defaultInterval: description.defaultInterval)
             commit.likelyNew = likelyNew
+            commit.encoded = encoded
             let written = try await SyncRuns(pool: dependencies.pool).commitPage(run, commit)
             if !page.records.isEmpty { likelyNew = written.allNew }
             return written.stream

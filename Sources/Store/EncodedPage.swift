@@ -1,16 +1,20 @@
-import Connectors
-import Foundation
+public import Connectors
+public import Foundation
 import Postgres
 import Vault
 
-/// A page of records as the statement that writes it reads them: one `text[]` parameter per column
+/// A page of records encoded for the statement that writes it: one `text[]` parameter per column
 /// (``PGTextColumns``), unnested into rows and cast to the table's types, each row with its content hash.
-struct PageStatement {
+/// It needs no connection: a sync encodes a page while the one before it is being written, so the
+/// transaction that writes it only talks to the database.
+public struct EncodedPage: Sendable {
     /// The index of the remote ids' bind (`$3`): tenant and connection come first.
     static let remoteIDBind = 2
 
-    /// The table's name, and quoted.
-    let table: String
+    let tenantID: UUID
+    let connectionID: UUID
+    let table: RecordTable
+    /// The table, quoted.
     let target: String
     /// Its normalized columns, quoted, in the table's order.
     let normalized: [String]
@@ -20,11 +24,17 @@ struct PageStatement {
     /// `updated_at` (`statement_timestamp()`, later than the tenant's change order the caller took).
     let select: String
     let binds: [PGBind]
-    /// How many records the page holds once repeated ids count once.
+    /// How many records the page holds, and how many once repeated ids count once.
+    let count: Int
     let distinctIDs: Int
 
-    init(table: RecordTable, rows: [RecordRow], tenantID: UUID, connectionID: UUID) throws {
-        self.table = table.name
+    /// Encodes `rows` of `table` for a connection of `tenantID`.
+    /// - Throws: ``PGError`` when a row has another number of values than the table has columns.
+    public init(table: RecordTable, rows: [RecordRow], tenantID: UUID, connectionID: UUID) throws {
+        self.tenantID = tenantID
+        self.connectionID = connectionID
+        self.table = table
+        count = rows.count
         target = PGQuery.quoteIdentifier(table.name)
         normalized = table.columns.map { PGQuery.quoteIdentifier($0.name) }
         let written = ["remote_id"] + normalized + ["raw", "content_hash"]
@@ -52,6 +62,11 @@ struct PageStatement {
         }
         binds = [tenantID.pgBind, connectionID.pgBind] + values.binds
         distinctIDs = Set(rows.map { $0.remoteID.utf8.contains(0) ? $0.remoteID.filter { $0 != "\0" } : $0.remoteID }).count
+    }
+
+    /// Encodes records read from a provider.
+    public init(table: RecordTable, records: [SyncedRecord], tenantID: UUID, connectionID: UUID) throws {
+        try self.init(table: table, rows: records.map(RecordRow.init), tenantID: tenantID, connectionID: connectionID)
     }
 
     /// The type a column's text is cast to; the table's own type takes it by assignment.
