@@ -66,7 +66,7 @@ let package = Package(
         // Safe Swift above them.
         .target(name: "Store", dependencies: ["Postgres", "Connectors", "Vault", "Sensitive", logging], swiftSettings: swiftSettings),
         .target(name: "OAuth", dependencies: ["Vault", "Transport", "Sensitive"], swiftSettings: swiftSettings),
-        .target(name: "Connectors", dependencies: ["OAuth", "Sensitive"], swiftSettings: swiftSettings),
+        .target(name: "Connectors", dependencies: ["OAuth", "Sensitive", "Vault"], swiftSettings: swiftSettings),
         .target(
             name: "ZoomConnector",
             dependencies: ["Connectors", "OAuth", "Transport", "Vault", "Sensitive"],

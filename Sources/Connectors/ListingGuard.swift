@@ -1,3 +1,5 @@
+import Vault
+
 /// How far one listing of a provider has come: its name (one status of `/users`, say), the total the
 /// provider reported for it, and how many records this page brought.
 public struct ListingProgress: Sendable, Hashable {
@@ -17,7 +19,9 @@ public struct ListingProgress: Sendable, Hashable {
 /// than the listing's reported total (plus a tenth, at least 100, for records added while paging). Either
 /// ends the pass with `provider_error` instead of a loop that never ends and memory that grows.
 public struct ListingGuard: Sendable {
-    private var followed: Set<String> = []
+    /// The SHA-256 of each token followed: a token can be large (a children stream's cursor carries its
+    /// parents' ids), and a pass over a million users follows thousands of them.
+    private var followed: Set<[UInt8]> = []
     private var received: [String: Int] = [:]
 
     public init() {}
@@ -35,7 +39,7 @@ public struct ListingGuard: Sendable {
             }
         }
         guard let next else { return }
-        guard followed.insert(next).inserted else {
+        guard followed.insert(SHA256Digest.hash(next.utf8)).inserted else {
             throw ConnectorError(.providerError, "\(provider) handed back a page token it had already given; the listing would never end")
         }
     }
