@@ -34,40 +34,35 @@ public struct PGTextColumns: Sendable {
         guard row.count == elements.count else {
             throw PGError(.invalidQuery, summary: "a row of \(row.count) values for \(elements.count) columns")
         }
-        let lengths = elements.map(\.count)
-        let nulls = hasNull
-        do {
-            for (column, bind) in row.enumerated() { try append(bind.value, to: column) }
-        } catch {
-            // A refused row leaves nothing behind, in any column.
-            for (column, length) in lengths.enumerated() { elements[column].removeSubrange(length...) }
-            hasNull = nulls
-            throw error
+        // Checked before anything is appended: a refused row leaves nothing behind, in any column.
+        if !dropsNULBytes, row.contains(where: { $0.value?.containsNUL == true }) {
+            throw PGError(.invalidQuery, summary: "a text value contains a NUL byte")
         }
+        for column in row.indices { append(row[column].value, to: column) }
         count += 1
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    private mutating func append(_ value: PGBind.Value?, to column: Int) throws {
+    private mutating func append(_ value: PGBind.Value?, to column: Int) {
         switch value {
         case .none:
             hasNull[column] = true
             Self.appendInt32(-1, to: &elements[column])
         case .text(var text)?:
-            try text.withUTF8 { bytes in
+            text.withUTF8 { bytes in
                 if !bytes.contains(0) {
                     Self.appendInt32(Int32(bytes.count), to: &elements[column])
                     elements[column].append(contentsOf: bytes)
-                    return
+                } else {
+                    Self.appendInt32(Int32(bytes.count - bytes.count { $0 == 0 }), to: &elements[column])
+                    elements[column].append(contentsOf: bytes.lazy.filter { $0 != 0 })
                 }
-                guard dropsNULBytes else { throw PGError(.invalidQuery, summary: "a text value contains a NUL byte") }
-                Self.appendInt32(Int32(bytes.count - bytes.count { $0 == 0 }), to: &elements[column])
-                elements[column].append(contentsOf: bytes.lazy.filter { $0 != 0 })
             }
         case .bytes(let bytes)?:
             Self.appendInt32(Int32(2 + 2 * bytes.count), to: &elements[column])
-            elements[column].append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "x")])
+            elements[column].append(UInt8(ascii: "\\"))
+            elements[column].append(UInt8(ascii: "x"))
             for byte in bytes {
                 elements[column].append(Self.hexDigits[Int(byte >> 4)])
                 elements[column].append(Self.hexDigits[Int(byte & 0x0f)])
@@ -93,5 +88,13 @@ public struct PGTextColumns: Sendable {
 
     private static func appendInt32(_ value: Int32, to bytes: inout [UInt8]) {
         withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+    }
+}
+
+extension PGBind.Value {
+    /// A text value holding U+0000, which PostgreSQL's text cannot.
+    var containsNUL: Bool {
+        guard case .text(var text) = self else { return false }
+        return text.withUTF8 { $0.contains(0) }
     }
 }

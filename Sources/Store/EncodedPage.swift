@@ -21,7 +21,7 @@ public struct EncodedPage: Sendable {
     /// Every column the page writes but `updated_at`, in the order of ``select``'s output.
     let columns: String
     /// `SELECT … FROM unnest(…)`: one row per record, its columns as ``columns`` names them, then
-    /// `updated_at` (`statement_timestamp()`, later than the tenant's change order the caller took).
+    /// `updated_at` (`statement_timestamp()`, later than the change order of the table the caller took).
     let select: String
     let binds: [PGBind]
     /// How many records the page holds, and how many once repeated ids count once.
@@ -57,7 +57,8 @@ public struct EncodedPage: Sendable {
             row.removeAll(keepingCapacity: true)
             row.append(record.remoteID.pgBind)
             row += record.values
-            row += [PGJSON(text: record.raw).pgBind, Data(SHA256Digest.hash(record.raw.utf8)).pgBind]
+            row.append(PGJSON(text: record.raw).pgBind)
+            row.append(PGBind(oid: PGTypeOID.bytea, value: .bytes(SHA256Digest.hash(record.raw.utf8))))
             try values.append(row)
         }
         binds = [tenantID.pgBind, connectionID.pgBind] + values.binds

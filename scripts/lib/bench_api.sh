@@ -1,7 +1,7 @@
 # Sourced by scripts/bench: the data API as backend services use it. A database holding one tenant with
 # BENCH_API_USERS (default 1,000,000) users, `tether serve --no-workers` with rate limits off, and `wrk`
 # paging `GET /v1/tenants/bench/users?limit=100` from random cursors; next to it, in the same run,
-# `pgbench` running the transaction that serves one such page (tenant scope, the change-order lock, the
+# `pgbench` running the transaction that serves one such page (tenant scope, the change-order lock of its users, the
 # keyset query that renders the rows as JSON) against the same rows, as the same role. The difference is
 # what the HTTP layer, API-key authentication and the tenant lookup cost.
 
@@ -45,7 +45,7 @@ cat > "$work/page.sql" <<SQL
 \set n random(1, 1000)
 BEGIN;
 SELECT set_config('app.tenant_id', '$tenant_id', true);
-SELECT pg_advisory_xact_lock_shared(1415922536, hashtext('$tenant_id'));
+SELECT pg_advisory_xact_lock_shared(1415926383, hashtext('$tenant_id/users'));
 SELECT json_build_object('id', id, 'connection_id', connection_id, 'remote_id', remote_id, 'email', email, 'first_name', first_name,
     'last_name', last_name, 'display_name', display_name, 'status', status, 'license_type', license_type, 'role_id', role_id,
     'department', department, 'job_title', job_title, 'timezone', timezone, 'group_ids', to_jsonb(group_ids),

@@ -88,6 +88,30 @@ copy_stored_rows() {
     echo "$ended - $started" | bc -l
 }
 
+# The code before issue 20 (BENCH_SYNC_BASELINE_REV, empty to skip), built in its own worktree under .data
+# and run in the same benchmark: what the issue set out to halve, on the same machine the same day.
+baseline_rev="${BENCH_SYNC_BASELINE_REV-18dfcbd}"
+if [ -n "$baseline_rev" ]; then
+    baseline_tree="$ROOT/.data/bench-baseline"
+    if [ ! -e "$baseline_tree/.git" ]; then
+        git -C "$ROOT" worktree add --force --detach "$baseline_tree" "$baseline_rev" >/dev/null 2>&1 || die "no worktree of $baseline_rev"
+    fi
+    git -C "$baseline_tree" checkout -q --detach "$baseline_rev" || die "cannot check $baseline_rev out in $baseline_tree"
+    say "building tether at $baseline_rev (release), the code before issue 20"
+    (cd "$baseline_tree" && swift build -c release --product tether >&2) || die "building tether at $baseline_rev failed"
+    current_tether="$tether"
+    tether="$baseline_tree/.build/release/tether"
+    say "sync at $baseline_rev, rate limits off: $sync_users users"
+    sync_scenario "$sync_users" off
+    before_seconds="$run_seconds"; before_records="$records"; before_worker_cpu="$worker_cpu"; before_sandbox_cpu="$sandbox_cpu"
+    before_postgres_cpu="$postgres_cpu"
+    say "sync at $baseline_rev, rate limits off: $large_users users"
+    sync_scenario "$large_users" off
+    before_large_seconds="$run_seconds"; before_large_records="$records"; before_large_worker_cpu="$worker_cpu"
+    before_large_sandbox_cpu="$sandbox_cpu"; before_large_postgres_cpu="$postgres_cpu"
+    tether="$current_tether"
+fi
+
 say "sync, rate limits off: $sync_users users"
 sync_scenario "$sync_users" off
 sync_seconds="$run_seconds"; sync_records="$records"; sync_peak="$peak_kib"; sync_worker_cpu="$worker_cpu"; sync_sandbox_cpu="$sandbox_cpu"
@@ -121,8 +145,11 @@ printf '|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..54})" "$(printf -- '-%.0s' 
     "$(printf -- '-%.0s' {1..12})" "$(printf -- '-%.0s' {1..21})"
 copy_rate="$(per_second "$copy_records" "$copy_seconds")"
 printf '| %-52s | %9d | %9.2f | %10.0f | %19.2f |\n' "psql \\copy of the stored rows (baseline, mean of 2)" "$copy_records" "$copy_seconds" "$copy_rate" 1
-for entry in "sync of $sync_users users, rate limits off|$sync_records|$sync_seconds" \
-    "sync of $large_users users, rate limits off|$large_records|$large_seconds"; do
+runs=("sync of $sync_users users, rate limits off|$sync_records|$sync_seconds"
+    "sync of $large_users users, rate limits off|$large_records|$large_seconds")
+[ -n "$baseline_rev" ] && runs=("sync of $sync_users users at $baseline_rev (before issue 20)|$before_records|$before_seconds"
+    "sync of $large_users users at $baseline_rev (before issue 20)|$before_large_records|$before_large_seconds" "${runs[@]}")
+for entry in "${runs[@]}"; do
     IFS='|' read -r label count secs <<< "$entry"
     rate="$(per_second "$count" "$secs")"
     printf '| %-52s | %9d | %9.2f | %10.0f | %19.2f |\n' "$label" "$count" "$secs" "$rate" "$(echo "$rate / $copy_rate" | bc -l)"
@@ -135,12 +162,22 @@ echo
 printf '| %-52s | %16s | %17s | %10s |\n' "CPU seconds per 100,000 records" "worker" "sandbox" "PostgreSQL"
 printf '|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..54})" "$(printf -- '-%.0s' {1..18})" "$(printf -- '-%.0s' {1..19})" "$(printf -- '-%.0s' {1..12})"
 per_100k() { echo "$1 * 100000 / $2" | bc -l; }
-for entry in "sync of $sync_users users|$sync_records|$sync_worker_cpu|$sync_sandbox_cpu|$sync_postgres_cpu" \
-    "sync of $large_users users|$large_records|$large_worker_cpu|$large_sandbox_cpu|$large_postgres_cpu"; do
+runs=("sync of $sync_users users|$sync_records|$sync_worker_cpu|$sync_sandbox_cpu|$sync_postgres_cpu"
+    "sync of $large_users users|$large_records|$large_worker_cpu|$large_sandbox_cpu|$large_postgres_cpu")
+[ -n "$baseline_rev" ] && runs=("sync of $sync_users users at $baseline_rev|$before_records|$before_worker_cpu|$before_sandbox_cpu|$before_postgres_cpu"
+    "sync of $large_users users at $baseline_rev|$before_large_records|$before_large_worker_cpu|$before_large_sandbox_cpu|$before_large_postgres_cpu"
+    "${runs[@]}")
+for entry in "${runs[@]}"; do
     IFS='|' read -r label count worker sandbox postgres <<< "$entry"
     printf '| %-52s | %16.2f | %17.2f | %10.2f |\n' "$label" "$(per_100k "$worker" "$count")" "$(per_100k "$sandbox" "$count")" \
         "$(per_100k "$postgres" "$count")"
 done
+if [ -n "$baseline_rev" ]; then
+    echo
+    printf "worker CPU per record now / at %s (aim: at most 0.50): %.2f at %s users, %.2f at %s users\n" "$baseline_rev" \
+        "$(echo "($sync_worker_cpu / $sync_records) / ($before_worker_cpu / $before_records)" | bc -l)" "$sync_users" \
+        "$(echo "($large_worker_cpu / $large_records) / ($before_large_worker_cpu / $before_large_records)" | bc -l)" "$large_users"
+fi
 echo
 printf '| %-40s | %14s |\n' "peak memory of the worker (VmHWM)" "MiB"
 printf '|%s|%s|\n' "$(printf -- '-%.0s' {1..42})" "$(printf -- '-%.0s' {1..16})"
