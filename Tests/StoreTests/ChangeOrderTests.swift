@@ -1,5 +1,4 @@
 import Connectors
-import Dispatch
 import Foundation
 import Postgres
 import Store
@@ -22,20 +21,8 @@ struct ChangeOrderTests {
             let (slowConnection, fastConnection) = (UUID(), UUID())
             try await insertTestConnection(owner, tenant: tenant, id: slowConnection, account: "slow")
             try await insertTestConnection(owner, tenant: tenant, id: fastConnection, account: "fast")
-            let (written, signalWritten) = AsyncStream.makeStream(of: Void.self)
-            let release = DispatchSemaphore(value: 0)
-            // The slow page write stamps its row, then holds its transaction open: longer than the pool's
-            // 10 s idle limit allows when a loaded machine (ThreadSanitizer) delays the rest of the test.
-            async let slow = app.withTenant(tenant, PGTransactionOptions(idleTimeout: .seconds(60))) { sql in
-                let counts = try SyncedRecords.writePage(
-                    sql, tenantID: tenant, connectionID: slowConnection, table: .groups,
-                    rows: [Self.group("slow-row")], seen: nil)
-                signalWritten.yield()
-                _ = release.wait(timeout: .now() + 30)
-                return counts
-            }
-            var iterator = written.makeAsyncIterator()
-            _ = await iterator.next()
+            // The slow page write stamps its row, then holds its transaction open.
+            let slow = await HeldPageWrite.start(app, tenant: tenant, connection: slowConnection, table: .groups, rows: [Self.group("slow-row")])
             // A later write of another connection, given time to commit if nothing holds it back, then a
             // reader, both while the slow write is open.
             let fast = Task {
@@ -51,8 +38,8 @@ struct ChangeOrderTests {
                     tenantID: tenant, RecordListQuery(table: "groups", columns: [ListedColumn("name", .plain)]))
             }
             try await Task.sleep(for: .milliseconds(300))
-            release.signal()
-            _ = try await (slow, fast.value)
+            slow.release()
+            _ = try await (slow.committed, fast.value)
             let served = try await page.value.rows.map { row in
                 try #require(JSONSerialization.jsonObject(with: Data(row.utf8)) as? [String: Any])["name"] as? String
             }
@@ -76,19 +63,8 @@ struct ChangeOrderTests {
             let tenant = try await Tenants(pool: app).create(slug: "race", name: "race").id
             let connection = UUID()
             try await insertTestConnection(owner, tenant: tenant, id: connection, account: "account")
-            let (written, signalWritten) = AsyncStream.makeStream(of: Void.self)
-            let release = DispatchSemaphore(value: 0)
-            // The first writer copies "shared" in and holds its transaction open.
-            async let first = app.withTenant(tenant, PGTransactionOptions(idleTimeout: .seconds(60))) { sql in
-                let counts = try SyncedRecords.writePage(
-                    sql, tenantID: tenant, connectionID: connection, table: .groups, rows: [Self.group("shared")],
-                    seen: nil)
-                signalWritten.yield()
-                _ = release.wait(timeout: .now() + 30)
-                return counts
-            }
-            var iterator = written.makeAsyncIterator()
-            _ = await iterator.next()
+            // The first writer stores "shared" and holds its transaction open.
+            let first = await HeldPageWrite.start(app, tenant: tenant, connection: connection, table: .groups, rows: [Self.group("shared")])
             // The second finds neither record stored (the first has not committed) and waits for the first.
             let second = Task {
                 try await app.withTenant(tenant) { sql in
@@ -98,9 +74,9 @@ struct ChangeOrderTests {
                 }
             }
             try await Task.sleep(for: .milliseconds(300))
-            release.signal()
-            let (firstCounts, secondCounts) = try await (first, second.value)
-            #expect(firstCounts.inserted == 1)
+            first.release()
+            let (firstWrite, secondCounts) = try await (first.committed, second.value)
+            #expect(firstWrite.counts.inserted == 1)
             #expect(secondCounts.inserted == 1 && secondCounts.unchanged == 1 && secondCounts.updated == 0)
             let names = try await owner.withConnection { sql in
                 try sql.query("SELECT name FROM groups ORDER BY name").map { try $0.decode(String.self, at: 0) }
@@ -109,22 +85,13 @@ struct ChangeOrderTests {
         }
     }
 
-    @Test("the order is kept per table: while a write of groups is open, users are written and read, and only groups' readers wait")
+    @Test("the order is kept per table: while a write of groups is open, roles are written and read")
     func otherTablesDoNotWait() async throws {
         try await TestDatabase.withMigratedDatabase { app, owner, _ in
             let tenant = try await Tenants(pool: app).create(slug: "tables", name: "tables").id
             let connection = UUID()
             try await insertTestConnection(owner, tenant: tenant, id: connection, account: "account")
-            let (written, signalWritten) = AsyncStream.makeStream(of: Void.self)
-            let release = DispatchSemaphore(value: 0)
-            async let slow = app.withTenant(tenant, PGTransactionOptions(idleTimeout: .seconds(60))) { sql in
-                _ = try SyncedRecords.writePage(
-                    sql, tenantID: tenant, connectionID: connection, table: .groups, rows: [Self.group("held")], seen: nil)
-                signalWritten.yield()
-                return release.wait(timeout: .now() + 30)
-            }
-            var iterator = written.makeAsyncIterator()
-            _ = await iterator.next()
+            let held = await HeldPageWrite.start(app, tenant: tenant, connection: connection, table: .groups, rows: [Self.group("held")])
 
             let started = ContinuousClock.now
             let role = RecordRow(remoteID: "r1", values: ["Admin".pgBind, "admins".pgBind, 2.pgBind], raw: #"{"id":"r1"}"#)
@@ -134,8 +101,8 @@ struct ChangeOrderTests {
             let listed = try await SyncedData(pool: app).list(
                 tenantID: tenant, RecordListQuery(table: "roles", columns: [ListedColumn("name", .plain)]))
             let waited = ContinuousClock.now - started
-            release.signal()
-            #expect(try await slow == .success, "the write of groups was still open, not ended by its timeout")
+            held.release()
+            #expect(try await held.committed.released, "the write of groups was still open, not ended by its timeout")
             #expect(roles.inserted == 1 && listed.rows.count == 1)
             #expect(waited < .seconds(10), "roles waited \(waited) for a write of groups")
         }

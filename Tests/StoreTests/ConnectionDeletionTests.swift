@@ -1,5 +1,4 @@
 import Connectors
-import Dispatch
 import Foundation
 import Postgres
 import Store
@@ -72,21 +71,11 @@ struct ConnectionDeletionTests {
             let tenant = try await Tenants(pool: app).create(slug: "race", name: "race").id
             let connection = UUID()
             try await insertTestConnection(owner, tenant: tenant, id: connection, account: "race")
-            let (written, signalWritten) = AsyncStream.makeStream(of: Void.self)
-            let release = DispatchSemaphore(value: 0)
-            async let page = app.withTenant(tenant, PGTransactionOptions(idleTimeout: .seconds(60))) { sql in
-                let counts = try SyncedRecords.writePage(
-                    sql, tenantID: tenant, connectionID: connection, table: .groups, rows: [Self.row("g1"), Self.row("g2")], seen: nil)
-                signalWritten.yield()
-                _ = release.wait(timeout: .now() + 30)
-                return counts
-            }
-            var iterator = written.makeAsyncIterator()
-            _ = await iterator.next()
+            let page = await HeldPageWrite.start(app, tenant: tenant, connection: connection, table: .groups, rows: [Self.row("g1"), Self.row("g2")])
             let deletion = Task { try await Connections(pool: app).revoke(tenantID: tenant, id: connection, reason: "test", purge: true) }
             try await Task.sleep(for: .milliseconds(300))
-            release.signal()
-            #expect(try await page.inserted == 2)
+            page.release()
+            #expect(try await page.committed.counts.inserted == 2)
             #expect(try await deletion.value)
             #expect(try await Self.count(owner, "groups", connection: connection) == 0)
         }

@@ -72,6 +72,19 @@ PY
 )
 }
 
+# copy_the_sync RECORDS: exports the rows the last sync stored and copies them twice (copy_stored_rows); sets
+# copy_records, copy1 and copy2.
+copy_the_sync() {
+    local table
+    for table in users groups group_members; do
+        psql -X -q -v ON_ERROR_STOP=1 "postgresql://postgres@127.0.0.1:$port/tether_sync" -c "\\copy (SELECT * FROM $table) TO '$work/$table.copy'"
+    done
+    copy_records="$(cat "$work/users.copy" "$work/groups.copy" "$work/group_members.copy" | wc -l)"
+    [ "$copy_records" = "$1" ] || say "note: the sync fetched $1 records and stored $copy_records rows"
+    say "psql \\copy of the same $copy_records rows (baseline, two runs)"
+    copy1="$(copy_stored_rows)"; copy2="$(copy_stored_rows)"
+}
+
 # The raw COPY rate of the rows a sync stored: the same rows, exported, copied into empty tables with the
 # same columns, indexes and constraints. Prints seconds.
 copy_stored_rows() {
@@ -109,6 +122,8 @@ if [ -n "$baseline_rev" ]; then
     sync_scenario "$large_users" off
     before_large_seconds="$run_seconds"; before_large_records="$records"; before_large_worker_cpu="$worker_cpu"
     before_large_sandbox_cpu="$sandbox_cpu"; before_large_postgres_cpu="$postgres_cpu"
+copy_the_sync "$large_records"
+large_copy_records="$copy_records"; large_copy1="$copy1"; large_copy2="$copy2"
     tether="$current_tether"
 fi
 
@@ -116,13 +131,8 @@ say "sync, rate limits off: $sync_users users"
 sync_scenario "$sync_users" off
 sync_seconds="$run_seconds"; sync_records="$records"; sync_peak="$peak_kib"; sync_worker_cpu="$worker_cpu"; sync_sandbox_cpu="$sandbox_cpu"
 sync_postgres_cpu="$postgres_cpu"
-for table in users groups group_members; do
-    psql -X -q -v ON_ERROR_STOP=1 "postgresql://postgres@127.0.0.1:$port/tether_sync" -c "\\copy (SELECT * FROM $table) TO '$work/$table.copy'"
-done
-copy_records="$(cat "$work/users.copy" "$work/groups.copy" "$work/group_members.copy" | wc -l)"
-[ "$copy_records" = "$sync_records" ] || say "note: the sync fetched $sync_records records and stored $copy_records rows"
-say "psql \\copy of the same rows (baseline, two runs)"
-copy1="$(copy_stored_rows)"; copy2="$(copy_stored_rows)"
+copy_the_sync "$sync_records"
+small_copy_records="$copy_records"; small_copy1="$copy1"; small_copy2="$copy2"
 
 say "sync, rate limits off: $large_users users (peak memory)"
 sync_scenario "$large_users" off
@@ -135,27 +145,37 @@ limited_seconds="$run_seconds"; limited_records="$records"; limited_minimum="$mi
 limited_sequential="$sequential_seconds"
 limited_requests="$requests_by_category"
 
-copy_seconds="$(echo "($copy1 + $copy2) / 2" | bc -l)"
 per_second() { echo "$1 / $2" | bc -l; }
 echo
 echo "Syncing users, groups and group members ($(date -u +%Y-%m-%d), $(nproc) cores; one worker, concurrency 1)"
 echo
-printf '| %-52s | %9s | %9s | %10s | %19s |\n' "what" "records" "seconds" "records/s" "ratio vs psql \\copy"
-printf '|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..54})" "$(printf -- '-%.0s' {1..11})" "$(printf -- '-%.0s' {1..11})" \
+printf '| %-56s | %9s | %9s | %10s | %19s |\n' "what" "records" "seconds" "records/s" "ratio vs psql \\copy"
+printf '|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..58})" "$(printf -- '-%.0s' {1..11})" "$(printf -- '-%.0s' {1..11})" \
     "$(printf -- '-%.0s' {1..12})" "$(printf -- '-%.0s' {1..21})"
-copy_rate="$(per_second "$copy_records" "$copy_seconds")"
-printf '| %-52s | %9d | %9.2f | %10.0f | %19.2f |\n' "psql \\copy of the stored rows (baseline, mean of 2)" "$copy_records" "$copy_seconds" "$copy_rate" 1
-runs=("sync of $sync_users users, rate limits off|$sync_records|$sync_seconds"
-    "sync of $large_users users, rate limits off|$large_records|$large_seconds")
-[ -n "$baseline_rev" ] && runs=("sync of $sync_users users at $baseline_rev (before issue 20)|$before_records|$before_seconds"
-    "sync of $large_users users at $baseline_rev (before issue 20)|$before_large_records|$before_large_seconds" "${runs[@]}")
-for entry in "${runs[@]}"; do
-    IFS='|' read -r label count secs <<< "$entry"
-    rate="$(per_second "$count" "$secs")"
-    printf '| %-52s | %9d | %9.2f | %10.0f | %19.2f |\n' "$label" "$count" "$secs" "$rate" "$(echo "$rate / $copy_rate" | bc -l)"
+# Each size against psql \copy of its own sync's rows: a larger table takes rows more slowly, also from COPY.
+for size in small large; do
+    if [ "$size" = small ]; then
+        users="$sync_users"; baseline_records="$small_copy_records"; first="$small_copy1"; second="$small_copy2"
+        runs=("sync of $sync_users users|$sync_records|$sync_seconds")
+        [ -n "$baseline_rev" ] && runs=("sync of $sync_users users at $baseline_rev (before issue 20)|$before_records|$before_seconds" "${runs[@]}")
+    else
+        users="$large_users"; baseline_records="$large_copy_records"; first="$large_copy1"; second="$large_copy2"
+        runs=("sync of $large_users users|$large_records|$large_seconds")
+        [ -n "$baseline_rev" ] && runs=("sync of $large_users users at $baseline_rev (before issue 20)|$before_large_records|$before_large_seconds" "${runs[@]}")
+    fi
+    copy_seconds="$(echo "($first + $second) / 2" | bc -l)"
+    copy_rate="$(per_second "$baseline_records" "$copy_seconds")"
+    printf '| %-56s | %9d | %9.2f | %10.0f | %19.2f |\n' "psql \\copy of the $users-user sync's rows (mean of 2)" "$baseline_records" \
+        "$copy_seconds" "$copy_rate" 1
+    for entry in "${runs[@]}"; do
+        IFS='|' read -r label count secs <<< "$entry"
+        rate="$(per_second "$count" "$secs")"
+        printf '| %-56s | %9d | %9.2f | %10.0f | %19.2f |\n' "$label" "$count" "$secs" "$rate" "$(echo "$rate / $copy_rate" | bc -l)"
+    done
 done
 echo
-printf 'baseline runs: %.2f s and %.2f s (their spread shows the noise)\n' "$copy1" "$copy2"
+printf 'baseline runs: %.2f s and %.2f s, %.2f s and %.2f s (their spread shows the noise); syncs with rate limits off\n' \
+    "$small_copy1" "$small_copy2" "$large_copy1" "$large_copy2"
 echo
 # CPU is counted, not timed: it varies far less than wall time on a shared machine. The sandbox's share
 # tells how much of the machine the benchmark's own Zoom took from the worker and PostgreSQL.
