@@ -122,8 +122,6 @@ if [ -n "$baseline_rev" ]; then
     sync_scenario "$large_users" off
     before_large_seconds="$run_seconds"; before_large_records="$records"; before_large_worker_cpu="$worker_cpu"
     before_large_sandbox_cpu="$sandbox_cpu"; before_large_postgres_cpu="$postgres_cpu"
-copy_the_sync "$large_records"
-large_copy_records="$copy_records"; large_copy1="$copy1"; large_copy2="$copy2"
     tether="$current_tether"
 fi
 
@@ -138,6 +136,8 @@ say "sync, rate limits off: $large_users users (peak memory)"
 sync_scenario "$large_users" off
 large_seconds="$run_seconds"; large_records="$records"; large_peak="$peak_kib"; large_worker_cpu="$worker_cpu"; large_sandbox_cpu="$sandbox_cpu"
 large_postgres_cpu="$postgres_cpu"
+copy_the_sync "$large_records"
+large_copy_records="$copy_records"; large_copy1="$copy1"; large_copy2="$copy2"
 
 say "sync of every stream, Zoom's Pro rate limits on: $rate_users users"
 sync_scenario "$rate_users" on all
