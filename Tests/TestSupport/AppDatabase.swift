@@ -15,9 +15,12 @@ extension TestDatabase {
 
     /// A fresh, migrated database. `body` gets a pool that connects as ``appRole`` (subject to row-level
     /// security, as `tether serve` is) and the owner's pool and URL (a superuser, for setting up and inspecting).
+    /// The acquire timeout only tells waiting from hanging: the whole suite runs side by side on two cores,
+    /// and a test's burst of callers (fifty asking for one token at once) waited more than 10 s for one of
+    /// its 8 connections in a clean-clone run.
     @discardableResult
     public static func withMigratedDatabase<Result>(
-        maximumConnections: Int = 8, acquireTimeout: Duration = TestScale.bound(.seconds(10)),
+        maximumConnections: Int = 8, acquireTimeout: Duration = TestScale.bound(.seconds(30)),
         _ body: (_ app: PGPool, _ owner: PGPool, _ ownerURL: String) async throws -> Result
     ) async throws -> Result {
         try await withFreshDatabase(maximumConnections: 4) { owner, url in
