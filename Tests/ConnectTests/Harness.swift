@@ -50,11 +50,14 @@ struct Harness: Sendable {
     static let returnOrigin = "https://smp.example"
     static let webhookSecret = "whsec-test-secret-0123456789"
     /// The test side's client (browser, API caller). Tether's server has a client of its own, so that
-    /// requests waiting on the server never hold the threads the server needs for its outbound calls.
+    /// requests waiting on the server never hold the threads the server needs for its outbound calls. Its
+    /// timeout only tells a slow answer from none: under ThreadSanitizer, with the whole suite on two cores,
+    /// one of fifty concurrent callbacks took more than the default 30 s.
     static let http = CurlHTTPClient(
         configuration: {
             var configuration = CurlHTTPClient.Configuration()
             configuration.threads = 64
+            configuration.totalTimeout = TestScale.bound(.seconds(60))
             return configuration
         }())
 
