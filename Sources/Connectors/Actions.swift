@@ -89,9 +89,9 @@ public struct ActionDescription: Sendable, Hashable {
 
     /// The input as a JSON Schema (draft 2020-12), for the catalogue.
     public var inputSchema: JSONValue {
-        var properties: [String: JSONValue] = [:]
+        var properties: JSONObject = [:]
         for field in fields {
-            var schema: [String: JSONValue] = ["description": .string(field.summary)]
+            var schema: JSONObject = ["description": .string(field.summary)]
             switch field.kind {
             case .text(let maxLength):
                 schema["type"] = .string("string")
@@ -139,7 +139,7 @@ public struct ActionDescription: Sendable, Hashable {
             }
             properties[field.name] = .object(schema)
         }
-        var schema: [String: JSONValue] = [
+        var schema: JSONObject = [
             "type": .string("object"), "properties": .object(properties), "additionalProperties": .bool(false),
             "required": .array(fields.filter(\.isRequired).map { .string($0.name) }),
         ]
@@ -266,9 +266,9 @@ public struct ActionInputError: Error, Sendable, Hashable, CustomStringConvertib
 /// A validated input.
 public struct ActionInput: Sendable, Hashable {
     /// Every field given.
-    public var values: [String: JSONValue]
+    public var values: JSONObject
 
-    public init(values: [String: JSONValue]) { self.values = values }
+    public init(values: JSONObject) { self.values = values }
 
     /// What stands in for a secret wherever the input is stored or shown.
     public static let sealedMarker = "<sealed>"

@@ -51,7 +51,7 @@ struct JSONParser {
 
     private mutating func object(depth: Int) -> JSONValue? {
         position += 1
-        // Gathered first and hashed once into a dictionary of the right size; a repeated key keeps its last value.
+        // Gathered first and sorted once; a repeated key keeps its last value.
         var members: [(String, JSONValue)] = []
         skipWhitespace()
         if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
@@ -71,7 +71,7 @@ struct JSONParser {
             if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
             guard bytes[position] == UInt8(ascii: "}") else { return nil }
             position += 1
-            return .object(Dictionary(members, uniquingKeysWith: { _, last in last }))
+            return .object(JSONObject(unordered: members))
         }
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 
-/// A JSON document as a value, for provider payloads whose fields a connector picks apart. Its
-/// ``canonicalText`` sorts object keys, so the same content always gives the same text and hash.
+/// A JSON document as a value, for provider payloads whose fields a connector picks apart. Objects keep
+/// their keys sorted (``JSONObject``), so ``canonicalText`` gives the same text, and hash, for the same content.
 public enum JSONValue: Sendable, Hashable, Codable {
     case null
     case bool(Bool)
@@ -9,7 +9,7 @@ public enum JSONValue: Sendable, Hashable, Codable {
     case number(Double)
     case string(String)
     case array([JSONValue])
-    case object([String: JSONValue])
+    case object(JSONObject)
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -26,7 +26,7 @@ public enum JSONValue: Sendable, Hashable, Codable {
         } else if let value = try? container.decode([JSONValue].self) {
             self = .array(value)
         } else {
-            self = .object(try container.decode([String: JSONValue].self))
+            self = .object(try container.decode(JSONObject.self))
         }
     }
 
@@ -91,7 +91,7 @@ public enum JSONValue: Sendable, Hashable, Codable {
         if case .array(let items) = self { items } else { nil }
     }
 
-    public var object: [String: JSONValue]? {
+    public var object: JSONObject? {
         if case .object(let members) = self { members } else { nil }
     }
 
@@ -120,7 +120,7 @@ public enum JSONValue: Sendable, Hashable, Codable {
             output.append(UInt8(ascii: "]"))
         case .object(let members):
             output.append(UInt8(ascii: "{"))
-            for (index, member) in members.sorted(by: { $0.key < $1.key }).enumerated() {
+            for (index, member) in members.enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
                 Self.writeString(member.key, to: &output)
                 output.append(UInt8(ascii: ":"))

@@ -75,8 +75,10 @@ public struct APIRequest: Sendable, Hashable {
 
     /// What a dry run shows of the request.
     public var summary: JSONValue {
-        var shown: [String: JSONValue] = ["method": .string(method), "path": .string(path)]
-        if !query.isEmpty { shown["query"] = .object(Dictionary(query.map { ($0.name, JSONValue.string($0.value)) }) { first, _ in first }) }
+        var shown: JSONObject = ["method": .string(method), "path": .string(path)]
+        if !query.isEmpty {
+            shown["query"] = .object(JSONObject(Dictionary(query.map { ($0.name, JSONValue.string($0.value)) }) { first, _ in first }))
+        }
         if let body { shown["body"] = body }
         return .object(shown)
     }

@@ -97,7 +97,8 @@ public struct ActionLedger: Sendable {
         let request = JSONValue.object(["action": .string(action.name), "input": .object(shown.values), "dry_run": .bool(dryRun)])
         let missing = action.missingScopes(granted: Set(connection.grantedScopes))
         let id = UUID()
-        let sealed = secrets.isEmpty || !missing.isEmpty ? nil : try seal(id, JSONValue.object(secrets.mapValues(JSONValue.string)).canonicalText)
+        let sealed =
+            secrets.isEmpty || !missing.isEmpty ? nil : try seal(id, JSONValue.object(JSONObject(secrets.mapValues(JSONValue.string))).canonicalText)
         return try await create(
             id: id, tenantID: connection.tenantID, connectionID: connection.id, action: action.name,
             input: JSONValue.object(shown.values).canonicalText,

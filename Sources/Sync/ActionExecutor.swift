@@ -195,7 +195,7 @@ struct ActionExecutor {
         .object([
             "targets": .array(
                 plan.targets.map { target in
-                    var shown: [String: JSONValue] = [
+                    var shown: JSONObject = [
                         "kind": .string(target.kind), "remote_id": .string(target.remoteID), "label": .string(target.label),
                     ]
                     if let privilege = target.privilege { shown["privilege"] = .string(privilege.rawValue) }

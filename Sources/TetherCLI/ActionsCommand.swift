@@ -120,7 +120,7 @@ struct ActionsCommand: AsyncParsableCommand {
 
         /// The action as one JSON line: id, action, status, error, result and plan.
         static func describe(_ record: ActionRecord) -> String {
-            var shown: [String: JSONValue] = [
+            var shown: JSONObject = [
                 "id": .string(record.id.uuidString.lowercased()), "action": .string(record.action), "status": .string(record.status.rawValue),
             ]
             if let code = record.errorCode { shown["error"] = .object(["code": .string(code), "message": .string(record.errorMessage ?? "")]) }

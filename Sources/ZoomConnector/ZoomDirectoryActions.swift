@@ -176,7 +176,7 @@ enum ZoomDirectoryActions: ZoomActionFamily {
         case "user.invite":
             let email = input.text("email") ?? ""
             if (try? await readUser(email, api: api)) != nil { throw ActionRefusal(.invalidInput, "\(email) already has a user in this account") }
-            var info: [String: JSONValue] = ["email": .string(email), "type": .integer(input.text("license_type") == "licensed" ? 2 : 1)]
+            var info: JSONObject = ["email": .string(email), "type": .integer(input.text("license_type") == "licensed" ? 2 : 1)]
             for field in ["first_name", "last_name"] { if let value = input.text(field) { info[field] = .string(value) } }
             return ActionPlan(
                 targets: [ActionTarget(kind: "user", remoteID: email, label: email)],
@@ -192,7 +192,7 @@ enum ZoomDirectoryActions: ZoomActionFamily {
             if role.remoteID == ZoomCatalog.adminRole.id, !input.flag(ActionField.allowAdminTarget.name) {
                 throw ActionRefusal(.protectedTarget, "the \(role.label) role is every admin's: set allow_admin_target to change it")
             }
-            var body: [String: JSONValue] = [:]
+            var body: JSONObject = [:]
             for field in ["name", "description", "privileges"] { body[field] = input.values[field] }
             return ActionPlan(
                 targets: [role],
@@ -217,7 +217,7 @@ enum ZoomDirectoryActions: ZoomActionFamily {
                 targets: [userTarget],
                 requests: [APIRequest("PUT", path: path + "/status", bucket: action.category, body: .object(["action": .string(verb)]))])
         case "user.update":
-            var body: [String: JSONValue] = [:]
+            var body: JSONObject = [:]
             for field in profileFields {
                 guard let value = input.values[field.name] else { continue }
                 body[zoomProfileField[field.name] ?? field.name] = value
@@ -400,7 +400,7 @@ enum ZoomDirectoryActions: ZoomActionFamily {
             guard let role = JSONValue.parse(body), role["id"]?.nonEmptyString == id else {
                 throw ConnectorError(.invalidResponse, "Zoom answered the role \(id) without its id")
             }
-            var result: [String: JSONValue] = ["role_id": .string(id)]
+            var result: JSONObject = ["role_id": .string(id)]
             for field in ["name", "description", "privileges"] { result[field] = role[field] ?? .null }
             // The synced row is the list's item, as a sync stores it (the single role answers more fields).
             let list = try await api.send(APIRequest(path: "/roles", bucket: "Medium"))

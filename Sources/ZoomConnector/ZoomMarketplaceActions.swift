@@ -48,7 +48,7 @@ enum ZoomMarketplaceActions: ZoomActionFamily {
         let appTarget = ActionTarget(kind: "app", remoteID: app, label: app)
         let path = "/marketplace/apps/\(pathSegment(app))/requests"
         if action.name == "marketplace.add_app_request" {
-            var body: [String: JSONValue]
+            var body: JSONObject
             var targets = [appTarget]
             if let reference = input.text("user") {
                 let user = try await target(user: reference, api: api)
@@ -66,7 +66,7 @@ enum ZoomMarketplaceActions: ZoomActionFamily {
             return ActionPlan(targets: targets, requests: [APIRequest("POST", path: path, bucket: action.category, body: .object(body))])
         }
         let decision = input.text("decision") ?? ""
-        var body: [String: JSONValue] = ["action": .string(decision)]
+        var body: JSONObject = ["action": .string(decision)]
         var targets = [appTarget]
         if decisionsForOne.contains(decision) {
             guard let reference = input.text("user") else {
@@ -89,7 +89,7 @@ enum ZoomMarketplaceActions: ZoomActionFamily {
 
     static func outcome(_ action: ActionDescription, plan: ActionPlan, responses: [[UInt8]], api: any ProviderAPI) async throws -> ActionOutcome {
         let app = plan.targets.first?.remoteID ?? ""
-        var result: [String: JSONValue] = ["app_id": .string(app)]
+        var result: JSONObject = ["app_id": .string(app)]
         let sent = plan.requests.first?.body
         result["action"] = sent?["action"] ?? .null
         if let user = plan.targets.first(where: { $0.kind == "user" }) { result["user_id"] = .string(user.remoteID) }

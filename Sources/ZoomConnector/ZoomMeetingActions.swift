@@ -110,8 +110,8 @@ enum ZoomMeetingActions: ZoomActionFamily {
 
     /// Zoom's meeting body for the fields given: the settings in `settings`, the rest at the top.
     static func body(_ input: ActionInput) -> JSONValue {
-        var body: [String: JSONValue] = [:]
-        var settings: [String: JSONValue] = [:]
+        var body: JSONObject = [:]
+        var settings: JSONObject = [:]
         for field in meetingFields {
             guard let value = input.values[field.name] else { continue }
             if settingFields.contains(field.name) { settings[field.name] = value } else { body[field.name] = value }
