@@ -21,31 +21,38 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     }
 
     public init(_ dictionary: [String: JSONValue]) {
-        self.init(unordered: dictionary.map { ($0.key, $0.value) })
+        self.init(unordered: dictionary.map { (key: $0.key, value: $0.value) })
     }
 
     /// Members in any order; a repeated key keeps its last value.
-    init(unordered elements: [(String, JSONValue)]) {
-        var ordered = elements.map { (key: $0.0, value: $0.1) }
-        // Providers send a fixed key order, and Tether's own canonical text is sorted: check before sorting.
+    init(unordered elements: [Element]) {
+        var ordered = elements
+        // Tether's own canonical text comes sorted: check before sorting.
         if !Self.isStrictlyAscending(ordered) {
-            // Sorted by key, then by position, so that the last of equal keys ends each run of them.
-            let positions = ordered.indices.sorted {
-                let order = Self.compare(ordered[$0].key, ordered[$1].key)
-                return order < 0 || (order == 0 && $0 < $1)
-            }
-            var unique: [Element] = []
-            unique.reserveCapacity(positions.count)
-            for position in positions {
-                if let last = unique.last, Self.compare(last.key, ordered[position].key) == 0 {
-                    unique[unique.count - 1].value = ordered[position].value
-                } else {
-                    unique.append(ordered[position])
-                }
-            }
-            ordered = unique
+            ordered.sort { Self.compare($0.key, $1.key) < 0 }
+            // Still not strictly ascending: a key is repeated (a hostile or broken document, rarely seen).
+            if !Self.isStrictlyAscending(ordered) { ordered = Self.lastOfEachKey(elements) }
         }
         members = ordered
+    }
+
+    /// `elements` sorted by key, each key once with its last value.
+    private static func lastOfEachKey(_ elements: [Element]) -> [Element] {
+        // Sorted by key, then by position, so that the last of equal keys ends each run of them.
+        let positions = elements.indices.sorted {
+            let order = compare(elements[$0].key, elements[$1].key)
+            return order < 0 || (order == 0 && $0 < $1)
+        }
+        var unique: [Element] = []
+        unique.reserveCapacity(positions.count)
+        for position in positions {
+            if let last = unique.last, compare(last.key, elements[position].key) == 0 {
+                unique[unique.count - 1].value = elements[position].value
+            } else {
+                unique.append(elements[position])
+            }
+        }
+        return unique
     }
 
     private static func isStrictlyAscending(_ elements: [Element]) -> Bool {
@@ -59,19 +66,24 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
 
     /// Negative, zero or positive as `left`'s UTF-8 bytes sort before, with, or after `right`'s.
     static func compare(_ left: String, _ right: String) -> Int {
-        var left = left
-        var right = right
-        return left.withUTF8 { leftBytes in
-            right.withUTF8 { rightBytes in
-                let common = Swift.min(leftBytes.count, rightBytes.count)
-                var index = 0
-                while index < common {
-                    if leftBytes[index] != rightBytes[index] { return Int(leftBytes[index]) - Int(rightBytes[index]) }
-                    index += 1
-                }
-                return leftBytes.count - rightBytes.count
-            }
+        // Both strings' bytes in place (no copy, no retain): native and small strings always have them.
+        let inPlace = left.utf8.withContiguousStorageIfAvailable { leftBytes in
+            right.utf8.withContiguousStorageIfAvailable { rightBytes in compare(leftBytes, rightBytes) }
         }
+        if let inPlace, let order = inPlace { return order }
+        let leftBytes = Array(left.utf8)
+        let rightBytes = Array(right.utf8)
+        return leftBytes.withUnsafeBufferPointer { leftBuffer in rightBytes.withUnsafeBufferPointer { compare(leftBuffer, $0) } }
+    }
+
+    private static func compare(_ left: UnsafeBufferPointer<UInt8>, _ right: UnsafeBufferPointer<UInt8>) -> Int {
+        let common = Swift.min(left.count, right.count)
+        var index = 0
+        while index < common {
+            if left[index] != right[index] { return Int(left[index]) - Int(right[index]) }
+            index += 1
+        }
+        return left.count - right.count
     }
 
     /// Where `key` is, or where it would go.

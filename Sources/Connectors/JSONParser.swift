@@ -7,6 +7,10 @@ struct JSONParser {
 
     private let bytes: [UInt8]
     private var position = 0
+    /// The members and items of the objects and arrays being read, innermost last: each is gathered here
+    /// and copied out once, at its exact size, instead of growing an array of its own step by step.
+    private var pendingMembers: [JSONObject.Element] = []
+    private var pendingItems: [JSONValue] = []
 
     private init(_ bytes: [UInt8]) { self.bytes = bytes }
 
@@ -52,7 +56,8 @@ struct JSONParser {
     private mutating func object(depth: Int) -> JSONValue? {
         position += 1
         // Gathered first and sorted once; a repeated key keeps its last value.
-        var members: [(String, JSONValue)] = []
+        let start = pendingMembers.count
+        defer { pendingMembers.removeSubrange(start...) }
         skipWhitespace()
         if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
             position += 1
@@ -65,33 +70,34 @@ struct JSONParser {
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { return nil }
             position += 1
             guard let member = value(depth: depth + 1) else { return nil }
-            members.append((key, member))
+            pendingMembers.append((key: key, value: member))
             skipWhitespace()
             guard position < bytes.count else { return nil }
             if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
             guard bytes[position] == UInt8(ascii: "}") else { return nil }
             position += 1
-            return .object(JSONObject(unordered: members))
+            return .object(JSONObject(unordered: Array(pendingMembers[start...])))
         }
     }
 
     private mutating func array(depth: Int) -> JSONValue? {
         position += 1
-        var items: [JSONValue] = []
+        let start = pendingItems.count
+        defer { pendingItems.removeSubrange(start...) }
         skipWhitespace()
         if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
             position += 1
-            return .array(items)
+            return .array([])
         }
         while true {
             guard let item = value(depth: depth + 1) else { return nil }
-            items.append(item)
+            pendingItems.append(item)
             skipWhitespace()
             guard position < bytes.count else { return nil }
             if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
             guard bytes[position] == UInt8(ascii: "]") else { return nil }
             position += 1
-            return .array(items)
+            return .array(Array(pendingItems[start...]))
         }
     }
 

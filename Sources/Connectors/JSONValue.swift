@@ -99,7 +99,7 @@ public enum JSONValue: Sendable, Hashable, Codable {
     public var canonicalText: String {
         // Built as UTF-8 bytes: appending to a String scalar by scalar was the worker's largest cost.
         var output: [UInt8] = []
-        output.reserveCapacity(256)
+        output.reserveCapacity(1_024)  // a Zoom user is about 700 bytes: one allocation for most records
         write(to: &output)
         return String(decoding: output, as: UTF8.self)
     }

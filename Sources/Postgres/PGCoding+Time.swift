@@ -83,26 +83,25 @@ enum PGTimestampFormat {
         }
         let seconds = Int(rest / 1_000_000)
         let fraction = Int(rest % 1_000_000)
-        // Written digit by digit: this runs once per timestamp in bulk loads.
-        var bytes = [UInt8](repeating: 0, count: 27)
-        func put(_ value: Int, _ width: Int, at offset: Int) {
-            var value = value
-            for index in stride(from: offset + width - 1, through: offset, by: -1) {
-                bytes[index] = UInt8(ascii: "0") + UInt8(value % 10)
-                value /= 10
+        // Written digit by digit into the string's own storage: this runs once per timestamp in bulk loads.
+        return String(unsafeUninitializedCapacity: 27) { bytes in
+            func put(_ value: Int, _ width: Int, at offset: Int) {
+                var value = value
+                for index in stride(from: offset + width - 1, through: offset, by: -1) {
+                    bytes[index] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                }
             }
+            put(y, 4, at: 0)
+            put(m, 2, at: 5)
+            put(d, 2, at: 8)
+            put(seconds / 3600, 2, at: 11)
+            put(seconds / 60 % 60, 2, at: 14)
+            put(seconds % 60, 2, at: 17)
+            put(fraction, 6, at: 20)
+            (bytes[4], bytes[7], bytes[10], bytes[13], bytes[16], bytes[19], bytes[26]) = (0x2D, 0x2D, 0x54, 0x3A, 0x3A, 0x2E, 0x5A)  // - - T : : . Z
+            return 27
         }
-        put(y, 4, at: 0)
-        put(m, 2, at: 5)
-        put(d, 2, at: 8)
-        put(seconds / 3600, 2, at: 11)
-        put(seconds / 60 % 60, 2, at: 14)
-        put(seconds % 60, 2, at: 17)
-        put(fraction, 6, at: 20)
-        for (offset, character) in [(4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "."), (26, "Z")] as [(Int, Unicode.Scalar)] {
-            bytes[offset] = UInt8(ascii: character)
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Parses `YYYY-MM-DD HH:MM:SS[.ffffff][±HH[:MM[:SS]]|Z]`; a missing offset means UTC.

@@ -31,10 +31,35 @@ public struct EncodedPage: Sendable {
     /// Encodes `rows` of `table` for a connection of `tenantID`.
     /// - Throws: ``PGError`` when a row has another number of values than the table has columns.
     public init(table: RecordTable, rows: [RecordRow], tenantID: UUID, connectionID: UUID) throws {
+        try self.init(table: table, count: rows.count, tenantID: tenantID, connectionID: connectionID) { append in
+            for row in rows { try append(row.remoteID, row.values, row.raw) }
+        }
+    }
+
+    /// Encodes records read from a provider.
+    public init(table: RecordTable, records: [SyncedRecord], tenantID: UUID, connectionID: UUID) throws {
+        // Each value goes straight into the page's columns: no row of binds is built per record.
+        var values: [PGBind] = []
+        values.reserveCapacity(table.columns.count)
+        try self.init(table: table, count: records.count, tenantID: tenantID, connectionID: connectionID) { append in
+            for record in records {
+                values.removeAll(keepingCapacity: true)
+                for value in record.values { values.append(value.pgBind) }
+                try append(record.remoteID, values, record.raw)
+            }
+        }
+    }
+
+    /// `appendRows` hands each of the page's `count` rows to the closure it is given: remote id, the
+    /// table's values in order, raw JSON.
+    private init(
+        table: RecordTable, count: Int, tenantID: UUID, connectionID: UUID,
+        appendRows: (_ append: (String, [PGBind], String) throws -> Void) throws -> Void
+    ) throws {
         self.tenantID = tenantID
         self.connectionID = connectionID
         self.table = table
-        count = rows.count
+        self.count = count
         target = PGQuery.quoteIdentifier(table.name)
         normalized = table.columns.map { PGQuery.quoteIdentifier($0.name) }
         let written = ["remote_id"] + normalized + ["raw", "content_hash"]
@@ -48,26 +73,23 @@ public struct EncodedPage: Sendable {
             FROM unnest(\(parameters)) AS p(\(aliases.joined(separator: ", ")))
             """
 
-        var values = PGTextColumns(columns: types.count, reservingBytesPerRow: 1_024, rows: rows.count)
+        var columns = PGTextColumns(columns: types.count, reservingBytesPerRow: 1_024, rows: count)
         // A provider value or id with U+0000 is stored without it.
-        values.dropsNULBytes = true
+        columns.dropsNULBytes = true
+        var ids = Set<String>(minimumCapacity: count)
         var row: [PGBind] = []
         row.reserveCapacity(types.count)
-        for record in rows {
+        try appendRows { remoteID, values, raw in
             row.removeAll(keepingCapacity: true)
-            row.append(record.remoteID.pgBind)
-            row += record.values
-            row.append(PGJSON(text: record.raw).pgBind)
-            row.append(PGBind(oid: PGTypeOID.bytea, value: .bytes(SHA256Digest.hash(record.raw.utf8))))
-            try values.append(row)
+            row.append(remoteID.pgBind)
+            row += values
+            row.append(PGJSON(text: raw).pgBind)
+            row.append(PGBind(oid: PGTypeOID.bytea, value: .bytes(SHA256Digest.hash(raw.utf8))))
+            try columns.append(row)
+            ids.insert(remoteID.utf8.contains(0) ? remoteID.filter { $0 != "\0" } : remoteID)
         }
-        binds = [tenantID.pgBind, connectionID.pgBind] + values.binds
-        distinctIDs = Set(rows.map { $0.remoteID.utf8.contains(0) ? $0.remoteID.filter { $0 != "\0" } : $0.remoteID }).count
-    }
-
-    /// Encodes records read from a provider.
-    public init(table: RecordTable, records: [SyncedRecord], tenantID: UUID, connectionID: UUID) throws {
-        try self.init(table: table, rows: records.map(RecordRow.init), tenantID: tenantID, connectionID: connectionID)
+        binds = [tenantID.pgBind, connectionID.pgBind] + columns.binds
+        distinctIDs = ids.count
     }
 
     /// The type a column's text is cast to; the table's own type takes it by assignment.
