@@ -77,6 +77,7 @@ public struct EncodedPage: Sendable {
         // A provider value or id with U+0000 is stored without it.
         columns.dropsNULBytes = true
         var ids = Set<String>(minimumCapacity: count)
+        let hasher = SHA256Hasher()
         var row: [PGBind] = []
         row.reserveCapacity(types.count)
         try appendRows { remoteID, values, raw in
@@ -84,7 +85,7 @@ public struct EncodedPage: Sendable {
             row.append(remoteID.pgBind)
             row += values
             row.append(PGJSON(text: raw).pgBind)
-            row.append(PGBind(oid: PGTypeOID.bytea, value: .bytes(SHA256Digest.hash(raw.utf8))))
+            row.append(PGBind(oid: PGTypeOID.bytea, value: .bytes(hasher.hash(raw.utf8))))
             try columns.append(row)
             ids.insert(remoteID.utf8.contains(0) ? remoteID.filter { $0 != "\0" } : remoteID)
         }

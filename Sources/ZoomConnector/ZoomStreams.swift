@@ -2,7 +2,7 @@ import Connectors
 import Foundation
 
 /// Where a Zoom stream's listing stands between two pages. Stored by the engine as opaque text.
-struct ZoomCursor: Codable, Equatable {
+struct ZoomCursor: Equatable {
     /// `users`: which status is being listed (active, inactive, pending).
     var phase = 0
     /// Streams that list children per parent (role and group members, room devices): the parents' ids,
@@ -16,15 +16,51 @@ struct ZoomCursor: Codable, Equatable {
     /// Children streams whose parents come a page at a time (meetings): the token of the parents' next page.
     var batch: String?
 
+    /// Reads a cursor this connector wrote: a JSON object with `phase` and `parent`, the other members
+    /// optional. Read with Tether's own JSON reader: a group members' cursor carries every group's id and
+    /// is read and written once a page, which through Foundation's coders cost a share of the sync.
     static func decode(_ text: String?) throws -> ZoomCursor {
         guard let text else { return ZoomCursor() }
-        guard let cursor = try? JSONDecoder().decode(ZoomCursor.self, from: Data(text.utf8)) else {
+        guard let value = JSONValue.parse(Array(text.utf8)), let cursor = ZoomCursor(value) else {
             throw ConnectorError(.expiredCursor, "the stored cursor is not one this connector wrote")
         }
         return cursor
     }
 
-    var text: String { String(decoding: try! JSONEncoder().encode(self), as: UTF8.self) }
+    init(phase: Int = 0, parent: Int = 0, token: String? = nil) {
+        self.phase = phase
+        self.parent = parent
+        self.token = token
+    }
+
+    private init?(_ value: JSONValue) {
+        guard case .object(let members) = value, case .integer(let phase)? = members["phase"], case .integer(let parent)? = members["parent"]
+        else { return nil }
+        self.init(phase: phase, parent: parent)
+        for (key, member) in members where member != .null {
+            switch (key, member) {
+            case ("parents", .array(let items)):
+                let ids = items.compactMap { item -> String? in if case .string(let id) = item { id } else { nil } }
+                guard ids.count == items.count else { return nil }
+                parents = ids
+            case ("token", .string(let text)): token = text
+            case ("received", .integer(let count)): received = count
+            case ("batch", .string(let text)): batch = text
+            case ("parents", _), ("token", _), ("received", _), ("batch", _): return nil
+            default: continue  // phase and parent, read above; a member a later version added
+            }
+        }
+    }
+
+    /// The cursor as stored: canonical JSON, absent members left out.
+    var text: String {
+        var members: JSONObject = ["phase": .integer(phase), "parent": .integer(parent)]
+        members["parents"] = parents.map { .array($0.map(JSONValue.string)) }
+        members["token"] = token.map(JSONValue.string)
+        members["received"] = received.map(JSONValue.integer)
+        members["batch"] = batch.map(JSONValue.string)
+        return JSONValue.object(members).canonicalText
+    }
 }
 
 /// Reads each Zoom stream a page at a time (`zoom-api.md` §4). Paged listings ask for Zoom's largest page

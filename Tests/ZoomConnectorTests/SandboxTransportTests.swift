@@ -82,6 +82,47 @@ struct SandboxTransportTests {
             setup.transport.requests.allSatisfy { $0.url.hasPrefix(SandboxTransport.apiBaseURL) || $0.url.hasPrefix(SandboxTransport.oauthBaseURL) })
     }
 
+    @Test(
+        "a group members cursor reads on the same whatever its key order and spacing (as the previous encoder wrote it); one of another shape is an expired cursor"
+    )
+    func groupMembersCursorForms() async throws {
+        let setup = try Setup {
+            $0.users = 700; $0.rateLimits = false
+        }
+        let api = BearerAPI(zoom: setup.zoom, token: try await setup.accountToken(), http: setup.transport)
+        let first = try await setup.zoom.readPage(stream: "group_members", cursor: nil, window: nil, api: api)
+        let cursor = try #require(first.next)
+        let members = try #require(JSONSerialization.jsonObject(with: Data(cursor.utf8)) as? [String: Any])
+        #expect(members["parents"] is [String] && members["phase"] as? Int == 0)
+        let expected = try await setup.zoom.readPage(stream: "group_members", cursor: cursor, window: nil, api: api)
+        let respelled = String(decoding: try JSONSerialization.data(withJSONObject: members, options: [.prettyPrinted]), as: UTF8.self)
+        let again = try await setup.zoom.readPage(stream: "group_members", cursor: respelled, window: nil, api: api)
+        #expect(again.records == expected.records && again.next == expected.next)
+
+        var unknownMember = members
+        unknownMember["added_later"] = true
+        let withUnknown = String(decoding: try JSONSerialization.data(withJSONObject: unknownMember), as: UTF8.self)
+        #expect(try await setup.zoom.readPage(stream: "group_members", cursor: withUnknown, window: nil, api: api).records == expected.records)
+
+        let wrongShapes: [[String: Any]] = [
+            members.merging(["parent": "1"]) { _, new in new }, members.merging(["parents": [1, 2]]) { _, new in new },
+            members.merging(["token": 5]) { _, new in new }, members.filter { $0.key != "phase" }, ["phase": 0],
+        ]
+        for shape in wrongShapes {
+            let text = String(decoding: try JSONSerialization.data(withJSONObject: shape), as: UTF8.self)
+            let error = await #expect(throws: ConnectorError.self) {
+                _ = try await setup.zoom.readPage(stream: "group_members", cursor: text, window: nil, api: api)
+            }
+            #expect(error?.kind == .expiredCursor, "\(text.prefix(80))")
+        }
+        for text in ["[]", "not json", #"{"phase":0,"parent":0"#] {
+            let error = await #expect(throws: ConnectorError.self) {
+                _ = try await setup.zoom.readPage(stream: "group_members", cursor: text, window: nil, api: api)
+            }
+            #expect(error?.kind == .expiredCursor)
+        }
+    }
+
     @Test("a page token another sandbox issued is refused with Zoom's code 300, which the connector reports as an expired cursor")
     func foreignPageToken() async throws {
         let issuer = try Setup {
