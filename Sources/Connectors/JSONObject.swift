@@ -26,15 +26,41 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
 
     /// Members in any order; a repeated key keeps its last value.
     init(unordered elements: [Element]) {
-        var ordered = elements
-        // Tether's own canonical text comes sorted: check before sorting.
-        if !Self.isStrictlyAscending(ordered) {
-            ordered.sort { Self.compare($0.key, $1.key) < 0 }
-            // Still not strictly ascending: a key is repeated (a hostile or broken document, rarely seen).
-            if !Self.isStrictlyAscending(ordered) { ordered = Self.lastOfEachKey(elements) }
+        guard !Self.isStrictlyAscending(elements) else {
+            members = elements  // Tether's own canonical text comes sorted
+            return
         }
+        guard elements.count <= Self.sortedInPlaceLimit else {
+            members = Self.lastOfEachKey(elements)
+            return
+        }
+        // A provider's object, in its own key order: sorted in place by insertion, which keeps equal keys in
+        // the order they came (so the last of a repeated key ends its run), and moves members without copying.
+        var ordered = elements
+        for end in ordered.indices.dropFirst() {
+            var index = end
+            while index > 0, Self.compare(ordered[index - 1].key, ordered[index].key) > 0 {
+                ordered.swapAt(index - 1, index)
+                index -= 1
+            }
+        }
+        // A repeated key (a hostile or broken document): the last of each run wins.
+        var kept = 0
+        for index in ordered.indices {
+            if kept > 0, Self.compare(ordered[kept - 1].key, ordered[index].key) == 0 {
+                ordered.swapAt(kept - 1, index)
+            } else {
+                ordered.swapAt(kept, index)
+                kept += 1
+            }
+        }
+        ordered.removeSubrange(kept...)
         members = ordered
     }
+
+    /// Objects of up to this many members are sorted in place; larger ones (rare, and where insertion's
+    /// quadratic cost would show) through a sorted index.
+    private static let sortedInPlaceLimit = 64
 
     /// `elements` sorted by key, each key once with its last value.
     private static func lastOfEachKey(_ elements: [Element]) -> [Element] {

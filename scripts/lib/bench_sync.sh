@@ -104,6 +104,10 @@ copy_stored_rows() {
 # The code before issue 20 (BENCH_SYNC_BASELINE_REV, empty to skip), built in its own worktree under .data
 # and run in the same benchmark: what the issue set out to halve, on the same machine the same day.
 baseline_rev="${BENCH_SYNC_BASELINE_REV-18dfcbd}"
+# Each size is synced this many times by each build, the two builds taking turns, and each side keeps its
+# least figures: other work on a shared machine only ever adds time, and taking turns spreads it over both.
+repeats="${BENCH_SYNC_REPEATS:-2}"
+current_tether="$tether"
 if [ -n "$baseline_rev" ]; then
     baseline_tree="$ROOT/.data/bench-baseline"
     if [ ! -e "$baseline_tree/.git" ]; then
@@ -112,30 +116,52 @@ if [ -n "$baseline_rev" ]; then
     git -C "$baseline_tree" checkout -q --detach "$baseline_rev" || die "cannot check $baseline_rev out in $baseline_tree"
     say "building tether at $baseline_rev (release), the code before issue 20"
     (cd "$baseline_tree" && swift build -c release --product tether >&2) || die "building tether at $baseline_rev failed"
-    current_tether="$tether"
-    tether="$baseline_tree/.build/release/tether"
-    say "sync at $baseline_rev, rate limits off: $sync_users users"
-    sync_scenario "$sync_users" off
-    before_seconds="$run_seconds"; before_records="$records"; before_worker_cpu="$worker_cpu"; before_sandbox_cpu="$sandbox_cpu"
-    before_postgres_cpu="$postgres_cpu"
-    say "sync at $baseline_rev, rate limits off: $large_users users"
-    sync_scenario "$large_users" off
-    before_large_seconds="$run_seconds"; before_large_records="$records"; before_large_worker_cpu="$worker_cpu"
-    before_large_sandbox_cpu="$sandbox_cpu"; before_large_postgres_cpu="$postgres_cpu"
-    tether="$current_tether"
 fi
 
-say "sync, rate limits off: $sync_users users"
-sync_scenario "$sync_users" off
-sync_seconds="$run_seconds"; sync_records="$records"; sync_peak="$peak_kib"; sync_worker_cpu="$worker_cpu"; sync_sandbox_cpu="$sandbox_cpu"
-sync_postgres_cpu="$postgres_cpu"
+least() { printf '%s\n' "$@" | sort -g | head -n 1; }
+most() { printf '%s\n' "$@" | sort -g | tail -n 1; }
+
+# measure_size USERS PREFIX: syncs USERS users `repeats` times with each build, taking turns, and sets
+# PREFIX_seconds, _records, _peak, _worker_cpu, _sandbox_cpu and _postgres_cpu for now (the least of its
+# runs; the peak the most) and before_PREFIX_… for the baseline. Ends with the current build's sync stored.
+measure_size() {
+    local users="$1" prefix="$2" side run
+    local -A seconds=() worker=() sandbox=() postgres=() peak=() count=()
+    for run in $(seq 1 "$repeats"); do
+        for side in before now; do
+            [ "$side" = before ] && [ -z "$baseline_rev" ] && continue
+            if [ "$side" = before ]; then tether="$baseline_tree/.build/release/tether"; else tether="$current_tether"; fi
+            say "sync $run of $repeats at ${side/before/$baseline_rev}, rate limits off: $users users"
+            sync_scenario "$users" off
+            seconds[$side]+="$run_seconds "; worker[$side]+="$worker_cpu "; sandbox[$side]+="$sandbox_cpu "
+            postgres[$side]+="$postgres_cpu "; peak[$side]+="$peak_kib "; count[$side]="$records"
+        done
+    done
+    tether="$current_tether"
+    for side in before now; do
+        [ -n "${count[$side]:-}" ] || continue
+        local name="${prefix}"
+        [ "$side" = before ] && name="before_${prefix}"
+        printf -v "${name}_records" '%s' "${count[$side]}"
+        # shellcheck disable=SC2086
+        {
+            printf -v "${name}_seconds" '%s' "$(least ${seconds[$side]})"
+            printf -v "${name}_worker_cpu" '%s' "$(least ${worker[$side]})"
+            printf -v "${name}_sandbox_cpu" '%s' "$(least ${sandbox[$side]})"
+            printf -v "${name}_postgres_cpu" '%s' "$(least ${postgres[$side]})"
+            printf -v "${name}_peak" '%s' "$(most ${peak[$side]})"
+        }
+        say "worker CPU s per run at ${side/before/$baseline_rev}, $users users: ${worker[$side]}(records: ${count[$side]})"
+    done
+}
+
+measure_size "$sync_users" sync
 copy_the_sync "$sync_records"
 small_copy_records="$copy_records"; small_copy1="$copy1"; small_copy2="$copy2"
+before_seconds="${before_sync_seconds:-}"; before_records="${before_sync_records:-}"; before_worker_cpu="${before_sync_worker_cpu:-}"
+before_sandbox_cpu="${before_sync_sandbox_cpu:-}"; before_postgres_cpu="${before_sync_postgres_cpu:-}"
 
-say "sync, rate limits off: $large_users users (peak memory)"
-sync_scenario "$large_users" off
-large_seconds="$run_seconds"; large_records="$records"; large_peak="$peak_kib"; large_worker_cpu="$worker_cpu"; large_sandbox_cpu="$sandbox_cpu"
-large_postgres_cpu="$postgres_cpu"
+measure_size "$large_users" large
 copy_the_sync "$large_records"
 large_copy_records="$copy_records"; large_copy1="$copy1"; large_copy2="$copy2"
 
@@ -174,8 +200,9 @@ for size in small large; do
     done
 done
 echo
-printf 'baseline runs: %.2f s and %.2f s, %.2f s and %.2f s (their spread shows the noise); syncs with rate limits off\n' \
+printf 'baseline runs: %.2f s and %.2f s, %.2f s and %.2f s (their spread shows the noise); syncs with rate limits off,\n' \
     "$small_copy1" "$small_copy2" "$large_copy1" "$large_copy2"
+printf 'each the least of %s runs per build, the builds taking turns (every run is in the log)\n' "$repeats"
 echo
 # CPU is counted, not timed: it varies far less than wall time on a shared machine. The sandbox's share
 # tells how much of the machine the benchmark's own Zoom took from the worker and PostgreSQL.
