@@ -66,40 +66,48 @@ extension Array: PGEncodable where Element: PGArrayElement {
     /// Every element is quoted and escaped, so commas, braces, quotes and the word NULL stay data.
     public var pgBind: PGBind {
         // Written as UTF-8 bytes straight into the string, measured first: arrays go out with every synced
-        // user (its groups), and appending to a String scalar by scalar cost more than the rest of the row.
-        func text(_ element: Element) -> String? {
-            if case .text(let value)? = element.pgBind.value { value } else { nil }
-        }
+        // user (its groups). Plain loops, no closures: this generic code runs unspecialized, where each
+        // closure and lazy sequence would be an allocation.
         var length = 2 + Swift.max(0, count - 1)
-        for text in lazy.map(text) {
-            guard let text else {
+        for element in self {
+            guard case .text(let text)? = element.pgBind.value else {
                 length += 4
                 continue
             }
-            length += 2 + text.utf8.count + text.utf8.count { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
+            length += 2
+            for byte in text.utf8 { length += byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") ? 2 : 1 }
         }
         let literal = String(unsafeUninitializedCapacity: length) { bytes in
             var position = 0
-            func put(_ byte: UInt8) {
-                bytes[position] = byte
-                position += 1
-            }
-            put(UInt8(ascii: "{"))
-            for (index, text) in lazy.map(text).enumerated() {
-                if index > 0 { put(UInt8(ascii: ",")) }
-                guard let text else {
-                    for byte in "NULL".utf8 { put(byte) }
+            bytes[position] = UInt8(ascii: "{")
+            position += 1
+            for index in indices {
+                if index > 0 {
+                    bytes[position] = UInt8(ascii: ",")
+                    position += 1
+                }
+                guard case .text(let text)? = self[index].pgBind.value else {
+                    for byte in "NULL".utf8 {
+                        bytes[position] = byte
+                        position += 1
+                    }
                     continue
                 }
-                put(UInt8(ascii: "\""))
+                bytes[position] = UInt8(ascii: "\"")
+                position += 1
                 for byte in text.utf8 {
-                    if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { put(UInt8(ascii: "\\")) }
-                    put(byte)
+                    if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                        bytes[position] = UInt8(ascii: "\\")
+                        position += 1
+                    }
+                    bytes[position] = byte
+                    position += 1
                 }
-                put(UInt8(ascii: "\""))
+                bytes[position] = UInt8(ascii: "\"")
+                position += 1
             }
-            put(UInt8(ascii: "}"))
-            return position
+            bytes[position] = UInt8(ascii: "}")
+            return position + 1
         }
         return PGBind(oid: Element.pgArrayOID, value: .text(literal))
     }
