@@ -38,7 +38,7 @@ public struct EncodedPage: Sendable {
 
     /// Encodes records read from a provider.
     public init(table: RecordTable, records: [SyncedRecord], tenantID: UUID, connectionID: UUID) throws {
-        // Each value goes straight into the page's columns: no row of binds is built per record.
+        // One array of binds, reused for every record, rather than one built for each.
         var values: [PGBind] = []
         values.reserveCapacity(table.columns.count)
         try self.init(table: table, count: records.count, tenantID: tenantID, connectionID: connectionID) { append in
