@@ -1,5 +1,5 @@
 // libFuzzer entry for the strict JSON reader every Zoom page goes through (SECURITY.md B4), compiled by
-// scripts/fuzz together with the product's own Sources/Connectors/JSONValue.swift and JSONParser.swift,
+// scripts/fuzz together with the product's own Sources/Connectors/JSONValue.swift, JSONObject.swift and JSONParser.swift,
 // under -sanitize=fuzzer,address. A crash (deep nesting, huge numbers, bad UTF-8), an AddressSanitizer
 // report or a broken rule below is a finding.
 
