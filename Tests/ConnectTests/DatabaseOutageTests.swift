@@ -28,7 +28,11 @@ struct DatabaseOutageTests {
         let tenant = try await Tenants(pool: pool).create(slug: "acme", name: "Acme")
         let key = try await APIKeys(pool: pool).create(tenantID: tenant.id, name: "backend").key.unsafeValue
 
-        let http = CurlHTTPClient()
+        // The client's own timeout only tells a slow answer from none (ThreadSanitizer on two cores took more than
+        // its default 30 s once); `took` below still holds the API to failing fast.
+        var clientConfiguration = CurlHTTPClient.Configuration()
+        clientConfiguration.totalTimeout = TestScale.bound(.seconds(60))
+        let http = CurlHTTPClient(configuration: clientConfiguration)
         let connect = ConnectService(
             pool: pool, vault: CredentialVault(keyRing: try KeyRing(keys: [(id: "k1", key: try SymmetricKey.generate())])),
             registry: ConnectorRegistry([], platformApps: [:]), http: http,
